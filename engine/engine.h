@@ -1,0 +1,59 @@
+/* The CPU execution engines behind one interface: run until a stop, step one
+ * guest instruction, step one CCF, invalidate translations of a physical range,
+ * read and write the architectural state, and ask a running engine to stop.
+ * The binary translator and KVM both implement it; front ends only see this.
+ *
+ *   const struct engine_ops *ops = engine_find("kvm");
+ *   struct engine *e;
+ *   if (ops->create(&m, &e, err, sizeof err) < 0) ...
+ *   struct stop_info s;
+ *   e->ops->run(e, &s);        // on the vCPU thread
+ *   e->ops->request_stop(e);   // from any thread
+ *
+ * run/step_* and get/set_state are called on the vCPU thread only;
+ * request_stop may be called from any thread at any time.
+ */
+#ifndef BT86_ENGINE_ENGINE_H
+#define BT86_ENGINE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/machine.h"
+#include "monitor/stop.h"
+#include "monitor/vcpu.h"
+
+struct engine;
+
+struct engine_ops {
+	const char *name;     /* "bt", "kvm" */
+	const char *summary;  /* one line for --help */
+	/* Make an engine for m, whose guest is loaded; its state starts at m->boot_state.
+	 * On failure fill err (one line) and return -1; *unavailable is set when the
+	 * host lacks what the engine needs (so callers can skip, not fail). */
+	int (*create)(struct machine *m, struct engine **out, int *unavailable, char *err, size_t errlen);
+	void (*destroy)(struct engine *e);
+	void (*run)(struct engine *e, struct stop_info *s);
+	void (*step_insn)(struct engine *e, struct stop_info *s);
+	void (*step_ccf)(struct engine *e, struct stop_info *s);
+	void (*invalidate)(struct engine *e, uint64_t pa, uint64_t len);
+	void (*get_state)(struct engine *e, struct vcpu_state *st);
+	void (*set_state)(struct engine *e, const struct vcpu_state *st);
+	void (*request_stop)(struct engine *e);
+};
+
+/* Every engine embeds this first. */
+struct engine {
+	const struct engine_ops *ops;
+	struct machine *m;
+};
+
+extern const struct engine_ops engine_kvm_ops;
+
+/* The engine named name, or NULL. */
+const struct engine_ops *engine_find(const char *name);
+/* The engines in preference order, NULL-terminated. */
+const struct engine_ops *const *engine_list(void);
+const char *engine_default_name(void);
+
+#endif

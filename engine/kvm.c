@@ -1,0 +1,399 @@
+/* The KVM engine: the host CPU runs the guest in hardware-assisted guest mode
+ * and bt86 only sees VM exits. It shares guest RAM (the same memfd pages),
+ * the loader's boot state and every device with the binary translator, so the
+ * two can be compared instruction for instruction, and it serves as the
+ * translator's oracle. The vCPU loop is one switch over exit reasons; every
+ * exit is an event.
+ *
+ * There is no firmware: 32-bit protected mode is set up directly through
+ * KVM_SET_SREGS from the multiboot boot state. Guest RAM is two memory slots
+ * around the VGA hole, which stays MMIO so it reaches the device model.
+ */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "engine/kvm_probe.h"
+#include "engine/kvm_regs.h"
+
+#define KVM_KICK_SIGNAL SIGUSR1   /* interrupts KVM_RUN so a stop request is seen */
+#define KVM_TSS_ADDR    0xfffbd000u  /* three pages VMX needs for real-mode emulation; unused RAM-less area */
+#define KVM_MAX_CPUID   128
+
+struct kvm_engine {
+	struct engine base;
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	bool sync_regs;             /* registers arrive with every exit, no ioctl */
+	bool stepping;
+	pthread_t thread;           /* the vCPU thread while run/step is active */
+	atomic_bool thread_valid;
+	atomic_bool stop_requested;
+	uint64_t exits;
+};
+
+static void kvm_kick_handler(int sig)
+{
+	(void)sig;   /* only here to make KVM_RUN return EINTR */
+}
+
+static void kvm_close_fds(struct kvm_engine *k)
+{
+	if (k->run)
+		munmap(k->run, k->run_size);
+	if (k->vcpu_fd >= 0)
+		close(k->vcpu_fd);
+	if (k->vm_fd >= 0)
+		close(k->vm_fd);
+	if (k->kvm_fd >= 0)
+		close(k->kvm_fd);
+}
+
+static int kvm_set_slot(struct kvm_engine *k, uint32_t slot, uint64_t gpa, uint64_t len,
+			char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = len,
+		.userspace_addr = (uint64_t)(uintptr_t)(k->base.m->mem.phys + gpa),
+	};
+	if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		snprintf(err, errlen, "kvm: cannot map guest RAM: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t errlen)
+{
+	size_t sz = sizeof(struct kvm_cpuid2) + KVM_MAX_CPUID * sizeof(struct kvm_cpuid_entry2);
+	struct kvm_cpuid2 *c = calloc(1, sz);
+	int rc = -1;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->nent = KVM_MAX_CPUID;
+	if (ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0 ||
+	    ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)
+		snprintf(err, errlen, "kvm: cannot set up CPUID: %s", strerror(errno));
+	else
+		rc = 0;
+	free(c);
+	return rc;
+}
+
+static void kvm_destroy(struct engine *e)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	kvm_close_fds(k);
+	free(k);
+}
+
+static void kvm_set_state(struct engine *e, const struct vcpu_state *st);
+
+static int kvm_create(struct machine *m, struct engine **out, int *unavailable, char *err, size_t errlen)
+{
+	struct kvm_engine *k = calloc(1, sizeof *k);
+	struct sigaction sa = { .sa_handler = kvm_kick_handler };
+
+	*unavailable = 0;
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	k->base.ops = &engine_kvm_ops;
+	k->base.m = m;
+	k->vm_fd = k->vcpu_fd = -1;
+	k->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (k->kvm_fd < 0) {
+		*unavailable = 1;
+		snprintf(err, errlen, "--engine=kvm: cannot open /dev/kvm: %s%s", strerror(errno),
+			 errno == ENOENT ? " (this host has no KVM)" : "");
+		goto fail;
+	}
+	if (ioctl(k->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		*unavailable = 1;
+		snprintf(err, errlen, "--engine=kvm: /dev/kvm speaks an unknown API version");
+		goto fail;
+	}
+	k->vm_fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0);
+	if (k->vm_fd < 0) {
+		*unavailable = 1;
+		snprintf(err, errlen, "--engine=kvm: cannot create a VM: %s", strerror(errno));
+		goto fail;
+	}
+	ioctl(k->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);   /* VMX needs it; others ignore it */
+	uint64_t size = m->mem.size;
+	if (kvm_set_slot(k, 0, 0, GMEM_VGA_BASE, err, errlen) < 0 ||
+	    kvm_set_slot(k, 1, GMEM_VGA_END, size - GMEM_VGA_END, err, errlen) < 0)
+		goto fail;
+	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
+	int mmap_size = ioctl(k->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (k->vcpu_fd < 0 || mmap_size <= 0) {
+		snprintf(err, errlen, "kvm: cannot create the vCPU: %s", strerror(errno));
+		goto fail;
+	}
+	k->run_size = (size_t)mmap_size;
+	k->run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, k->vcpu_fd, 0);
+	if (k->run == MAP_FAILED) {
+		k->run = NULL;
+		snprintf(err, errlen, "kvm: cannot map the vCPU run area: %s", strerror(errno));
+		goto fail;
+	}
+	if (kvm_setup_cpuid(k, err, errlen) < 0)
+		goto fail;
+	int sync = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	k->sync_regs = sync > 0 && (sync & KVM_SYNC_X86_REGS);
+	if (k->sync_regs)
+		k->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	sigaction(KVM_KICK_SIGNAL, &sa, NULL);
+	kvm_set_state(&k->base, &m->boot_state);
+	*out = &k->base;
+	return 0;
+fail:
+	kvm_close_fds(k);
+	free(k);
+	return -1;
+}
+
+static void kvm_get_state(struct engine *e, struct vcpu_state *st)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_debugregs dregs;
+
+	memset(st, 0, sizeof *st);
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) == 0)
+		kvmr_from_regs(&regs, st);
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) == 0)
+		kvmr_from_sregs(&sregs, st);
+	if (ioctl(k->vcpu_fd, KVM_GET_DEBUGREGS, &dregs) == 0)
+		kvmr_from_debugregs(&dregs, st);
+}
+
+static void kvm_set_state(struct engine *e, const struct vcpu_state *st)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	/* Start from KVM's own values so fields we do not model keep sane contents. */
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		memset(&sregs, 0, sizeof sregs);
+	kvmr_to_regs(st, &regs);
+	kvmr_to_sregs(st, &sregs);
+	ioctl(k->vcpu_fd, KVM_SET_SREGS, &sregs);
+	ioctl(k->vcpu_fd, KVM_SET_REGS, &regs);
+	if (k->sync_regs)
+		k->run->kvm_dirty_regs = 0;   /* what we just set must not be overwritten */
+}
+
+static uint32_t kvm_eip(struct kvm_engine *k)
+{
+	struct kvm_regs regs;
+	if (k->sync_regs)
+		return (uint32_t)k->run->s.regs.regs.rip;
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return 0;
+	return (uint32_t)regs.rip;
+}
+
+static uint32_t kvm_eflags(struct kvm_engine *k)
+{
+	struct kvm_regs regs;
+	if (k->sync_regs)
+		return (uint32_t)k->run->s.regs.regs.rflags;
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return 0;
+	return (uint32_t)regs.rflags;
+}
+
+static void kvm_stop(struct kvm_engine *k, struct stop_info *s, enum stop_reason r, uint32_t eip,
+		     const char *fmt, const char *detail)
+{
+	s->reason = r;
+	s->eip = eip;
+	s->status = 0;
+	snprintf(s->msg, sizeof s->msg, fmt, eip, detail ? detail : "");
+	evlog_add(&k->base.m->events, EV_STOP, eip, -1, "%s", s->msg);
+}
+
+/* One exit: dispatch it; return true when the loop must stop (s filled). */
+static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
+{
+	struct kvm_run *run = k->run;
+	struct machine *m = k->base.m;
+	uint32_t eip = kvm_eip(k);
+	char why[96];
+
+	k->exits++;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		uint8_t *data = (uint8_t *)run + run->io.data_offset;
+		bool out = run->io.direction == KVM_EXIT_IO_OUT;
+		uint32_t first = 0;
+		for (uint32_t i = 0; i < run->io.count; i++)
+			machine_pio(m, eip, run->io.port, data + i * run->io.size, run->io.size, out);
+		memcpy(&first, data, run->io.size > 4 ? 4 : run->io.size);
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "io %s port 0x%x size %u%s value 0x%x",
+			  out ? "out" : "in", run->io.port, run->io.size,
+			  run->io.count > 1 ? " (string)" : "", first);
+		return machine_take_exit(m, eip, s);
+	}
+	case KVM_EXIT_MMIO: {
+		unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
+		machine_mmio(m, eip, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write);
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "mmio %s 0x%llx size %u",
+			  run->mmio.is_write ? "write" : "read",
+			  (unsigned long long)run->mmio.phys_addr, len);
+		return machine_take_exit(m, eip, s);
+	}
+	case KVM_EXIT_HLT:
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "hlt");
+		/* RIP is already past the one-byte HLT. */
+		if (!(kvm_eflags(k) & EFLAGS_IF))
+			kvm_stop(k, s, STOP_HALT, eip - 1,
+				 "guest halted with interrupts disabled at EIP 0x%08x%s", NULL);
+		else
+			kvm_stop(k, s, STOP_HALT, eip - 1,
+				 "guest halted at EIP 0x%08x waiting for an interrupt no device of this machine can raise%s", NULL);
+		return true;
+	case KVM_EXIT_DEBUG:
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "debug (single step)");
+		s->reason = STOP_STEP;
+		s->eip = eip;
+		s->msg[0] = 0;
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "shutdown");
+		kvm_stop(k, s, STOP_ERROR, eip, "guest triple fault (shutdown) at EIP 0x%08x%s", NULL);
+		return true;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(why, sizeof why, " (hardware entry failure reason 0x%llx)",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "fail entry%s", why);
+		kvm_stop(k, s, STOP_ERROR, eip, "kvm: VM entry failed at EIP 0x%08x%s", why);
+		return true;
+	case KVM_EXIT_INTERNAL_ERROR:
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "internal error, suberror %u", run->internal.suberror);
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+			kvm_stop(k, s, STOP_UNAVAILABLE, eip,
+				 "kvm: this KVM backend cannot emulate the guest instruction at EIP 0x%08x%s",
+				 kvm_probe_software_backend() ? " (software backend: no x87/SSE)" : "");
+		else {
+			snprintf(why, sizeof why, " (suberror %u)", run->internal.suberror);
+			kvm_stop(k, s, STOP_ERROR, eip, "kvm: internal error at EIP 0x%08x%s", why);
+		}
+		return true;
+	case KVM_EXIT_INTR:
+		return false;   /* handled by the caller's stop check */
+	default:
+		snprintf(why, sizeof why, " (exit reason %u)", run->exit_reason);
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "unexpected%s", why);
+		kvm_stop(k, s, STOP_ERROR, eip, "kvm: unexpected VM exit at EIP 0x%08x%s", why);
+		return true;
+	}
+}
+
+/* Let KVM finish an instruction whose I/O we just answered, without running
+ * further, so the state a front end reads is architectural. */
+static void kvm_complete_pending(struct kvm_engine *k)
+{
+	k->run->immediate_exit = 1;
+	ioctl(k->vcpu_fd, KVM_RUN, 0);
+	k->run->immediate_exit = 0;
+}
+
+static void kvm_loop(struct kvm_engine *k, struct stop_info *s)
+{
+	memset(s, 0, sizeof *s);
+	k->thread = pthread_self();
+	atomic_store(&k->thread_valid, true);
+	for (;;) {
+		if (atomic_exchange(&k->stop_requested, false)) {
+			s->reason = STOP_REQUEST;
+			s->eip = kvm_eip(k);
+			snprintf(s->msg, sizeof s->msg, "stopped at EIP 0x%08x", s->eip);
+			break;
+		}
+		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				k->run->immediate_exit = 0;
+				continue;
+			}
+			kvm_stop(k, s, STOP_ERROR, kvm_eip(k), "kvm: KVM_RUN failed at EIP 0x%08x: %s", strerror(errno));
+			break;
+		}
+		if (kvm_handle_exit(k, s))
+			break;
+	}
+	atomic_store(&k->thread_valid, false);
+	if (s->reason != STOP_EXIT)
+		kvm_complete_pending(k);
+	if (s->reason == STOP_REQUEST || s->reason == STOP_STEP)
+		s->eip = kvm_eip(k);
+}
+
+static void kvm_run_engine(struct engine *e, struct stop_info *s)
+{
+	kvm_loop((struct kvm_engine *)e, s);
+}
+
+static void kvm_step_insn(struct engine *e, struct stop_info *s)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP };
+
+	if (ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
+		kvm_stop(k, s, STOP_ERROR, kvm_eip(k), "kvm: single-step is not supported here (EIP 0x%08x)%s", NULL);
+		return;
+	}
+	kvm_loop(k, s);
+	memset(&dbg, 0, sizeof dbg);
+	ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg);
+}
+
+static void kvm_invalidate(struct engine *e, uint64_t pa, uint64_t len)
+{
+	(void)e; (void)pa; (void)len;   /* the hardware runs guest code: nothing is cached */
+}
+
+static void kvm_request_stop(struct engine *e)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+
+	atomic_store(&k->stop_requested, true);
+	k->run->immediate_exit = 1;
+	if (atomic_load(&k->thread_valid))
+		pthread_kill(k->thread, KVM_KICK_SIGNAL);
+}
+
+const struct engine_ops engine_kvm_ops = {
+	.name = "kvm",
+	.summary = "hardware-assisted virtualization through /dev/kvm (no translation)",
+	.create = kvm_create,
+	.destroy = kvm_destroy,
+	.run = kvm_run_engine,
+	.step_insn = kvm_step_insn,
+	.step_ccf = kvm_step_insn,   /* no CCFs: a hardware step is one instruction */
+	.invalidate = kvm_invalidate,
+	.get_state = kvm_get_state,
+	.set_state = kvm_set_state,
+	.request_stop = kvm_request_stop,
+};

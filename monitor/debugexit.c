@@ -1,0 +1,30 @@
+/* Debug-exit port (see debugexit.h). */
+#include "monitor/debugexit.h"
+
+#include <string.h>
+
+void dbgexit_init(struct dbgexit *d, dbgexit_fn *on_exit, void *opaque)
+{
+	d->on_exit = on_exit;
+	d->opaque = opaque;
+}
+
+int dbgexit_status(uint32_t value)
+{
+	return (int)(((value << 1) | 1) & 0xff);
+}
+
+void dbgexit_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write)
+{
+	struct dbgexit *d = opaque;
+	uint32_t v = 0;
+
+	if (!is_write) {
+		memset(data, 0xff, size);
+		return;
+	}
+	/* QEMU takes the value as written, whatever the width; so do we. */
+	memcpy(&v, data, size > 4 ? 4 : size);
+	if (d->on_exit)
+		d->on_exit(d->opaque, dbgexit_status(v), v);
+}

@@ -1,0 +1,131 @@
+/* The event log (see evlog.h). */
+#include "monitor/evlog.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const evlog_names[EV_KIND_COUNT] = {
+	[EV_TRANSLATE] = "translate",
+	[EV_CHAIN] = "chain",
+	[EV_CALLOUT] = "callout",
+	[EV_TRAP] = "trap",
+	[EV_INVALIDATE] = "invalidate",
+	[EV_RETRANSLATE] = "retranslate",
+	[EV_INTERRUPT] = "interrupt",
+	[EV_EXCEPTION] = "exception",
+	[EV_VMEXIT] = "vmexit",
+	[EV_IO] = "io",
+	[EV_STOP] = "stop",
+};
+
+int evlog_init(struct evlog *log, uint32_t cap)
+{
+	memset(log, 0, sizeof *log);
+	if (cap == 0)
+		cap = 1;
+	log->ring = calloc(cap, sizeof *log->ring);
+	if (!log->ring)
+		return -1;
+	log->cap = cap;
+	log->next_seq = 1;
+	log->first_seq = 1;
+	pthread_mutex_init(&log->lock, NULL);
+	return 0;
+}
+
+void evlog_destroy(struct evlog *log)
+{
+	if (log->ring)
+		pthread_mutex_destroy(&log->lock);
+	free(log->ring);
+	log->ring = NULL;
+}
+
+void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((unsigned)kind >= EV_KIND_COUNT)
+		return;
+	pthread_mutex_lock(&log->lock);
+	struct ev *e = &log->ring[log->next_seq % log->cap];
+	e->seq = log->next_seq++;
+	e->kind = kind;
+	e->eip = eip;
+	e->ccf = ccf;
+	va_start(ap, fmt);
+	vsnprintf(e->desc, sizeof e->desc, fmt, ap);
+	va_end(ap);
+	log->count[kind]++;
+	pthread_mutex_unlock(&log->lock);
+}
+
+size_t evlog_since(struct evlog *log, uint64_t from, struct ev *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&log->lock);
+	uint64_t oldest = log->next_seq > log->cap ? log->next_seq - log->cap : 1;
+	if (oldest < log->first_seq)
+		oldest = log->first_seq;
+	if (from < oldest)
+		from = oldest;
+	for (uint64_t s = from; s < log->next_seq && n < max; s++)
+		out[n++] = log->ring[s % log->cap];
+	pthread_mutex_unlock(&log->lock);
+	return n;
+}
+
+size_t evlog_tail(struct evlog *log, struct ev *out, size_t max)
+{
+	pthread_mutex_lock(&log->lock);
+	uint64_t next = log->next_seq;
+	pthread_mutex_unlock(&log->lock);
+	uint64_t from = next > max ? next - max : 1;
+	return evlog_since(log, from, out, max);
+}
+
+uint64_t evlog_count(struct evlog *log, enum ev_kind kind)
+{
+	if ((unsigned)kind >= EV_KIND_COUNT)
+		return 0;
+	pthread_mutex_lock(&log->lock);
+	uint64_t c = log->count[kind];
+	pthread_mutex_unlock(&log->lock);
+	return c;
+}
+
+uint64_t evlog_total(struct evlog *log)
+{
+	pthread_mutex_lock(&log->lock);
+	uint64_t t = 0;
+	for (int k = 0; k < EV_KIND_COUNT; k++)
+		t += log->count[k];
+	pthread_mutex_unlock(&log->lock);
+	return t;
+}
+
+void evlog_clear(struct evlog *log)
+{
+	pthread_mutex_lock(&log->lock);
+	memset(log->count, 0, sizeof log->count);
+	/* seq keeps growing so readers' cursors stay meaningful. */
+	log->first_seq = log->next_seq;
+	pthread_mutex_unlock(&log->lock);
+}
+
+const char *evlog_kind_name(enum ev_kind kind)
+{
+	return (unsigned)kind < EV_KIND_COUNT ? evlog_names[kind] : "?";
+}
+
+int evlog_kind_parse(const char *s)
+{
+	for (int k = 0; k < EV_KIND_COUNT; k++)
+		if (strcmp(s, evlog_names[k]) == 0)
+			return k;
+	return -1;
+}

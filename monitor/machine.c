@@ -1,0 +1,107 @@
+/* The virtual machine's assembly of memory, buses and devices (see machine.h). */
+#include "monitor/machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void machine_on_exit(void *opaque, int status, uint32_t value)
+{
+	struct machine *m = opaque;
+	m->exit_status = status;
+	m->exit_value = value;
+	atomic_store(&m->exit_pending, true);
+}
+
+int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	if (gmem_init(&m->mem, cfg->ram_size ? cfg->ram_size : MACHINE_DEFAULT_RAM, err, errlen) < 0)
+		return -1;
+	m->vga = malloc(sizeof *m->vga);
+	if (!m->vga || evlog_init(&m->events, MACHINE_EVLOG_CAP) < 0) {
+		snprintf(err, errlen, "out of memory");
+		free(m->vga);
+		gmem_destroy(&m->mem);
+		return -1;
+	}
+	iobus_init(&m->pio, "port");
+	iobus_init(&m->mmio, "mmio");
+	uart_init(&m->com1, cfg->console_out, cfg->console_opaque);
+	dbgexit_init(&m->dexit, machine_on_exit, m);
+	vgamem_init(m->vga);
+
+	/* The fixed PC devices; a failure here is a programming error in the map. */
+	int rc = 0;
+	rc |= iobus_register(&m->pio, UART_COM1_BASE, 8, "com1", uart_io, &m->com1);
+	rc |= iobus_register(&m->pio, DBGEXIT_PORT, DBGEXIT_SIZE, "debug-exit", dbgexit_io, &m->dexit);
+	rc |= iobus_register(&m->mmio, VGAMEM_BASE, VGAMEM_SIZE, "vga", vgamem_io, m->vga);
+	if (rc) {
+		snprintf(err, errlen, "internal error: overlapping device map");
+		machine_destroy(m);
+		return -1;
+	}
+	return 0;
+}
+
+void machine_destroy(struct machine *m)
+{
+	iobus_destroy(&m->pio);
+	iobus_destroy(&m->mmio);
+	uart_destroy(&m->com1);
+	evlog_destroy(&m->events);
+	free(m->vga);
+	m->vga = NULL;
+	gmem_destroy(&m->mem);
+}
+
+int machine_load(struct machine *m, const char *path, const char *args, char *err, size_t errlen)
+{
+	size_t n = strlen(path) + 1 + (args ? strlen(args) : 0) + 1;
+	char *cmdline = malloc(n);
+
+	if (!cmdline) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(cmdline, n, "%s%s%s", path, args && *args ? " " : "", args ? args : "");
+	int rc = mb_load_file(&m->mem, path, cmdline, &m->boot, err, errlen);
+	free(cmdline);
+	if (rc < 0)
+		return -1;
+	mb_boot_state(&m->boot, &m->boot_state);
+	m->loaded = true;
+	return 0;
+}
+
+void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, unsigned size,
+		 bool is_write)
+{
+	if (!iobus_access(&m->pio, port, data, size, is_write)) {
+		uint32_t v = 0;
+		memcpy(&v, data, size > 4 ? 4 : size);
+		evlog_add(&m->events, EV_IO, eip, -1, "unclaimed %s port 0x%x size %u%s0x%x",
+			  is_write ? "out" : "in", port, size, is_write ? " value " : " reads ", v);
+	}
+}
+
+void machine_mmio(struct machine *m, uint32_t eip, uint64_t addr, void *data, unsigned size,
+		  bool is_write)
+{
+	if (!iobus_access(&m->mmio, addr, data, size, is_write))
+		evlog_add(&m->events, EV_IO, eip, -1, "unclaimed mmio %s 0x%llx size %u",
+			  is_write ? "write" : "read", (unsigned long long)addr, size);
+}
+
+bool machine_take_exit(struct machine *m, uint32_t eip, struct stop_info *s)
+{
+	if (!atomic_exchange(&m->exit_pending, false))
+		return false;
+	s->reason = STOP_EXIT;
+	s->status = m->exit_status;
+	s->eip = eip;
+	snprintf(s->msg, sizeof s->msg, "guest exited with value 0x%x (status %d)",
+		 m->exit_value, m->exit_status);
+	evlog_add(&m->events, EV_STOP, eip, -1, "%s", s->msg);
+	return true;
+}

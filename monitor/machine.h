@@ -1,0 +1,73 @@
+/* The virtual machine: guest RAM, the port-I/O and MMIO buses with their
+ * devices, the event log and the boot state a loader left. Engines run the
+ * guest CPU against it and call machine_pio()/machine_mmio() for device
+ * accesses; a device that ends the run (the debug-exit port) leaves a pending
+ * exit that the engine turns into a stop.
+ *
+ *   struct machine m;
+ *   machine_init(&m, &(struct machine_config){ .ram_size = 64 << 20,
+ *                .console_out = write_byte }, err, sizeof err);
+ *   machine_load(&m, "samples/hello.elf", "", err, sizeof err);
+ */
+#ifndef BT86_MONITOR_MACHINE_H
+#define BT86_MONITOR_MACHINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/debugexit.h"
+#include "monitor/evlog.h"
+#include "monitor/guestmem.h"
+#include "monitor/iobus.h"
+#include "monitor/multiboot.h"
+#include "monitor/stop.h"
+#include "monitor/uart.h"
+#include "monitor/vcpu.h"
+#include "monitor/vgamem.h"
+
+#define MACHINE_DEFAULT_RAM (64ull << 20)
+#define MACHINE_EVLOG_CAP   4096
+
+struct machine_config {
+	uint64_t ram_size;
+	uart_out_fn *console_out;   /* where COM1 output goes */
+	void *console_opaque;
+};
+
+struct machine {
+	struct guestmem mem;
+	struct iobus pio;
+	struct iobus mmio;
+	struct uart com1;
+	struct dbgexit dexit;
+	struct vgamem *vga;
+	struct evlog events;
+	struct mb_boot boot;
+	struct vcpu_state boot_state;
+	bool loaded;
+
+	/* Set by a device (any thread), consumed by the engine on the vCPU thread. */
+	atomic_bool exit_pending;
+	int exit_status;
+	uint32_t exit_value;
+};
+
+int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen);
+void machine_destroy(struct machine *m);
+
+/* Load a multiboot kernel; the guest's command line is "PATH ARGS", as GRUB and
+ * QEMU pass it. */
+int machine_load(struct machine *m, const char *path, const char *args, char *err, size_t errlen);
+
+/* Device accesses from an engine; eip is for the event log. */
+void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, unsigned size,
+		 bool is_write);
+void machine_mmio(struct machine *m, uint32_t eip, uint64_t addr, void *data, unsigned size,
+		  bool is_write);
+
+/* If a device ended the run, fill *s (STOP_EXIT) and return true. */
+bool machine_take_exit(struct machine *m, uint32_t eip, struct stop_info *s);
+
+#endif

@@ -1,0 +1,71 @@
+/* Multiboot v1 loader: loads a kernel image into guest RAM the way GRUB and
+ * QEMU's -kernel do, builds the multiboot information structure (memory sizes,
+ * memory map, command line, boot loader name) and says where to enter.
+ *
+ * Images are ELF32 i386 executables loaded by their program headers' physical
+ * addresses, or any file whose multiboot header sets flag 16 (the "a.out
+ * kludge": load/bss/entry addresses in the header itself). Every field of a
+ * hostile image is range-checked against the file and against RAM.
+ *
+ *   struct mb_boot b;
+ *   if (mb_load_file(&gm, "hello.elf", "hello.elf n=3", &b, err, sizeof err) < 0) ...
+ *   mb_boot_state(&b, &vcpu);     // EAX=0x2BADB002, EBX=mbi, flat segments
+ *
+ * The low-memory boot area [MB_AREA_BASE, MB_AREA_END) holds a GDT with flat
+ * code and data descriptors (the segment registers' shadow state matches it),
+ * the information structure and its strings. Kernels must not load over it.
+ */
+#ifndef BT86_MONITOR_MULTIBOOT_H
+#define BT86_MONITOR_MULTIBOOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/guestmem.h"
+#include "monitor/vcpu.h"
+
+#define MB_HEADER_MAGIC   0x1BADB002u  /* in the image, first 8 KiB, 4-aligned */
+#define MB_BOOT_MAGIC     0x2BADB002u  /* in EAX at entry */
+#define MB_SEARCH_LEN     8192u
+#define MB_FLAG_PAGE_ALIGN 0x00000001u /* modules page aligned (we load none) */
+#define MB_FLAG_MEMINFO    0x00000002u /* mem_* fields wanted (always given) */
+#define MB_FLAG_VIDEO      0x00000004u /* video mode wanted: accepted, none given, as QEMU */
+#define MB_FLAG_AOUT       0x00010000u /* address fields in the header are valid */
+
+/* Where the loader puts its own things in low memory. */
+#define MB_AREA_BASE      0x8000u
+#define MB_AREA_END       0xA000u
+#define MB_GDT_ADDR       0x8000u      /* null, code 0x08, data 0x10 */
+#define MB_INFO_ADDR      0x8100u
+#define MB_MMAP_ADDR      0x8200u
+#define MB_NAME_ADDR      0x8300u
+#define MB_MODS_ADDR      0x8380u
+#define MB_CMDLINE_ADDR   0x8400u
+#define MB_CMDLINE_MAX    (MB_AREA_END - MB_CMDLINE_ADDR)
+#define MB_BOOT_STACK     0x8000u      /* ESP at entry: undefined by the spec, so something harmless */
+#define MB_CODE_SEL       0x08
+#define MB_DATA_SEL       0x10
+
+struct mb_boot {
+	uint32_t entry;          /* physical entry point */
+	uint32_t mbi;            /* physical address of the information structure */
+	uint32_t image_lo;       /* lowest and one past the highest loaded address */
+	uint32_t image_hi;
+	uint32_t header_flags;
+	bool aout_kludge;
+	int nsegs;
+};
+
+int mb_load(struct guestmem *gm, const uint8_t *img, size_t len, const char *cmdline,
+	    struct mb_boot *out, char *err, size_t errlen);
+
+/* Read path and mb_load() it; errors name the file. */
+int mb_load_file(struct guestmem *gm, const char *path, const char *cmdline,
+		 struct mb_boot *out, char *err, size_t errlen);
+
+/* The vCPU state a multiboot loader leaves: protected mode, paging off,
+ * flat CS/DS/ES/FS/GS/SS, EFLAGS.IF=0, EAX=0x2BADB002, EBX=mbi. */
+void mb_boot_state(const struct mb_boot *b, struct vcpu_state *s);
+
+#endif

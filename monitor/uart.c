@@ -1,0 +1,200 @@
+/* 16550A UART model (see uart.h). Register map, offsets from the base port:
+ * 0 RBR/THR (DLL when LCR.DLAB), 1 IER (DLM when DLAB), 2 IIR/FCR, 3 LCR,
+ * 4 MCR, 5 LSR, 6 MSR, 7 SCR. */
+#include "monitor/uart.h"
+
+#include <string.h>
+
+#define LCR_DLAB   0x80  /* divisor latch access */
+#define IER_RDI    0x01  /* received data available interrupt */
+#define IER_THRI   0x02  /* THR empty interrupt */
+#define IER_RLSI   0x04  /* receiver line status interrupt */
+#define IER_MSI    0x08  /* modem status interrupt */
+#define IIR_NONE   0x01  /* no interrupt pending */
+#define IIR_THRI   0x02
+#define IIR_RDI    0x04
+#define IIR_FIFO   0xC0  /* FIFOs enabled */
+#define FCR_ENABLE 0x01
+#define FCR_CLR_RX 0x02
+#define LSR_DR     0x01  /* data ready */
+#define LSR_THRE   0x20  /* transmit holding register empty */
+#define LSR_TEMT   0x40  /* transmitter empty */
+#define MCR_DTR    0x01
+#define MCR_RTS    0x02
+#define MCR_OUT1   0x04
+#define MCR_OUT2   0x08  /* on a PC, gates the interrupt line to the PIC */
+#define MCR_LOOP   0x10  /* loopback: TX feeds RX, MCR bits feed MSR */
+#define MSR_CTS    0x10
+#define MSR_DSR    0x20
+#define MSR_RI     0x40
+#define MSR_DCD    0x80
+
+void uart_init(struct uart *u, uart_out_fn *out, void *out_opaque)
+{
+	memset(u, 0, sizeof *u);
+	u->lsr = LSR_THRE | LSR_TEMT;
+	u->msr = MSR_CTS | MSR_DSR | MSR_DCD;  /* a console is always connected */
+	u->dll = 12;                           /* 9600 baud, the reset divisor */
+	u->out = out;
+	u->out_opaque = out_opaque;
+	pthread_mutex_init(&u->lock, NULL);
+}
+
+void uart_destroy(struct uart *u)
+{
+	pthread_mutex_destroy(&u->lock);
+}
+
+void uart_set_irq(struct uart *u, uart_irq_fn *irq, void *opaque)
+{
+	u->irq = irq;
+	u->irq_opaque = opaque;
+}
+
+/* Highest-priority pending interrupt, as the IIR encodes it. Caller holds lock. */
+static uint8_t uart_iir(const struct uart *u)
+{
+	uint8_t fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFO : 0;
+	if ((u->ier & IER_RDI) && u->rx_len)
+		return fifo | IIR_RDI;
+	if ((u->ier & IER_THRI) && u->thr_irq)
+		return fifo | IIR_THRI;
+	return fifo | IIR_NONE;
+}
+
+static void uart_update_irq(struct uart *u)
+{
+	int level = !(uart_iir(u) & IIR_NONE) && (u->mcr & MCR_OUT2);
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		if (u->irq)
+			u->irq(u->irq_opaque, level);
+	}
+}
+
+static void uart_rx_put(struct uart *u, uint8_t b)
+{
+	if (u->rx_len == UART_RX_CAP)
+		return;
+	u->rx[(u->rx_head + u->rx_len) % UART_RX_CAP] = b;
+	u->rx_len++;
+	u->rx_count++;
+}
+
+static uint8_t uart_read(struct uart *u, unsigned reg)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+	uint8_t v = 0;
+
+	switch (reg) {
+	case 0:
+		if (dlab)
+			return u->dll;
+		if (u->rx_len) {
+			v = u->rx[u->rx_head];
+			u->rx_head = (u->rx_head + 1) % UART_RX_CAP;
+			u->rx_len--;
+		}
+		break;
+	case 1:
+		return dlab ? u->dlm : u->ier;
+	case 2:
+		v = uart_iir(u);
+		if ((v & 0x0f) == IIR_THRI)
+			u->thr_irq = false;   /* reading IIR acknowledges THR empty */
+		break;
+	case 3: return u->lcr;
+	case 4: return u->mcr;
+	case 5:
+		v = u->lsr | (u->rx_len ? LSR_DR : 0);
+		break;
+	case 6:
+		if (u->mcr & MCR_LOOP) {  /* modem outputs wired back to inputs */
+			v = (uint8_t)(((u->mcr & MCR_RTS) ? MSR_CTS : 0) |
+				      ((u->mcr & MCR_DTR) ? MSR_DSR : 0) |
+				      ((u->mcr & MCR_OUT1) ? MSR_RI : 0) |
+				      ((u->mcr & MCR_OUT2) ? MSR_DCD : 0));
+		} else {
+			v = u->msr;
+		}
+		break;
+	case 7: return u->scr;
+	}
+	return v;
+}
+
+static void uart_write(struct uart *u, unsigned reg, uint8_t v, bool *emit, uint8_t *byte)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (reg) {
+	case 0:
+		if (dlab) {
+			u->dll = v;
+			break;
+		}
+		u->tx_count++;
+		if (u->mcr & MCR_LOOP)
+			uart_rx_put(u, v);
+		else {
+			*emit = true;
+			*byte = v;
+		}
+		u->thr_irq = true;   /* the byte left at once: THR is empty again */
+		break;
+	case 1:
+		if (dlab) {
+			u->dlm = v;
+		} else {
+			/* Enabling THRI while THR is empty raises it at once, as on a 16550. */
+			if ((v & IER_THRI) && !(u->ier & IER_THRI))
+				u->thr_irq = true;
+			u->ier = v & (IER_RDI | IER_THRI | IER_RLSI | IER_MSI);
+		}
+		break;
+	case 2:
+		if (v & FCR_CLR_RX)
+			u->rx_len = 0;
+		u->fcr = v & (FCR_ENABLE | 0xC0);  /* keep enable and trigger level */
+		break;
+	case 3: u->lcr = v; break;
+	case 4: u->mcr = v & 0x1f; break;
+	case 5: break;   /* LSR is read-only (factory test writes ignored) */
+	case 6: break;
+	case 7: u->scr = v; break;
+	}
+}
+
+void uart_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write)
+{
+	struct uart *u = opaque;
+	uint8_t *d = data;
+	bool emit = false;
+	uint8_t byte = 0;
+
+	/* Wider accesses touch consecutive registers, byte by byte. */
+	pthread_mutex_lock(&u->lock);
+	for (unsigned i = 0; i < size; i++) {
+		unsigned reg = (unsigned)((off + i) & 7);
+		if (is_write)
+			uart_write(u, reg, d[i], &emit, &byte);
+		else
+			d[i] = uart_read(u, reg);
+	}
+	uart_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	/* Output happens outside the lock: the sink may block on a terminal. */
+	if (emit && u->out)
+		u->out(u->out_opaque, byte);
+}
+
+size_t uart_push_input(struct uart *u, const uint8_t *buf, size_t len)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&u->lock);
+	while (n < len && u->rx_len < UART_RX_CAP)
+		uart_rx_put(u, buf[n++]);
+	uart_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return n;
+}

@@ -1,0 +1,49 @@
+/* A 16550A UART (COM1 at 0x3F8 on a PC): enough of the chip for real drivers,
+ * including the loopback self-test that many kernels run at init, the FIFO
+ * bits, scratch register, divisor latch and the interrupt identification logic.
+ * Transmitted bytes go to an output callback (stdout or a UI pane); received
+ * bytes are pushed by a front end thread with uart_push_input().
+ *
+ *   uart_init(&u, console_write, ui);
+ *   iobus_register(&pio, 0x3f8, 8, "com1", uart_io, &u);
+ */
+#ifndef BT86_MONITOR_UART_H
+#define BT86_MONITOR_UART_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UART_COM1_BASE 0x3F8
+#define UART_COM1_IRQ  4
+#define UART_RX_CAP    1024  /* bytes buffered from the user; more are dropped */
+
+typedef void uart_out_fn(void *opaque, uint8_t byte);
+typedef void uart_irq_fn(void *opaque, int level);
+
+struct uart {
+	uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
+	bool thr_irq;            /* THR-empty interrupt pending (cleared by IIR read/THR write) */
+	uint8_t rx[UART_RX_CAP]; /* receive FIFO; larger than the chip's 16 bytes so typing is not lost */
+	unsigned rx_head, rx_len;
+	int irq_level;
+	uart_out_fn *out;
+	void *out_opaque;
+	uart_irq_fn *irq;
+	void *irq_opaque;
+	uint64_t tx_count, rx_count;
+	pthread_mutex_t lock;    /* the vCPU thread and the input thread share rx */
+};
+
+void uart_init(struct uart *u, uart_out_fn *out, void *out_opaque);
+void uart_destroy(struct uart *u);
+void uart_set_irq(struct uart *u, uart_irq_fn *irq, void *opaque);
+
+/* The io_fn for the 8 registers. */
+void uart_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write);
+
+/* Queue input from the user; returns how many bytes were taken. Thread-safe. */
+size_t uart_push_input(struct uart *u, const uint8_t *buf, size_t len);
+
+#endif

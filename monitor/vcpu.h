@@ -1,0 +1,83 @@
+/* Architectural state of the guest's one vCPU, engine-neutral: engines convert
+ * to and from their own representation (KVM's regs/sregs, the BT context). */
+#ifndef BT86_MONITOR_VCPU_H
+#define BT86_MONITOR_VCPU_H
+
+#include <stdint.h>
+
+enum vcpu_reg { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI, R_COUNT };
+enum vcpu_segreg { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_COUNT };
+
+/* Segment attribute bits, in the layout of descriptor bits 40..55 (as VMX keeps them). */
+#define SEG_TYPE_MASK 0x000f   /* type: code/data, accessed, read/write, conforming */
+#define SEG_S         0x0010   /* code or data (not system) */
+#define SEG_DPL_SHIFT 5
+#define SEG_P         0x0080   /* present */
+#define SEG_AVL       0x1000
+#define SEG_L         0x2000   /* 64-bit code */
+#define SEG_DB        0x4000   /* 32-bit default operand size */
+#define SEG_G         0x8000   /* limit in 4 KiB units */
+
+#define SEG_TYPE_CODE_RX_ACC 0xb  /* execute/read, accessed */
+#define SEG_TYPE_DATA_RW_ACC 0x3  /* read/write, accessed */
+#define SEG_TYPE_TSS32_BUSY  0xb
+#define SEG_TYPE_LDT         0x2
+
+struct vcpu_seg {
+	uint16_t sel;
+	uint16_t attr;    /* SEG_* bits */
+	uint32_t base;
+	uint32_t limit;   /* byte granular, already expanded */
+};
+
+struct vcpu_dtr {
+	uint32_t base;
+	uint16_t limit;
+};
+
+#define EFLAGS_CF   0x00000001u
+#define EFLAGS_FIXED 0x00000002u  /* bit 1 always reads as 1 */
+#define EFLAGS_PF   0x00000004u
+#define EFLAGS_AF   0x00000010u
+#define EFLAGS_ZF   0x00000040u
+#define EFLAGS_SF   0x00000080u
+#define EFLAGS_TF   0x00000100u
+#define EFLAGS_IF   0x00000200u
+#define EFLAGS_DF   0x00000400u
+#define EFLAGS_OF   0x00000800u
+#define EFLAGS_IOPL 0x00003000u
+#define EFLAGS_NT   0x00004000u
+#define EFLAGS_RF   0x00010000u
+#define EFLAGS_VM   0x00020000u
+#define EFLAGS_AC   0x00040000u
+#define EFLAGS_ID   0x00200000u
+
+#define CR0_PE 0x00000001u   /* protected mode */
+#define CR0_MP 0x00000002u
+#define CR0_EM 0x00000004u
+#define CR0_TS 0x00000008u
+#define CR0_ET 0x00000010u   /* 387 present; hardwired to 1 since the 486 */
+#define CR0_NE 0x00000020u
+#define CR0_WP 0x00010000u
+#define CR0_AM 0x00040000u
+#define CR0_PG 0x80000000u
+
+struct vcpu_state {
+	uint32_t gpr[R_COUNT];
+	uint32_t eip;
+	uint32_t eflags;
+	struct vcpu_seg seg[S_COUNT];
+	struct vcpu_seg ldtr, tr;
+	struct vcpu_dtr gdtr, idtr;
+	uint32_t cr0, cr2, cr3, cr4;
+	uint64_t efer;
+	uint32_t dr[8];
+};
+
+/* A flat 4 GiB segment of the given selector and type at ring 0. */
+struct vcpu_seg vcpu_flat_seg(uint16_t sel, uint16_t type);
+
+const char *vcpu_reg_name(enum vcpu_reg r);
+const char *vcpu_seg_name(enum vcpu_segreg s);
+
+#endif

@@ -1,0 +1,43 @@
+/* Guest disassembly with Capstone (see disas.h). */
+#include "ui/disas.h"
+
+#include <capstone/capstone.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DISAS_MAX_INSN 15   /* the longest x86 instruction */
+
+size_t disas_one(const uint8_t *code, size_t len, uint32_t addr, char *out, size_t outlen)
+{
+	csh h;
+	cs_insn *insn;
+	size_t n, size = 0;
+
+	snprintf(out, outlen, "(bad)");
+	if (cs_open(CS_ARCH_X86, CS_MODE_32, &h) != CS_ERR_OK)
+		return 0;
+	n = cs_disasm(h, code, len, addr, 1, &insn);
+	if (n == 1) {
+		snprintf(out, outlen, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+		size = insn->size;
+		cs_free(insn, n);
+	}
+	cs_close(&h);
+	return size;
+}
+
+size_t disas_guest(const struct guestmem *gm, uint32_t pa, char *out, size_t outlen)
+{
+	uint8_t buf[DISAS_MAX_INSN];
+	size_t len = DISAS_MAX_INSN;
+
+	/* Near the end of RAM, take what there is. */
+	while (len && !gmem_is_ram(gm, pa, len))
+		len--;
+	if (!len) {
+		snprintf(out, outlen, "(not in RAM)");
+		return 0;
+	}
+	memcpy(buf, gm->phys + pa, len);
+	return disas_one(buf, len, pa, out, outlen);
+}

@@ -1,0 +1,17 @@
+/* Disassembly of guest code for messages and views, with Capstone. */
+#ifndef BT86_UI_DISAS_H
+#define BT86_UI_DISAS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/guestmem.h"
+
+/* Disassemble the 32-bit instruction in code[0..len) at address addr into
+ * out as "mnemonic operands"; returns its length, or 0 (out says "(bad)"). */
+size_t disas_one(const uint8_t *code, size_t len, uint32_t addr, char *out, size_t outlen);
+
+/* The same for guest physical memory; out says "(not in RAM)" if unreadable. */
+size_t disas_guest(const struct guestmem *gm, uint32_t pa, char *out, size_t outlen);
+
+#endif

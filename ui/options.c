@@ -1,0 +1,96 @@
+/* bt86 command-line parsing (see options.h). */
+#include "ui/options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "monitor/guestmem.h"
+#include "monitor/machine.h"
+
+enum { OPT_ENGINE = 256, OPT_CMDLINE };
+
+static const struct option opt_long[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ NULL, 0, NULL, 0 },
+};
+
+void opt_usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [OPTIONS] GUEST\n"
+		"Run a 32-bit multiboot kernel on bt86, a dynamic binary translator VMM.\n"
+		"\n"
+		"  -m, --memory=SIZE   guest RAM (e.g. 64, 64M, 1G; plain numbers are MiB; default 64M)\n"
+		"      --engine=NAME   CPU engine:", prog);
+	for (const struct engine_ops *const *e = engine_list(); *e; e++)
+		fprintf(f, " %s", (*e)->name);
+	fprintf(f, " (default %s)\n", engine_default_name());
+	for (const struct engine_ops *const *e = engine_list(); *e; e++)
+		fprintf(f, "                        %-4s %s\n", (*e)->name, (*e)->summary);
+	fprintf(f,
+		"      --cmdline=STR   arguments passed to the guest after its path\n"
+		"  -h, --help          show this help and exit\n"
+		"  -V, --version       show the version and exit\n"
+		"\n"
+		"Exit status: the guest's debug-exit status ((v << 1) | 1, odd), or\n"
+		"  0 guest halted with interrupts disabled, 2 bad usage or guest image,\n"
+		"  4 guest stopped with an error, 6 engine unavailable on this host.\n");
+}
+
+int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t errlen)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->engine = engine_default_name();
+	o->cmdline = "";
+	o->ram_size = MACHINE_DEFAULT_RAM;
+	opterr = 0;   /* we print our own one-line errors */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:hVm:", opt_long, NULL)) != -1) {
+		switch (c) {
+		case 'h': o->help = true; return 0;
+		case 'V': o->version = true; return 0;
+		case 'm':
+			if (gmem_parse_size(optarg, &o->ram_size) < 0) {
+				snprintf(err, errlen, "bad memory size '%s' (try 64M or 1G)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_ENGINE:
+			if (!engine_find(optarg)) {
+				snprintf(err, errlen, "unknown engine '%s' (see --help)", optarg);
+				return -1;
+			}
+			o->engine = optarg;
+			break;
+		case OPT_CMDLINE:
+			o->cmdline = optarg;
+			break;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt && optopt < 256)
+				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		snprintf(err, errlen, "no guest given (usage: bt86 [OPTIONS] GUEST; see --help)");
+		return -1;
+	}
+	if (argc - optind > 1) {
+		snprintf(err, errlen, "unexpected argument '%s' after the guest (use --cmdline for guest arguments)", argv[optind + 1]);
+		return -1;
+	}
+	o->guest = argv[optind];
+	return 0;
+}

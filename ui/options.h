@@ -1,0 +1,21 @@
+/* The bt86 command line. */
+#ifndef BT86_UI_OPTIONS_H
+#define BT86_UI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct bt86_options {
+	const char *guest;       /* the kernel image */
+	const char *engine;      /* engine name */
+	const char *cmdline;     /* guest arguments after its path */
+	uint64_t ram_size;
+	bool help, version;
+};
+
+/* Parse argv. Returns 0, or -1 with a one-line message in err. */
+int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t errlen);
+void opt_usage(FILE *f, const char *prog);
+
+#endif
