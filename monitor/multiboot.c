@@ -235,19 +235,25 @@ static void mb_write_info(struct guestmem *gm, const char *cmdline, struct mb_bo
 	wr64(area + 8, mb_flat_desc(0x9b));    /* 0x08: present ring-0 code, exec/read, accessed */
 	wr64(area + 16, mb_flat_desc(0x93));   /* 0x10: present ring-0 data, read/write, accessed */
 
-	/* A PC's map: conventional memory up to the EBDA, the BIOS area, then RAM. */
+	/* A PC's map, as QEMU's firmware reports it: conventional memory up to the
+	 * EBDA, the BIOS area, RAM from 1 MiB up to the top 128 KiB (kept for
+	 * firmware tables), and the BIOS ROM below 4 GiB. */
+	uint64_t top = gm->size - MB_FW_RESERVED;
 	mb_put_mmap(mmap + 0, 0, 0x9fc00, E820_RAM);
 	mb_put_mmap(mmap + 24, 0x9fc00, 0x400, E820_RESERVED);
 	mb_put_mmap(mmap + 48, 0xf0000, 0x10000, E820_RESERVED);
-	mb_put_mmap(mmap + 72, 0x100000, gm->size - 0x100000, E820_RAM);
+	mb_put_mmap(mmap + 72, 0x100000, top - 0x100000, E820_RAM);
+	mb_put_mmap(mmap + 96, top, MB_FW_RESERVED, E820_RESERVED);
+	mb_put_mmap(mmap + 120, 0xfffc0000, 0x40000, E820_RESERVED);
 
+	/* GRUB's rule: mem_lower is the RAM at 0, mem_upper the RAM run at 1 MiB. */
 	wr32(info + MBI_FLAGS, MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME);
-	wr32(info + MBI_MEM_LOWER, 640);                              /* KiB, as QEMU reports */
-	wr32(info + MBI_MEM_UPPER, (uint32_t)((gm->size >> 10) - 1024));   /* KiB above 1 MiB */
+	wr32(info + MBI_MEM_LOWER, 0x9fc00 >> 10);
+	wr32(info + MBI_MEM_UPPER, (uint32_t)((top - 0x100000) >> 10));
 	wr32(info + MBI_CMDLINE_OFF, MB_CMDLINE_ADDR);
 	wr32(info + MBI_MODS_COUNT, 0);
 	wr32(info + MBI_MODS_ADDR, MB_MODS_ADDR);
-	wr32(info + MBI_MMAP_LENGTH, 4 * 24);
+	wr32(info + MBI_MMAP_LENGTH, 6 * 24);
 	wr32(info + MBI_MMAP_ADDR, MB_MMAP_ADDR);
 	wr32(info + MBI_LOADER_OFF, MB_NAME_ADDR);
 	memcpy(area + (MB_NAME_ADDR - MB_AREA_BASE), name, sizeof name);

@@ -43,6 +43,7 @@
 #define MB_MODS_ADDR      0x8380u
 #define MB_CMDLINE_ADDR   0x8400u
 #define MB_CMDLINE_MAX    (MB_AREA_END - MB_CMDLINE_ADDR)
+#define MB_FW_RESERVED    0x20000u     /* top of RAM kept for firmware tables, as on QEMU's PC */
 #define MB_BOOT_STACK     0x8000u      /* ESP at entry: undefined by the spec, so something harmless */
 #define MB_CODE_SEL       0x08
 #define MB_DATA_SEL       0x10
