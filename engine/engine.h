@@ -48,6 +48,7 @@ struct engine {
 	struct machine *m;
 };
 
+extern const struct engine_ops engine_bt_ops;
 extern const struct engine_ops engine_kvm_ops;
 
 /* The engine named name, or NULL. */

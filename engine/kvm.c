@@ -27,7 +27,7 @@
 #include "engine/kvm_probe.h"
 #include "engine/kvm_regs.h"
 
-#define KVM_KICK_SIGNAL SIGUSR1   /* interrupts KVM_RUN so a stop request is seen */
+#define KVM_KICK_SIGNAL SIGUSR2   /* interrupts KVM_RUN so a stop request is seen (bt uses SIGUSR1) */
 #define KVM_TSS_ADDR    0xfffbd000u  /* three pages VMX needs for real-mode emulation; unused RAM-less area */
 #define KVM_MAX_CPUID   128
 
@@ -230,6 +230,7 @@ static void kvm_stop(struct kvm_engine *k, struct stop_info *s, enum stop_reason
 	s->reason = r;
 	s->eip = eip;
 	s->status = 0;
+	s->want_insn = r == STOP_ERROR || r == STOP_UNAVAILABLE;
 	snprintf(s->msg, sizeof s->msg, fmt, eip, detail ? detail : "");
 	evlog_add(&k->base.m->events, EV_STOP, eip, -1, "%s", s->msg);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 static const struct engine_ops *const engine_table[] = {
+	&engine_bt_ops,
 	&engine_kvm_ops,
 	NULL,
 };

@@ -86,7 +86,7 @@ int gmem_parse_size(const char *s, uint64_t *bytes)
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-')
+	if (!s || *s < '0' || *s > '9')   /* strtoull would take blanks and a sign */
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);

@@ -4,6 +4,7 @@
 #ifndef BT86_MONITOR_STOP_H
 #define BT86_MONITOR_STOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum stop_reason {
@@ -27,6 +28,7 @@ struct stop_info {
 	int status;          /* for STOP_EXIT: the process exit status */
 	uint32_t eip;        /* guest EIP at the stop */
 	char msg[256];       /* one line for the user, without "bt86: " */
+	bool want_insn;      /* the front end should add the instruction at eip */
 };
 
 const char *stop_reason_name(enum stop_reason r);

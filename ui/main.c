@@ -33,7 +33,7 @@ static void bt86_report_stop(const struct machine *m, const struct stop_info *s)
 
 	if (s->reason == STOP_EXIT)
 		return;
-	if (s->reason == STOP_ERROR || s->reason == STOP_UNAVAILABLE) {
+	if (s->want_insn) {
 		disas_guest(&m->mem, s->eip, insn, sizeof insn);
 		fprintf(stderr, "bt86: %s: %s\n", s->msg, insn);
 	} else {

@@ -1,0 +1,378 @@
+/* The binary-translation engine (--engine=bt): the dispatcher that finds or
+ * translates the CCF for the guest EIP, chains the exit it came through,
+ * enters the TC, and makes sense of what brought it back (an exit, a callout
+ * that leaves, a host fault); and the engine interface around it.
+ *
+ * "Why did we leave the TC" is one switch, as kvmtool's vCPU loop is for VM
+ * exits: BT_EXIT_BRANCH (a direct exit: chain it), BT_EXIT_INDIRECT (an
+ * inline lookup missed: fill it), BT_EXIT_CALLOUT (a callout needs the
+ * monitor), or a fault (see bt_fault_handle()).
+ */
+#include "engine/bt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/reencode.h"
+
+enum bt_mode { BT_RUN, BT_STEP_INSN, BT_STEP_CCF };
+
+void bt_set_pending(struct bt_engine *be, enum stop_reason r, uint32_t eip, const char *fmt, ...)
+{
+	va_list ap;
+	if (be->has_pending)
+		return;   /* the first reason wins */
+	be->has_pending = true;
+	memset(&be->pending, 0, sizeof be->pending);
+	be->pending.reason = r;
+	be->pending.eip = eip;
+	va_start(ap, fmt);
+	vsnprintf(be->pending.msg, sizeof be->pending.msg, fmt, ap);
+	va_end(ap);
+	evlog_add(&be->base.m->events, EV_STOP, eip, -1, "%s", be->pending.msg);
+}
+
+void bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32_t error,
+			uint32_t eip, const char *insn_text)
+{
+	char err[32] = "";
+	if (has_error)
+		snprintf(err, sizeof err, "(0x%x)", error);
+	evlog_add(&be->base.m->events, EV_EXCEPTION, eip, -1, "%s%s on '%s'",
+		  emu_exception_name(vector), err, insn_text);
+	bt_set_pending(be, STOP_ERROR, eip,
+		       "guest exception %s%s at EIP 0x%08x: %s (bt does not deliver exceptions to the guest yet)",
+		       emu_exception_name(vector), err, eip, insn_text);
+}
+
+static void bt_merge_flags(struct bt_ctx *ctx)
+{
+	ctx->arch.eflags = (ctx->arch.eflags & ~BT_HFLAGS_MASK) |
+			   (uint32_t)(ctx->hflags & BT_HFLAGS_MASK) | EFLAGS_FIXED;
+}
+
+/* The instruction text at eip, for messages about faults. */
+static void bt_insn_text(struct bt_engine *be, uint32_t eip, char *out, size_t n)
+{
+	struct bt_insn in;
+	const struct guestmem *gm = &be->base.m->mem;
+	size_t avail = 0;
+	while (avail < DEC_MAX_LEN && gmem_is_ram(gm, (uint64_t)eip + avail, 1))
+		avail++;
+	if (avail && dec_insn(&be->xlat.dec, gm->phys + eip, avail, eip, &in) == 0)
+		snprintf(out, n, "%s", in.text);
+	else
+		snprintf(out, n, "(unreadable)");
+}
+
+/* A host fault in translated code (state already in ctx, EIP at the guest
+ * instruction). Returns true to go on running (after an SMC write). */
+static bool bt_fault_handle(struct bt_engine *be, bool *once)
+{
+	struct bt_fault *f = &be->fault;
+	struct bt_ctx *ctx = be->ctx;
+	uint32_t eip = ctx->arch.eip;
+	char text[96];
+
+	bt_merge_flags(ctx);
+	bt_insn_text(be, eip, text, sizeof text);
+	switch (f->signo) {
+	case SIGSEGV: {
+		int64_t ga = win_guest_addr(&be->win, (void *)(uintptr_t)f->addr);
+		if (ga >= 0 && f->code != SI_KERNEL) {
+			uint32_t page = (uint32_t)((uint64_t)ga >> 12);
+			enum win_page ps = win_page_state(&be->win, page);
+			if (ps == WIN_PAGE_CODE) {
+				/* Self-modifying code: drop the page's CCFs, let the write
+				 * through, and run the writing instruction once, alone. */
+				int n = tc_invalidate_page(&be->tc, page);
+				win_unprotect(&be->win, page);
+				evlog_add(&be->base.m->events, EV_INVALIDATE, eip, (int32_t)f->ccf->id,
+					  "guest write to code page 0x%05x000 by '%s': %d CCFs dropped",
+					  page, text, n);
+				*once = true;
+				return true;
+			}
+			bt_set_pending(be, STOP_ERROR, eip,
+				       "guest accessed 0x%08x, which is not RAM (MMIO from translated code is not supported yet), at EIP 0x%08x: %s",
+				       (uint32_t)ga, eip, text);
+			return false;
+		}
+		if (f->addr && ga < 0) {
+			bt_set_pending(be, STOP_ERROR, eip,
+				       "guest string instruction ran past the 4 GiB address space at EIP 0x%08x: %s",
+				       eip, text);
+			return false;
+		}
+		bt_guest_exception(be, EXC_GP, true, 0, eip, text);
+		return false;
+	}
+	case SIGFPE:
+		bt_guest_exception(be, EXC_DE, false, 0, eip, text);
+		return false;
+	case SIGILL:
+		bt_guest_exception(be, EXC_UD, false, 0, eip, text);
+		return false;
+	case SIGTRAP:
+		bt_guest_exception(be, EXC_DB, false, 0, eip, text);
+		return false;
+	default:
+		bt_set_pending(be, STOP_ERROR, eip, "host signal %d in translated code at EIP 0x%08x: %s",
+			       f->signo, eip, text);
+		return false;
+	}
+}
+
+/* The CCF to run at eip: cached, or translated now (transient for a one-off). */
+static struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transient)
+{
+	struct ccf *c = transient ? NULL : tc_lookup(&be->tc, eip);
+	if (c)
+		return c;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		enum xlat_status st = xlat_tu(&be->xlat, eip, max, transient, &c);
+		if (st == XLAT_OK)
+			break;
+		if (st == XLAT_FAIL) {
+			bt_set_pending(be, STOP_ERROR, be->xlat.err_eip, "%s", be->xlat.err);
+			return NULL;
+		}
+		tc_flush(&be->tc);   /* full: start over */
+		be->ctx->exit_site = 0;
+		be->ctx->exit_kind = 0;
+		evlog_add(&be->base.m->events, EV_INVALIDATE, eip, -1, "translation cache full: flushed");
+		c = NULL;
+	}
+	if (!c) {
+		bt_set_pending(be, STOP_ERROR, eip, "a TU at EIP 0x%08x does not fit the translation cache", eip);
+		return NULL;
+	}
+	if (!transient)
+		for (uint32_t p = c->page_first; p <= c->page_last; p++)
+			win_protect_code(&be->win, p);
+	evlog_add(&be->base.m->events, EV_TRANSLATE, eip, (int32_t)c->id,
+		  "%u guest instructions 0x%08x-0x%08x -> %u bytes%s", c->ninsn, c->eip, c->end,
+		  c->host_len, transient ? " (run once)" : "");
+	return c;
+}
+
+static void bt_chain_from_exit(struct bt_engine *be, struct ccf *to)
+{
+	struct bt_ctx *ctx = be->ctx;
+	int k;
+	if (ctx->exit_kind == BT_EXIT_INDIRECT && !to->transient) {
+		tc_fill_lookup(&be->tc, to);
+		return;
+	}
+	if (ctx->exit_kind != BT_EXIT_BRANCH || !ctx->exit_site || to->transient)
+		return;
+	struct ccf *from = tc_exit_owner(&be->tc, be->tc.code + ctx->exit_site, &k);
+	if (from && from->valid && !from->transient && from->exits[k].to != to) {
+		tc_chain(&be->tc, from, k, to);
+		evlog_add(&be->base.m->events, EV_CHAIN, from->exits[k].target, (int32_t)from->id,
+			  "CCF %u exit %d -> CCF %u", from->id, k, to->id);
+	}
+}
+
+/* Run c until it leaves (0) or faults (1, state in ctx, details in be->fault).
+ * Kept apart so nothing the caller holds lives across sigsetjmp. */
+static int bt_enter(struct bt_engine *be, const struct ccf *c)
+{
+	if (sigsetjmp(be->fault_jmp, 1) != 0) {
+		be->fault_armed = 0;
+		return 1;
+	}
+	be->fault_armed = 1;
+	bt_glue_enter(be->ctx, c->host);
+	be->fault_armed = 0;
+	return 0;
+}
+
+static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode)
+{
+	struct bt_ctx *ctx = be->ctx;
+	struct machine *m = be->base.m;
+	bool once = false;
+
+	memset(s, 0, sizeof *s);
+	if (!be->gs_ready) {
+		win_set_gs(&be->win);
+		be->gs_ready = true;
+	}
+	bt_signal_bind(be);
+	be->thread = pthread_self();
+	atomic_store(&be->running, true);
+	ctx->lookup = be->tc.lookup;
+	for (;;) {
+		if (be->has_pending) {
+			*s = be->pending;
+			be->has_pending = false;
+			break;
+		}
+		if (machine_take_exit(m, ctx->arch.eip, s))
+			break;
+		uint32_t eip = ctx->arch.eip;
+		bool transient = once || mode == BT_STEP_INSN;
+		struct ccf *c = bt_get_ccf(be, eip, transient ? 1 : be->xlat.tu_max, transient);
+		once = false;
+		if (!c)
+			continue;   /* pending is set */
+		bt_chain_from_exit(be, c);
+
+		be->entering = c;
+		if (atomic_exchange(&be->stop_requested, false)) {
+			be->entering = NULL;
+			s->reason = STOP_REQUEST;
+			s->eip = eip;
+			snprintf(s->msg, sizeof s->msg, "stopped at EIP 0x%08x", eip);
+			break;
+		}
+		if (mode != BT_RUN) {   /* exactly one CCF: no chains, no inline lookups */
+			tc_unlink_exits(c);
+			ctx->lookup = be->tc.lookup_empty;
+		}
+		ctx->exit_kind = 0;
+		ctx->exit_site = 0;
+		c->entries++;
+		if (bt_enter(be, c) == 0) {
+			bt_merge_flags(ctx);
+			if (ctx->exit_kind != BT_EXIT_CALLOUT)
+				ctx->arch.eip = ctx->next_eip;
+		} else {
+			ctx->exit_kind = 0;
+			if (bt_fault_handle(be, &once))
+				once = true;
+		}
+		be->entering = NULL;
+		if (mode != BT_RUN) {
+			for (int i = 0; i < c->nexits; i++)
+				if (c->exits[i].to && c->valid)
+					emit_patch_rel32(c->exits[i].site, c->exits[i].to->host);
+			ctx->lookup = be->tc.lookup;
+			if (!be->has_pending && !once) {
+				s->reason = STOP_STEP;
+				s->eip = ctx->arch.eip;
+				break;
+			}
+		}
+	}
+	atomic_store(&be->running, false);
+	if (s->reason == STOP_REQUEST || s->reason == STOP_STEP || s->reason == STOP_EXIT)
+		s->eip = ctx->arch.eip;
+}
+
+static void bt_run(struct engine *e, struct stop_info *s) { bt_loop((struct bt_engine *)e, s, BT_RUN); }
+static void bt_step_insn(struct engine *e, struct stop_info *s) { bt_loop((struct bt_engine *)e, s, BT_STEP_INSN); }
+static void bt_step_ccf(struct engine *e, struct stop_info *s) { bt_loop((struct bt_engine *)e, s, BT_STEP_CCF); }
+
+static void bt_invalidate(struct engine *e, uint64_t pa, uint64_t len)
+{
+	struct bt_engine *be = (struct bt_engine *)e;
+	if (!len)
+		return;
+	for (uint64_t p = pa >> 12; p <= (pa + len - 1) >> 12 && p < WIN_PAGES; p++) {
+		tc_invalidate_page(&be->tc, (uint32_t)p);
+		win_unprotect(&be->win, (uint32_t)p);
+	}
+}
+
+static void bt_get_state(struct engine *e, struct vcpu_state *st)
+{
+	struct bt_engine *be = (struct bt_engine *)e;
+	bt_merge_flags(be->ctx);
+	*st = be->ctx->arch;
+}
+
+static void bt_set_state(struct engine *e, const struct vcpu_state *st)
+{
+	struct bt_engine *be = (struct bt_engine *)e;
+	be->ctx->arch = *st;
+	be->ctx->hflags = 0x202 | (st->eflags & BT_HFLAGS_MASK);   /* host bit 1 and IF stay set */
+}
+
+static void bt_request_stop(struct engine *e)
+{
+	struct bt_engine *be = (struct bt_engine *)e;
+	atomic_store(&be->stop_requested, true);
+	bt_signal_kick(be);
+}
+
+static void bt_destroy(struct engine *e)
+{
+	struct bt_engine *be = (struct bt_engine *)e;
+	dec_destroy(&be->xlat.dec);
+	tc_destroy(&be->tc);
+	win_destroy(&be->win);
+	free(be->ctx);
+	free(be);
+}
+
+static int bt_create(struct machine *m, struct engine **out, int *unavailable, char *err, size_t errlen)
+{
+	struct bt_engine *be = calloc(1, sizeof *be);
+
+	*unavailable = 0;
+	if (!be) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	be->base.ops = &engine_bt_ops;
+	be->base.m = m;
+	be->ctx = aligned_alloc(64, (sizeof *be->ctx + 63) & ~(size_t)63);
+	if (!be->ctx) {
+		free(be);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memset(be->ctx, 0, sizeof *be->ctx);
+	if (bt_signal_init(err, errlen) < 0 || win_init(&be->win, &m->mem, err, errlen) < 0) {
+		free(be->ctx);
+		free(be);
+		return -1;
+	}
+	if (tc_init(&be->tc, TC_DEFAULT_SIZE, err, errlen) < 0 || dec_init(&be->xlat.dec) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "bt: cannot initialise Capstone");
+		tc_destroy(&be->tc);
+		win_destroy(&be->win);
+		free(be->ctx);
+		free(be);
+		return -1;
+	}
+	be->xlat.tc = &be->tc;
+	be->xlat.m = m;
+	be->xlat.tu_max = TU_MAX_DEFAULT;
+
+	struct bt_ctx *ctx = be->ctx;
+	ctx->owner = be;
+	ctx->leave_ptr = (uint64_t)(uintptr_t)bt_glue_leave;
+	ctx->callout_ptr = (uint64_t)(uintptr_t)bt_glue_callout;
+	ctx->miss_ptr = (uint64_t)(uintptr_t)bt_glue_miss;
+	ctx->win_base = (uint64_t)(uintptr_t)be->win.base;
+	ctx->win_neg = (uint64_t)0 - ctx->win_base;
+	ctx->lookup = be->tc.lookup;
+	/* The guest's x87/SSE state at reset: FCW 0x37F, MXCSR 0x1F80, all empty. */
+	uint16_t fcw = 0x037f;
+	uint32_t mxcsr = 0x1f80;
+	memcpy(ctx->fx_guest + 0, &fcw, 2);
+	memcpy(ctx->fx_guest + 24, &mxcsr, 4);
+	bt_set_state(&be->base, &m->boot_state);
+	*out = &be->base;
+	return 0;
+}
+
+const struct engine_ops engine_bt_ops = {
+	.name = "bt",
+	.summary = "dynamic binary translation (VMware-style): guest code runs translated, in this process",
+	.create = bt_create,
+	.destroy = bt_destroy,
+	.run = bt_run,
+	.step_insn = bt_step_insn,
+	.step_ccf = bt_step_ccf,
+	.invalidate = bt_invalidate,
+	.get_state = bt_get_state,
+	.set_state = bt_set_state,
+	.request_stop = bt_request_stop,
+};

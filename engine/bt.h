@@ -1,0 +1,79 @@
+/* The binary-translation engine's state, shared by its files: the engine
+ * (bt.c: dispatcher and engine ops), callouts (bt_callout.c), host fault and
+ * stop-signal handling (bt_signal.c). Not for use outside engine/. */
+#ifndef BT86_ENGINE_BT_H
+#define BT86_ENGINE_BT_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "engine/bt_ctx.h"
+#include "engine/engine.h"
+#include "engine/tc.h"
+#include "engine/translate.h"
+#include "engine/window.h"
+#include "monitor/emulate.h"
+
+/* Guest flags kept in host RFLAGS inside the TC. */
+#define BT_HFLAGS_MASK (EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF | \
+			EFLAGS_DF | EFLAGS_OF)
+
+/* What a host fault in translated code turned out to be. */
+struct bt_fault {
+	int signo, code;
+	uint64_t addr;             /* si_addr */
+	struct ccf *ccf;
+	const struct ccf_map *map;
+	bool write;                /* page fault on a write (from the error code) */
+};
+
+struct bt_engine {
+	struct engine base;
+	struct bt_ctx *ctx;
+	struct win win;
+	struct tc tc;
+	struct xlat xlat;
+
+	/* A stop decided inside a callout or fault, for the dispatcher. */
+	bool has_pending;
+	struct stop_info pending;
+
+	atomic_bool stop_requested;
+	atomic_bool running;        /* the vCPU thread is inside run/step */
+	pthread_t thread;
+	struct ccf *volatile entering;   /* the CCF the dispatcher is about to enter */
+
+	sigjmp_buf fault_jmp;
+	volatile sig_atomic_t fault_armed;
+	struct bt_fault fault;
+	bool gs_ready;
+};
+
+/* Callouts come here from bt_glue_callout (0: continue in the TC, 1: leave). */
+int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co);
+
+/* DAA DAS AAA AAS AAM AAD SALC (bt_bcd.c). */
+int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);
+
+/* Record a stop for the dispatcher to return (bt.c). */
+void bt_set_pending(struct bt_engine *be, enum stop_reason r, uint32_t eip, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A guest exception bt cannot deliver yet: stop, naming vector and instruction. */
+void bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32_t error,
+			uint32_t eip, const char *insn_text);
+
+/* Guest register access by Capstone register id (8, 16 or 32-bit GPRs). */
+uint32_t bt_reg_read(const struct bt_ctx *ctx, unsigned reg);
+void bt_reg_write(struct bt_ctx *ctx, unsigned reg, uint32_t v);
+unsigned bt_reg_size(unsigned reg);
+
+/* Signals (bt_signal.c): install once; the handlers find the running engine
+ * through a thread-local pointer set around bt_glue_enter. */
+int bt_signal_init(char *err, size_t errlen);
+void bt_signal_bind(struct bt_engine *be);
+void bt_signal_kick(struct bt_engine *be);
+
+#endif

@@ -1,0 +1,605 @@
+/* Callouts: the translations of sensitive instructions (and of the few the
+ * 64-bit host cannot run) that call an emulation function. The table maps
+ * each instruction to its callout; the callouts decode operands from the
+ * descriptor and the saved guest registers, call monitor/emulate.c, and say
+ * whether translated code may go on (0) or must leave the TC (1). */
+#include "engine/bt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* --- guest registers by Capstone id -------------------------------------- */
+
+static const struct { unsigned reg; uint8_t idx, size, shift; } bt_regs[] = {
+	{ X86_REG_EAX, R_EAX, 4, 0 }, { X86_REG_ECX, R_ECX, 4, 0 }, { X86_REG_EDX, R_EDX, 4, 0 },
+	{ X86_REG_EBX, R_EBX, 4, 0 }, { X86_REG_ESP, R_ESP, 4, 0 }, { X86_REG_EBP, R_EBP, 4, 0 },
+	{ X86_REG_ESI, R_ESI, 4, 0 }, { X86_REG_EDI, R_EDI, 4, 0 },
+	{ X86_REG_AX, R_EAX, 2, 0 }, { X86_REG_CX, R_ECX, 2, 0 }, { X86_REG_DX, R_EDX, 2, 0 },
+	{ X86_REG_BX, R_EBX, 2, 0 }, { X86_REG_SP, R_ESP, 2, 0 }, { X86_REG_BP, R_EBP, 2, 0 },
+	{ X86_REG_SI, R_ESI, 2, 0 }, { X86_REG_DI, R_EDI, 2, 0 },
+	{ X86_REG_AL, R_EAX, 1, 0 }, { X86_REG_CL, R_ECX, 1, 0 }, { X86_REG_DL, R_EDX, 1, 0 },
+	{ X86_REG_BL, R_EBX, 1, 0 }, { X86_REG_AH, R_EAX, 1, 8 }, { X86_REG_CH, R_ECX, 1, 8 },
+	{ X86_REG_DH, R_EDX, 1, 8 }, { X86_REG_BH, R_EBX, 1, 8 },
+};
+
+static int bt_reg_find(unsigned reg)
+{
+	for (size_t i = 0; i < sizeof bt_regs / sizeof bt_regs[0]; i++)
+		if (bt_regs[i].reg == reg)
+			return (int)i;
+	return -1;
+}
+
+unsigned bt_reg_size(unsigned reg)
+{
+	int i = bt_reg_find(reg);
+	return i < 0 ? 0 : bt_regs[i].size;
+}
+
+uint32_t bt_reg_read(const struct bt_ctx *ctx, unsigned reg)
+{
+	int i = bt_reg_find(reg);
+	if (i < 0)
+		return 0;
+	uint32_t v = ctx->arch.gpr[bt_regs[i].idx] >> bt_regs[i].shift;
+	return bt_regs[i].size == 4 ? v : v & ((1u << (8 * bt_regs[i].size)) - 1);
+}
+
+void bt_reg_write(struct bt_ctx *ctx, unsigned reg, uint32_t v)
+{
+	int i = bt_reg_find(reg);
+	if (i < 0)
+		return;
+	uint32_t *g = &ctx->arch.gpr[bt_regs[i].idx];
+	if (bt_regs[i].size == 4) {
+		*g = v;
+		return;
+	}
+	uint32_t mask = ((1u << (8 * bt_regs[i].size)) - 1) << bt_regs[i].shift;
+	*g = (*g & ~mask) | ((v << bt_regs[i].shift) & mask);
+}
+
+/* --- helpers --------------------------------------------------------------- */
+
+static struct emu bt_emu(struct bt_engine *be, struct bt_ctx *ctx)
+{
+	return (struct emu){ .m = be->base.m, .st = &ctx->arch };
+}
+
+static const cs_x86_op *op(const struct bt_callout *co, int i)
+{
+	return &co->insn.x86.operands[i];
+}
+
+/* Read a 16/32-bit operand (register, memory at the callout's EA, immediate). */
+static int bt_operand_read(struct emu *em, struct bt_ctx *ctx, const cs_x86_op *o, uint32_t *v)
+{
+	*v = 0;
+	switch (o->type) {
+	case X86_OP_REG: *v = bt_reg_read(ctx, o->reg); return 0;
+	case X86_OP_IMM: *v = (uint32_t)o->imm; return 0;
+	case X86_OP_MEM: return emu_read(em, ctx->callout_ea, v, o->size);
+	default: return -1;
+	}
+}
+
+static int bt_operand_write(struct emu *em, struct bt_ctx *ctx, const cs_x86_op *o, uint32_t v)
+{
+	if (o->type == X86_OP_REG) {
+		bt_reg_write(ctx, o->reg, v);
+		return 0;
+	}
+	if (o->type == X86_OP_MEM)
+		return emu_write(em, ctx->callout_ea, &v, o->size > 4 ? 4 : o->size);
+	return -1;
+}
+
+/* CCFs assume flat CS/DS/ES/SS; anything else must stop, never run wrong. */
+static bool bt_flat(const struct vcpu_seg *s)
+{
+	return s->base == 0 && s->limit == 0xffffffffu;
+}
+
+static int bt_finish(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co,
+		     enum emu_result r, struct emu *em)
+{
+	const struct bt_insn *in = &co->insn;
+	switch (r) {
+	case EMU_NEXT:
+		return 0;
+	case EMU_JUMP:
+		return 1;
+	case EMU_FAULT:
+		ctx->arch.eip = in->eip;
+		bt_guest_exception(be, em->vector, em->has_error, em->error_code, in->eip, in->text);
+		return 1;
+	case EMU_HALT:
+		ctx->arch.eip = in->eip + in->len;
+		if (!(ctx->arch.eflags & EFLAGS_IF))
+			bt_set_pending(be, STOP_HALT, in->eip,
+				       "guest halted with interrupts disabled at EIP 0x%08x", in->eip);
+		else
+			bt_set_pending(be, STOP_HALT, in->eip,
+				       "guest halted at EIP 0x%08x waiting for an interrupt no device of this machine can raise",
+				       in->eip);
+		return 1;
+	case EMU_STOP:
+		ctx->arch.eip = in->eip;
+		bt_set_pending(be, STOP_ERROR, in->eip, "%s at EIP 0x%08x", em->msg, in->eip);
+		return 1;
+	}
+	return 1;
+}
+
+/* --- the callouts ----------------------------------------------------------- */
+
+#define CALLOUT(name) static int name(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
+
+CALLOUT(co_cli) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_cli(&em), &em); }
+CALLOUT(co_sti) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_sti(&em), &em); }
+CALLOUT(co_hlt) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_hlt(&em), &em); }
+CALLOUT(co_cpuid) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_cpuid(&em), &em); }
+CALLOUT(co_rdtsc) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_rdtsc(&em), &em); }
+CALLOUT(co_privnop) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_privileged_nop(&em), &em); }
+
+CALLOUT(co_clts)
+{
+	struct emu em = bt_emu(be, ctx);
+	enum emu_result r = emu_privileged_nop(&em);
+	if (r == EMU_NEXT)
+		ctx->arch.cr0 &= ~CR0_TS;
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+CALLOUT(co_pushf)
+{
+	struct emu em = bt_emu(be, ctx);
+	return bt_finish(be, ctx, co, emu_pushf(&em, co->insn.p66 ? 2 : 4), &em);
+}
+
+CALLOUT(co_popf)
+{
+	struct emu em = bt_emu(be, ctx);
+	enum emu_result r = emu_popf(&em, co->insn.p66 ? 2 : 4);
+	if (r == EMU_NEXT && (ctx->arch.eflags & EFLAGS_TF)) {
+		ctx->arch.eip = co->insn.eip + co->insn.len;
+		bt_set_pending(be, STOP_ERROR, co->insn.eip,
+			       "guest set EFLAGS.TF (single-step traps are not supported by bt yet) at EIP 0x%08x",
+			       co->insn.eip);
+		return 1;
+	}
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+CALLOUT(co_in)
+{
+	struct emu em = bt_emu(be, ctx);
+	uint32_t port = 0, v = 0;
+	bt_operand_read(&em, ctx, op(co, 1), &port);
+	unsigned size = bt_reg_size(op(co, 0)->reg);
+	enum emu_result r = emu_in(&em, (uint16_t)port, size, &v);
+	if (r == EMU_NEXT)
+		bt_reg_write(ctx, op(co, 0)->reg, v);
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+CALLOUT(co_out)
+{
+	struct emu em = bt_emu(be, ctx);
+	uint32_t port = 0, v;
+	bt_operand_read(&em, ctx, op(co, 0), &port);
+	v = bt_reg_read(ctx, op(co, 1)->reg);
+	enum emu_result r = emu_out(&em, (uint16_t)port, bt_reg_size(op(co, 1)->reg), v);
+	if (r == EMU_NEXT && machine_take_exit(be->base.m, co->insn.eip, &be->pending)) {
+		be->has_pending = true;
+		ctx->arch.eip = co->insn.eip + co->insn.len;
+		return 1;
+	}
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+/* INS/OUTS, with or without REP: one element at a time, ECX/ESI/EDI kept
+ * consistent so a fault leaves the instruction restartable. */
+CALLOUT(co_string_io)
+{
+	struct emu em = bt_emu(be, ctx);
+	const struct bt_insn *in = &co->insn;
+	bool out = in->opc == 0x6e || in->opc == 0x6f;
+	unsigned size = (in->opc & 1) ? (in->p66 ? 2 : 4) : 1;
+	bool rep = in->rep || in->repne;
+	uint16_t port = (uint16_t)ctx->arch.gpr[R_EDX];
+	int step = (ctx->arch.eflags & EFLAGS_DF) ? -(int)size : (int)size;
+
+	while (!rep || ctx->arch.gpr[R_ECX] != 0) {
+		uint32_t v = 0;
+		enum emu_result r;
+		if (out) {
+			if (emu_read(&em, ctx->arch.gpr[R_ESI], &v, size) < 0)
+				return bt_finish(be, ctx, co, EMU_FAULT, &em);
+			r = emu_out(&em, port, size, v);
+			if (r != EMU_NEXT)
+				return bt_finish(be, ctx, co, r, &em);
+			ctx->arch.gpr[R_ESI] += (uint32_t)step;
+		} else {
+			r = emu_in(&em, port, size, &v);
+			if (r != EMU_NEXT)
+				return bt_finish(be, ctx, co, r, &em);
+			if (emu_write(&em, ctx->arch.gpr[R_EDI], &v, size) < 0)
+				return bt_finish(be, ctx, co, EMU_FAULT, &em);
+			ctx->arch.gpr[R_EDI] += (uint32_t)step;
+		}
+		if (!rep)
+			break;
+		ctx->arch.gpr[R_ECX]--;
+	}
+	return 0;
+}
+
+CALLOUT(co_dtr)
+{
+	struct emu em = bt_emu(be, ctx);
+	bool idt = co->insn.id == X86_INS_LIDT || co->insn.id == X86_INS_SIDT;
+	bool load = co->insn.id == X86_INS_LGDT || co->insn.id == X86_INS_LIDT;
+	enum emu_result r = load ? emu_lgdt(&em, ctx->callout_ea, idt) : emu_sgdt(&em, ctx->callout_ea, idt);
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+CALLOUT(co_ltr_lldt)
+{
+	struct emu em = bt_emu(be, ctx);
+	uint32_t sel;
+	if (bt_operand_read(&em, ctx, op(co, 0), &sel) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	enum emu_result r = co->insn.id == X86_INS_LTR ? emu_ltr(&em, (uint16_t)sel) : emu_lldt(&em, (uint16_t)sel);
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+/* STR, SLDT, SMSW: not privileged; a register destination gets the value
+ * zero-extended (SMSW: all of CR0), memory gets 16 bits. */
+CALLOUT(co_store_sys)
+{
+	struct emu em = bt_emu(be, ctx);
+	uint32_t v;
+	switch (co->insn.id) {
+	case X86_INS_STR: v = ctx->arch.tr.sel; break;
+	case X86_INS_SLDT: v = ctx->arch.ldtr.sel; break;
+	default: v = ctx->arch.cr0; break;
+	}
+	const cs_x86_op *o = op(co, 0);
+	if (o->type == X86_OP_MEM || bt_reg_size(o->reg) == 2)
+		v &= 0xffff;
+	if (bt_operand_write(&em, ctx, o, v) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	return 0;
+}
+
+CALLOUT(co_lmsw)
+{
+	struct emu em = bt_emu(be, ctx);
+	uint32_t v;
+	if (bt_operand_read(&em, ctx, op(co, 0), &v) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	return bt_finish(be, ctx, co, emu_lmsw(&em, (uint16_t)v), &em);
+}
+
+static int bt_cr_num(unsigned reg)
+{
+	if (reg >= X86_REG_CR0 && reg <= X86_REG_CR15)
+		return (int)(reg - X86_REG_CR0);
+	return -1;
+}
+
+static int bt_dr_num(unsigned reg)
+{
+	if (reg >= X86_REG_DR0 && reg <= X86_REG_DR15)
+		return (int)(reg - X86_REG_DR0);
+	return -1;
+}
+
+/* After a change to CR0 or a segment, check what CCFs assume still holds. */
+static int bt_check_assumptions(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
+{
+	const struct vcpu_state *st = &ctx->arch;
+	const char *why = NULL;
+	if (st->cr0 & CR0_PG)
+		why = "the guest enabled paging, which bt does not support yet";
+	for (int s = 0; s < S_COUNT && !why; s++) {
+		if (s == S_FS || s == S_GS || !(st->seg[s].attr & SEG_P))
+			continue;
+		if (!bt_flat(&st->seg[s]))
+			why = "the guest loaded a non-flat code, data or stack segment, which bt does not support yet";
+	}
+	if (!why)
+		return 0;
+	ctx->arch.eip = co->insn.eip + co->insn.len;
+	bt_set_pending(be, STOP_ERROR, co->insn.eip, "%s ('%s' at EIP 0x%08x)", why, co->insn.text, co->insn.eip);
+	return 1;
+}
+
+CALLOUT(co_mov_special)
+{
+	struct emu em = bt_emu(be, ctx);
+	const cs_x86_op *dst = op(co, 0), *src = op(co, 1);
+	enum emu_result r;
+	int crd = bt_cr_num(dst->reg), crs = bt_cr_num(src->reg);
+	int drd = bt_dr_num(dst->reg), drs = bt_dr_num(src->reg);
+
+	if (crd >= 0) {
+		r = emu_mov_to_cr(&em, crd, bt_reg_read(ctx, src->reg));
+		if (r == EMU_NEXT) {
+			/* A CR write may change what translations assume: always leave. */
+			if (!bt_check_assumptions(be, ctx, co))
+				ctx->arch.eip = co->insn.eip + co->insn.len;
+			return 1;
+		}
+	} else if (crs >= 0) {
+		uint32_t v = 0;
+		r = emu_mov_from_cr(&em, crs, &v);
+		if (r == EMU_NEXT)
+			bt_reg_write(ctx, dst->reg, v);
+	} else if (drd >= 0 || drs >= 0) {
+		r = emu_privileged_nop(&em);
+		if (r == EMU_NEXT) {
+			if (drd >= 0)
+				ctx->arch.dr[drd & 7] = bt_reg_read(ctx, src->reg);
+			else
+				bt_reg_write(ctx, dst->reg, ctx->arch.dr[drs & 7]);
+		}
+	} else {
+		return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
+	}
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+static int bt_seg_index(unsigned reg)
+{
+	switch (reg) {
+	case X86_REG_ES: return S_ES;
+	case X86_REG_CS: return S_CS;
+	case X86_REG_SS: return S_SS;
+	case X86_REG_DS: return S_DS;
+	case X86_REG_FS: return S_FS;
+	case X86_REG_GS: return S_GS;
+	}
+	return -1;
+}
+
+/* MOV to/from a segment register. Loads end the TU (the CCFs' flat
+ * assumption is checked first). */
+CALLOUT(co_mov_seg)
+{
+	struct emu em = bt_emu(be, ctx);
+	const cs_x86_op *dst = op(co, 0), *src = op(co, 1);
+	int sd = dst->type == X86_OP_REG ? bt_seg_index(dst->reg) : -1;
+	if (sd < 0) {
+		int ss = bt_seg_index(src->reg);
+		if (ss < 0)
+			return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
+		uint32_t v = ctx->arch.seg[ss].sel;
+		if (bt_operand_write(&em, ctx, dst, dst->type == X86_OP_MEM ? v & 0xffff : v) < 0)
+			return bt_finish(be, ctx, co, EMU_FAULT, &em);
+		return 0;
+	}
+	if (sd == S_CS)
+		return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
+	uint32_t sel;
+	if (bt_operand_read(&em, ctx, src, &sel) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	enum emu_result r = emu_load_seg(&em, sd, (uint16_t)sel);
+	if (r == EMU_NEXT)
+		return bt_check_assumptions(be, ctx, co);
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+CALLOUT(co_push_seg)
+{
+	struct emu em = bt_emu(be, ctx);
+	unsigned size = co->insn.p66 ? 2 : 4;
+	int seg = bt_seg_index(op(co, 0)->reg);
+	uint16_t v = seg < 0 ? 0 : ctx->arch.seg[seg].sel;
+	uint32_t sp = ctx->arch.gpr[R_ESP] - size;
+	/* Recent CPUs write only the selector's 16 bits even with a 32-bit push. */
+	if (emu_write(&em, sp, &v, 2) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	ctx->arch.gpr[R_ESP] = sp;
+	return 0;
+}
+
+CALLOUT(co_pop_seg)
+{
+	struct emu em = bt_emu(be, ctx);
+	unsigned size = co->insn.p66 ? 2 : 4;
+	uint16_t sel;
+	if (emu_read(&em, ctx->arch.gpr[R_ESP], &sel, 2) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	enum emu_result r = emu_load_seg(&em, bt_seg_index(op(co, 0)->reg), sel);
+	if (r != EMU_NEXT)
+		return bt_finish(be, ctx, co, r, &em);
+	ctx->arch.gpr[R_ESP] += size;
+	return bt_check_assumptions(be, ctx, co);
+}
+
+CALLOUT(co_far_jmp)
+{
+	struct emu em = bt_emu(be, ctx);
+	uint32_t off, sel;
+	if (op(co, 0)->type == X86_OP_IMM) {   /* jmp ptr16:32 */
+		sel = (uint32_t)op(co, 0)->imm;
+		off = (uint32_t)op(co, 1)->imm;
+	} else {                               /* jmp m16:32 */
+		uint8_t b[6];
+		unsigned osz = co->insn.p66 ? 2 : 4;
+		if (emu_read(&em, ctx->callout_ea, b, osz + 2) < 0)
+			return bt_finish(be, ctx, co, EMU_FAULT, &em);
+		off = 0;
+		memcpy(&off, b, osz);
+		sel = 0;
+		memcpy(&sel, b + osz, 2);
+	}
+	enum emu_result r = emu_far_jmp(&em, (uint16_t)sel, off);
+	if (r == EMU_JUMP && bt_check_assumptions(be, ctx, co)) {
+		ctx->arch.eip = off;
+		return 1;
+	}
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+/* LDS/LES/LSS/LFS/LGS r32, m16:32 */
+CALLOUT(co_load_far_ptr)
+{
+	struct emu em = bt_emu(be, ctx);
+	static const struct { unsigned id; int seg; } map[] = {
+		{ X86_INS_LDS, S_DS }, { X86_INS_LES, S_ES }, { X86_INS_LSS, S_SS },
+		{ X86_INS_LFS, S_FS }, { X86_INS_LGS, S_GS },
+	};
+	int seg = S_DS;
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].id == co->insn.id)
+			seg = map[i].seg;
+	unsigned osz = bt_reg_size(op(co, 0)->reg);
+	uint8_t b[6];
+	if (emu_read(&em, ctx->callout_ea, b, osz + 2) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	uint32_t off = 0;
+	uint16_t sel;
+	memcpy(&off, b, osz);
+	memcpy(&sel, b + osz, 2);
+	enum emu_result r = emu_load_seg(&em, seg, sel);
+	if (r != EMU_NEXT)
+		return bt_finish(be, ctx, co, r, &em);
+	bt_reg_write(ctx, op(co, 0)->reg, off);
+	return bt_check_assumptions(be, ctx, co);
+}
+
+CALLOUT(co_ud)
+{
+	struct emu em = bt_emu(be, ctx);
+	return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
+}
+
+/* Sensitive instructions whose emulation (interrupt and exception delivery,
+ * task and gate transfers, MSRs) bt does not have yet: stop the guest and say so. */
+CALLOUT(co_unsupported)
+{
+	ctx->arch.eip = co->insn.eip;
+	bt_set_pending(be, STOP_ERROR, co->insn.eip, "bt cannot emulate '%s' yet at EIP 0x%08x",
+		       co->insn.text, co->insn.eip);
+	return 1;
+}
+
+/* --- the table ------------------------------------------------------------ */
+
+struct bt_callout_entry {
+	unsigned id;
+	bt_callout_fn *fn;
+	bool ends;    /* always leaves the TU afterwards */
+};
+
+static const struct bt_callout_entry bt_callouts[] = {
+	{ X86_INS_CLI, co_cli, false },
+	{ X86_INS_STI, co_sti, true },     /* a newly enabled interrupt must be seen */
+	{ X86_INS_PUSHF, co_pushf, false },
+	{ X86_INS_PUSHFD, co_pushf, false },
+	{ X86_INS_POPF, co_popf, true },
+	{ X86_INS_POPFD, co_popf, true },
+	{ X86_INS_HLT, co_hlt, true },
+	{ X86_INS_IN, co_in, false },
+	{ X86_INS_OUT, co_out, false },
+	{ X86_INS_INSB, co_string_io, false }, { X86_INS_INSW, co_string_io, false },
+	{ X86_INS_INSD, co_string_io, false }, { X86_INS_OUTSB, co_string_io, false },
+	{ X86_INS_OUTSW, co_string_io, false }, { X86_INS_OUTSD, co_string_io, false },
+	{ X86_INS_CPUID, co_cpuid, false },
+	{ X86_INS_RDTSC, co_rdtsc, false },
+	{ X86_INS_LGDT, co_dtr, false }, { X86_INS_LIDT, co_dtr, false },
+	{ X86_INS_SGDT, co_dtr, false }, { X86_INS_SIDT, co_dtr, false },
+	{ X86_INS_LTR, co_ltr_lldt, false }, { X86_INS_LLDT, co_ltr_lldt, false },
+	{ X86_INS_STR, co_store_sys, false }, { X86_INS_SLDT, co_store_sys, false },
+	{ X86_INS_SMSW, co_store_sys, false }, { X86_INS_LMSW, co_lmsw, true },
+	{ X86_INS_CLTS, co_clts, false },
+	{ X86_INS_WBINVD, co_privnop, false }, { X86_INS_INVD, co_privnop, false },
+	{ X86_INS_INVLPG, co_privnop, false },
+	{ X86_INS_LJMP, co_far_jmp, true },
+	{ X86_INS_LDS, co_load_far_ptr, true }, { X86_INS_LES, co_load_far_ptr, true },
+	{ X86_INS_LSS, co_load_far_ptr, true }, { X86_INS_LFS, co_load_far_ptr, true },
+	{ X86_INS_LGS, co_load_far_ptr, true },
+	{ X86_INS_UD2, co_ud, true },
+	{ X86_INS_DAA, bt_bcd_callout, false }, { X86_INS_DAS, bt_bcd_callout, false },
+	{ X86_INS_AAA, bt_bcd_callout, false }, { X86_INS_AAS, bt_bcd_callout, false },
+	{ X86_INS_AAM, bt_bcd_callout, false }, { X86_INS_AAD, bt_bcd_callout, false },
+	{ X86_INS_SALC, bt_bcd_callout, false },
+	{ X86_INS_LCALL, co_unsupported, true }, { X86_INS_RETF, co_unsupported, true },
+	{ X86_INS_IRET, co_unsupported, true }, { X86_INS_IRETD, co_unsupported, true },
+	{ X86_INS_INT, co_unsupported, true }, { X86_INS_INT3, co_unsupported, true },
+	{ X86_INS_INTO, co_unsupported, true }, { X86_INS_INT1, co_unsupported, true },
+	{ X86_INS_BOUND, co_unsupported, true }, { X86_INS_ARPL, co_unsupported, true },
+	{ X86_INS_LAR, co_unsupported, true }, { X86_INS_LSL, co_unsupported, true },
+	{ X86_INS_VERR, co_unsupported, true }, { X86_INS_VERW, co_unsupported, true },
+	{ X86_INS_RDMSR, co_unsupported, true }, { X86_INS_WRMSR, co_unsupported, true },
+	{ X86_INS_RDPMC, co_unsupported, true }, { X86_INS_RDTSCP, co_unsupported, true },
+	{ X86_INS_SYSENTER, co_unsupported, true }, { X86_INS_SYSEXIT, co_unsupported, true },
+	{ X86_INS_SYSCALL, co_unsupported, true }, { X86_INS_SYSRET, co_unsupported, true },
+	{ X86_INS_MONITOR, co_unsupported, true }, { X86_INS_MWAIT, co_unsupported, true },
+	{ X86_INS_XGETBV, co_ud, true }, { X86_INS_XSETBV, co_ud, true },
+	{ X86_INS_RSM, co_ud, true },
+};
+
+static bool bt_has_reg_class(const struct bt_insn *in, int (*cls)(unsigned))
+{
+	for (int i = 0; i < in->x86.op_count; i++)
+		if (in->x86.operands[i].type == X86_OP_REG && cls(in->x86.operands[i].reg) >= 0)
+			return true;
+	return false;
+}
+
+bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends)
+{
+	*ends = false;
+	/* Segment and control/debug registers hide behind ordinary mnemonics. */
+	if (in->id == X86_INS_MOV) {
+		if (bt_has_reg_class(in, bt_seg_index)) {
+			*ends = in->x86.operands[0].type == X86_OP_REG && bt_seg_index(in->x86.operands[0].reg) >= 0;
+			return co_mov_seg;
+		}
+		if (bt_has_reg_class(in, bt_cr_num) || bt_has_reg_class(in, bt_dr_num)) {
+			*ends = true;
+			return co_mov_special;
+		}
+		return NULL;
+	}
+	if (in->id == X86_INS_PUSH && bt_has_reg_class(in, bt_seg_index))
+		return co_push_seg;
+	if (in->id == X86_INS_POP && bt_has_reg_class(in, bt_seg_index)) {
+		*ends = true;
+		return co_pop_seg;
+	}
+	/* VEX encodings (AVX): the vCPU does not offer AVX, so they are #UD. */
+	if ((in->opc == 0xc4 || in->opc == 0xc5) && in->modrm_off == 0) {
+		*ends = true;
+		return co_ud;
+	}
+	for (size_t i = 0; i < sizeof bt_callouts / sizeof bt_callouts[0]; i++)
+		if (bt_callouts[i].id == in->id) {
+			*ends = bt_callouts[i].ends;
+			return bt_callouts[i].fn;
+		}
+	return NULL;
+}
+
+int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
+{
+	struct bt_engine *be = ctx->owner;
+
+	ctx->arch.eflags = (ctx->arch.eflags & ~BT_HFLAGS_MASK) | (uint32_t)(ctx->hflags & BT_HFLAGS_MASK) |
+			   EFLAGS_FIXED;
+	ctx->arch.eip = co->insn.eip;
+	co->count++;
+	evlog_add(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id, "%s", co->insn.text);
+	int leave = co->fn(be, ctx, co);
+	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
+	if (leave) {   /* every leaving callout has set arch.eip */
+		ctx->next_eip = ctx->arch.eip;
+		ctx->exit_site = 0;
+		ctx->exit_kind = BT_EXIT_CALLOUT;
+	}
+	return leave;
+}

@@ -1,0 +1,119 @@
+/* Transitions between the monitor's C code and translated code.
+ *
+ *   bt_glue_enter(ctx, host_pc)  save the host's callee-saved registers and
+ *                                x87/SSE state, load the guest's, jump into the TC
+ *   bt_glue_leave                reached by `jmp [r15+BTC_LEAVE]` from a CCF exit:
+ *                                store the guest's registers and flags, return
+ *                                from bt_glue_enter
+ *   bt_glue_miss                 an inline indirect lookup missed (target in R8D)
+ *   bt_glue_callout              `call [r15+BTC_CALLOUT]` with R11 = descriptor and
+ *                                R8D = effective address: runs bt_callout_dispatch()
+ *                                as an ordinary C call on the host stack and comes
+ *                                back, or leaves the TC if it returns non-zero
+ *
+ * The guest's x87/SSE state and its DF never reach C code: both paths into C
+ * swap FXSAVE areas and clear DF (the ABI wants DF clear at calls).
+ */
+#include "engine/bt_ctx.h"
+
+	.intel_syntax noprefix
+	.text
+
+/* Guest registers <-> context; EAX..EDI are host registers of the same names,
+ * ESP is R12D. 32-bit moves zero the upper halves on the way in. */
+.macro SAVE_GUEST
+	mov [r15 + BTC_GPR + 0], eax
+	mov [r15 + BTC_GPR + 4], ecx
+	mov [r15 + BTC_GPR + 8], edx
+	mov [r15 + BTC_GPR + 12], ebx
+	mov [r15 + BTC_GPR + 16], r12d
+	mov [r15 + BTC_GPR + 20], ebp
+	mov [r15 + BTC_GPR + 24], esi
+	mov [r15 + BTC_GPR + 28], edi
+	pushfq
+	pop qword ptr [r15 + BTC_HFLAGS]
+	cld
+.endm
+
+.macro LOAD_GUEST
+	mov r14, [r15 + BTC_WIN_BASE]
+	mov r13, [r15 + BTC_WIN_NEG]
+	push qword ptr [r15 + BTC_HFLAGS]
+	popfq
+	mov eax, [r15 + BTC_GPR + 0]
+	mov ecx, [r15 + BTC_GPR + 4]
+	mov edx, [r15 + BTC_GPR + 8]
+	mov ebx, [r15 + BTC_GPR + 12]
+	mov r12d, [r15 + BTC_GPR + 16]
+	mov ebp, [r15 + BTC_GPR + 20]
+	mov esi, [r15 + BTC_GPR + 24]
+	mov edi, [r15 + BTC_GPR + 28]
+.endm
+
+	.globl bt_glue_enter
+	.type bt_glue_enter, @function
+bt_glue_enter:
+	push rbx
+	push rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	mov r15, rdi
+	mov [r15 + BTC_HOST_RSP], rsp
+	fxsave64 [r15 + BTC_FX_HOST]
+	fxrstor64 [r15 + BTC_FX_GUEST]
+	mov r11, rsi
+	LOAD_GUEST
+	jmp r11
+	.size bt_glue_enter, . - bt_glue_enter
+
+	.globl bt_glue_leave
+	.type bt_glue_leave, @function
+bt_glue_leave:
+	SAVE_GUEST
+	fxsave64 [r15 + BTC_FX_GUEST]
+	fxrstor64 [r15 + BTC_FX_HOST]
+.Lleave_tail:
+	mov rsp, [r15 + BTC_HOST_RSP]
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
+	ret
+	.size bt_glue_leave, . - bt_glue_leave
+
+	.globl bt_glue_miss
+	.type bt_glue_miss, @function
+bt_glue_miss:
+	mov [r15 + BTC_NEXT_EIP], r8d
+	mov dword ptr [r15 + BTC_EXIT_SITE], 0
+	mov dword ptr [r15 + BTC_EXIT_KIND], BT_EXIT_INDIRECT
+	jmp bt_glue_leave
+	.size bt_glue_miss, . - bt_glue_miss
+
+	.globl bt_glue_callout
+	.type bt_glue_callout, @function
+bt_glue_callout:
+	SAVE_GUEST
+	mov [r15 + BTC_CALLOUT_EA], r8d
+	fxsave64 [r15 + BTC_FX_GUEST]
+	fxrstor64 [r15 + BTC_FX_HOST]
+	mov rbx, rsp            /* guest EBX is saved: RBX keeps the unaligned RSP */
+	and rsp, -16
+	mov rdi, r15
+	mov rsi, r11
+	call bt_callout_dispatch
+	mov rsp, rbx
+	test eax, eax
+	jnz 1f
+	fxrstor64 [r15 + BTC_FX_GUEST]
+	LOAD_GUEST
+	ret
+1:	add rsp, 8              /* drop the return address into the CCF */
+	jmp .Lleave_tail
+	.size bt_glue_callout, . - bt_glue_callout
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,330 @@
+/* Re-encoding guest instructions for 64-bit mode (see reencode.h). */
+#include "engine/reencode.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/bt_ctx.h"
+
+#define MAX_OUT 24
+
+struct reenc_plan {
+	uint8_t rex;          /* REX bits to add (0 = none) */
+	int swap_hi;          /* -1, or 0..3: AH/CH/DH/BH renamed to AL/CL/DL/BL */
+};
+
+static bool is_seg_prefix(uint8_t b)
+{
+	return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
+}
+
+/* Offset where the bytes after ModRM/SIB/displacement begin. */
+static unsigned tail_off(const struct bt_insn *in)
+{
+	unsigned off = in->modrm_off + 1u + (dec_has_sib(in) ? 1u : 0u);
+	if (in->disp_off && in->disp_size)
+		off = (unsigned)in->disp_off + in->disp_size;
+	else if (in->modrm_off && dec_mod(in) != 3) {
+		/* Capstone leaves disp_offset 0 for a zero displacement: compute it. */
+		unsigned mod = dec_mod(in), rm = dec_rm(in);
+		unsigned base = dec_has_sib(in) ? (in->bytes[in->modrm_off + 1] & 7) : rm;
+		if (mod == 1)
+			off += 1;
+		else if (mod == 2 || (mod == 0 && base == 5))
+			off += 4;
+	}
+	return off;
+}
+
+/* The guest's ModRM/SIB/displacement for a memory operand, rewritten for
+ * 64-bit mode with reg in the reg field. Sets *rex_b when the base is ESP. */
+static int memop_bytes(const struct bt_insn *in, unsigned reg, uint8_t *out, unsigned *n,
+		       bool *rex_b, char *why, size_t whylen)
+{
+	unsigned mod = dec_mod(in), rm = dec_rm(in);
+	unsigned k = 0, p = in->modrm_off + 1u;
+
+	*rex_b = false;
+	if (in->p67) {
+		snprintf(why, whylen, "16-bit addressing (0x67 prefix) is not supported by bt");
+		return -1;
+	}
+	if (mod == 0 && rm == 5) {
+		/* [disp32]: 64-bit mode would make it RIP-relative; use SIB "no base". */
+		out[k++] = (uint8_t)(((reg & 7) << 3) | 4);
+		out[k++] = 0x25;   /* SIB: scale 1, no index, base 101 = disp32 only */
+		memcpy(out + k, in->bytes + p, 4);
+		k += 4;
+		*n = k;
+		return 0;
+	}
+	out[k++] = (uint8_t)((mod << 6) | ((reg & 7) << 3) | rm);
+	if (rm == 4) {
+		uint8_t sib = in->bytes[p++];
+		out[k++] = sib;
+		if ((sib & 7) == 4)
+			*rex_b = true;   /* base ESP -> R12 */
+	}
+	unsigned end = tail_off(in);
+	if (end < p || end - p > 4) {
+		snprintf(why, whylen, "unexpected operand encoding");
+		return -1;
+	}
+	memcpy(out + k, in->bytes + p, end - p);
+	k += end - p;
+	*n = k;
+	return 0;
+}
+
+/* Host register Capstone should show for guest register r under plan. */
+static unsigned map_reg(unsigned r, const struct reenc_plan *pl)
+{
+	static const unsigned hi[4] = { X86_REG_AH, X86_REG_CH, X86_REG_DH, X86_REG_BH };
+	static const unsigned lo[4] = { X86_REG_AL, X86_REG_CL, X86_REG_DL, X86_REG_BL };
+	if (r == X86_REG_ESP)
+		return X86_REG_R12D;
+	if (r == X86_REG_SP)
+		return X86_REG_R12W;
+	if (pl && pl->swap_hi >= 0 && r == hi[pl->swap_hi])
+		return lo[pl->swap_hi];
+	return r;
+}
+
+static bool same_mem(const cs_x86_op *g, const cs_x86_op *h, bool guest_access)
+{
+	if (guest_access && h->mem.segment != X86_REG_GS)
+		return false;
+	if (map_reg(g->mem.base, NULL) != h->mem.base || g->mem.index != h->mem.index)
+		return false;
+	if (g->mem.index != X86_REG_INVALID && g->mem.scale != h->mem.scale)
+		return false;
+	return (uint32_t)g->mem.disp == (uint32_t)h->mem.disp;
+}
+
+/* Does the 64-bit decoding of out[0..n) do what the guest instruction does? */
+static bool verify(struct dec *d, const struct bt_insn *in, const uint8_t *out, unsigned n,
+		   const struct reenc_plan *pl, bool guest_access)
+{
+	const cs_insn *h = dec_host(d, out, n);
+	if (!h || h->size != n || h->id != in->id)
+		return false;
+	const cs_x86 *hx = &h->detail->x86;
+	if (hx->op_count != in->x86.op_count)
+		return false;
+	for (int i = 0; i < hx->op_count; i++) {
+		const cs_x86_op *g = &in->x86.operands[i], *o = &hx->operands[i];
+		if (g->type != o->type || g->size != o->size)
+			return false;
+		switch (g->type) {
+		case X86_OP_REG:
+			if (map_reg(g->reg, pl) != o->reg)
+				return false;
+			break;
+		case X86_OP_IMM:
+			if (g->imm != o->imm && (uint32_t)g->imm != (uint32_t)o->imm)
+				return false;
+			break;
+		case X86_OP_MEM:
+			if (!same_mem(g, o, guest_access) || hx->addr_size != 4)
+				return false;
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Build one candidate encoding. */
+static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool guest_access,
+		 uint8_t *out, unsigned *n, char *why, size_t whylen)
+{
+	unsigned k = 0;
+	bool base_r12 = false;
+
+	if (guest_access)
+		out[k++] = PFX_GS;
+	if (in->mem_op >= 0)
+		out[k++] = PFX_ADDR32;   /* LEA and hint NOPs too: compute the address in 32 bits */
+	for (unsigned i = 0; i < in->npfx; i++)
+		if (!is_seg_prefix(in->bytes[i]))
+			out[k++] = in->bytes[i];
+	unsigned rex_at = k;
+	k++;   /* room for REX; dropped below if unused */
+	unsigned op_end = in->modrm_off ? in->modrm_off : in->len;
+	for (unsigned i = in->npfx; i < op_end; i++)
+		out[k++] = in->bytes[i];
+	if (in->opc == 0x82)
+		out[rex_at + 1] = 0x80;   /* 0x82 is 0x80 without 64-bit mode's consent */
+	if (in->modrm_off) {
+		uint8_t modrm = dec_modrm(in);
+		unsigned reg = dec_reg(in);
+		if (pl->swap_hi >= 0 && reg == 4u + (unsigned)pl->swap_hi)
+			reg = (unsigned)pl->swap_hi;
+		if (dec_mod(in) == 3) {
+			unsigned rm = dec_rm(in);
+			if (pl->swap_hi >= 0 && rm == 4u + (unsigned)pl->swap_hi)
+				rm = (unsigned)pl->swap_hi;
+			out[k++] = (uint8_t)(0xc0 | (reg << 3) | rm);
+		} else {
+			unsigned m;
+			(void)modrm;
+			if (memop_bytes(in, reg, out + k, &m, &base_r12, why, whylen) < 0)
+				return -1;
+			k += m;
+		}
+		unsigned t = dec_mod(in) == 3 ? in->modrm_off + 1u : tail_off(in);
+		for (unsigned i = t; i < in->len; i++)
+			out[k++] = in->bytes[i];
+	}
+	uint8_t rex = pl->rex | (base_r12 ? REX_B : 0);
+	if (rex) {
+		out[rex_at] = (uint8_t)(REX | rex);
+	} else {
+		memmove(out + rex_at, out + rex_at + 1, k - rex_at - 1);
+		k--;
+	}
+	*n = k;
+	return 0;
+}
+
+static bool has_op_reg(const struct bt_insn *in, bool (*pred)(unsigned), unsigned *which)
+{
+	for (int i = 0; i < in->x86.op_count; i++)
+		if (in->x86.operands[i].type == X86_OP_REG && pred(in->x86.operands[i].reg)) {
+			if (which)
+				*which = in->x86.operands[i].reg;
+			return true;
+		}
+	return false;
+}
+
+/* Guest registers that overlap the low byte register lo8 (AL -> AL AX EAX). */
+static bool uses_family(const struct bt_insn *in, int idx)
+{
+	static const unsigned fam[4][3] = {
+		{ X86_REG_AL, X86_REG_AX, X86_REG_EAX }, { X86_REG_CL, X86_REG_CX, X86_REG_ECX },
+		{ X86_REG_DL, X86_REG_DX, X86_REG_EDX }, { X86_REG_BL, X86_REG_BX, X86_REG_EBX },
+	};
+	for (int j = 0; j < 3; j++)
+		if (dec_uses_reg(in, fam[idx][j]))
+			return true;
+	return false;
+}
+
+int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t *fixup,
+		char *why, size_t whylen)
+{
+	uint8_t out[MAX_OUT];
+	unsigned n;
+	bool guest_access = in->mem_op >= 0 && in->id != X86_INS_LEA && in->id != X86_INS_NOP;
+	struct reenc_plan pl = { 0, -1 };
+	unsigned hireg = 0;
+
+	*fixup = FIX_NONE;
+	if (in->seg == 0x64 || in->seg == 0x65) {
+		snprintf(why, whylen, "FS/GS segment overrides are not supported by bt yet");
+		return -1;
+	}
+	if (in->mem_op < 0 && !has_op_reg(in, dec_is_esp, NULL)) {
+		/* Nothing to change: IDENT. */
+		emit_bytes(e, in->bytes, in->len);
+		if (in->opc == 0x82)
+			e->p[-(int)in->len + in->npfx] = 0x80;
+		return 0;
+	}
+	bool need_rex = has_op_reg(in, dec_is_esp, NULL);
+	if (in->mem_op >= 0) {
+		const cs_x86_op *m = &in->x86.operands[in->mem_op];
+		need_rex |= m->mem.base == X86_REG_ESP;
+	}
+	if (need_rex && has_op_reg(in, dec_is_high8, &hireg)) {
+		pl.swap_hi = hireg == X86_REG_AH ? 0 : hireg == X86_REG_CH ? 1 : hireg == X86_REG_DH ? 2 : 3;
+		/* The swap must not disturb anything else the instruction touches. */
+		struct bt_insn probe = *in;
+		for (int i = 0; i < probe.x86.op_count; i++)
+			if (probe.x86.operands[i].type == X86_OP_REG && probe.x86.operands[i].reg == hireg)
+				probe.x86.operands[i].reg = X86_REG_INVALID;
+		for (int i = 0; i < probe.nregs_read; i++)
+			if (probe.regs_read[i] == hireg)
+				probe.regs_read[i] = X86_REG_INVALID;
+		for (int i = 0; i < probe.nregs_write; i++)
+			if (probe.regs_write[i] == hireg)
+				probe.regs_write[i] = X86_REG_INVALID;
+		if (uses_family(&probe, pl.swap_hi)) {
+			snprintf(why, whylen, "high-byte register together with ESP and its own low half");
+			return -1;
+		}
+	}
+	/* Try the REX bits that could name R12: none, R, B, R+B (B is forced for an ESP base). */
+	static const uint8_t tries[4] = { 0, REX_R, REX_B, REX_R | REX_B };
+	for (int t = 0; t < 4; t++) {
+		pl.rex = tries[t];
+		if (build(in, &pl, guest_access, out, &n, why, whylen) < 0)
+			return -1;
+		if (!verify(d, in, out, n, &pl, guest_access))
+			continue;
+		if (pl.swap_hi >= 0) {
+			uint8_t x = (uint8_t)(0xc0 | ((4 + pl.swap_hi) << 3) | pl.swap_hi);  /* xchg lo8, hi8 */
+			emit_u8(e, 0x86);
+			emit_u8(e, x);
+			emit_bytes(e, out, n);
+			emit_u8(e, 0x86);
+			emit_u8(e, x);
+			*fixup = (uint8_t)(FIX_SWAP_AX + pl.swap_hi);
+		} else {
+			emit_bytes(e, out, n);
+		}
+		return 0;
+	}
+	snprintf(why, whylen, "no 64-bit re-encoding of '%s' checks out", in->text);
+	return -1;
+}
+
+int reenc_memop(const struct bt_insn *in, struct emit *e, const uint8_t *pfx, size_t npfx,
+		const uint8_t *opc, size_t nopc, unsigned reg, int guest_access,
+		char *why, size_t whylen)
+{
+	uint8_t mb[8];
+	unsigned n;
+	bool base_r12;
+
+	if (!in->modrm_off || dec_mod(in) == 3) {
+		snprintf(why, whylen, "no memory operand");
+		return -1;
+	}
+	if (in->seg == 0x64 || in->seg == 0x65) {
+		snprintf(why, whylen, "FS/GS segment overrides are not supported by bt yet");
+		return -1;
+	}
+	if (memop_bytes(in, reg, mb, &n, &base_r12, why, whylen) < 0)
+		return -1;
+	if (guest_access) {
+		emit_u8(e, PFX_GS);
+		emit_u8(e, PFX_ADDR32);
+	}
+	emit_bytes(e, pfx, npfx);
+	uint8_t rex = (uint8_t)(((reg & 8) ? REX_R : 0) | (base_r12 ? REX_B : 0));
+	if (rex)
+		emit_u8(e, (uint8_t)(REX | rex));
+	emit_bytes(e, opc, nopc);
+	emit_bytes(e, mb, n);
+	return 0;
+}
+
+int reenc_lea_r8(const struct bt_insn *in, struct emit *e, char *why, size_t whylen)
+{
+	static const uint8_t addr32 = PFX_ADDR32, lea = 0x8d;
+	if (!in->modrm_off || dec_mod(in) == 3) {
+		/* moffs forms (A0-A3): the address is the 32-bit immediate. */
+		if (in->opc >= 0xa0 && in->opc <= 0xa3 && in->len >= in->npfx + 5u) {
+			uint32_t a;
+			memcpy(&a, in->bytes + in->npfx + 1, 4);
+			emit_mov_reg_imm32(e, HR_R8, a);
+			return 0;
+		}
+		snprintf(why, whylen, "no memory operand");
+		return -1;
+	}
+	return reenc_memop(in, e, &addr32, 1, &lea, 1, HR_R8, 0, why, whylen);
+}

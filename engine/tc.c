@@ -1,0 +1,251 @@
+/* The translation cache (see tc.h). */
+#include "engine/tc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static unsigned tc_bucket(uint32_t eip)
+{
+	return (eip ^ (eip >> 16)) & (TC_HASH_BUCKETS - 1);
+}
+
+static void tc_lookup_reset(struct tc *tc, struct bt_lookup_entry *t)
+{
+	/* An empty entry never hits: its neg_eip of 1 plus a 32-bit EIP is never 0. */
+	for (int i = 0; i < BT_LOOKUP_ENTRIES; i++) {
+		t[i].neg_eip = 1;
+		t[i].host = (uint64_t)(uintptr_t)tc->miss_stub;
+	}
+}
+
+int tc_init(struct tc *tc, size_t size, char *err, size_t errlen)
+{
+	memset(tc, 0, sizeof *tc);
+	tc->code = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (tc->code == MAP_FAILED) {
+		tc->code = NULL;
+		snprintf(err, errlen, "bt: cannot map the translation cache: %s", strerror(errno));
+		return -1;
+	}
+	tc->size = size;
+	tc->hash = calloc(TC_HASH_BUCKETS, sizeof *tc->hash);
+	tc->lookup = calloc(BT_LOOKUP_ENTRIES, sizeof *tc->lookup);
+	tc->lookup_empty = calloc(BT_LOOKUP_ENTRIES, sizeof *tc->lookup_empty);
+	if (!tc->hash || !tc->lookup || !tc->lookup_empty) {
+		snprintf(err, errlen, "out of memory");
+		tc_destroy(tc);
+		return -1;
+	}
+	/* The first bytes of the TC: the shared miss stub, `jmp [r15+BTC_MISS]`. */
+	struct emit e = { .p = tc->code, .end = tc->code + 64 };
+	tc->miss_stub = e.p;
+	emit_jmp_ctx(&e, BTC_MISS);
+	tc->used = 64;
+	tc_lookup_reset(tc, tc->lookup);
+	tc_lookup_reset(tc, tc->lookup_empty);
+	tc->next_id = 1;
+	return 0;
+}
+
+static void tc_free_ccf(struct ccf *c)
+{
+	for (int i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+	free(c->owned);
+	free(c->map);
+	free(c->in);
+	free(c);
+}
+
+void tc_destroy(struct tc *tc)
+{
+	for (int i = 0; i < tc->n; i++)
+		tc_free_ccf(tc->all[i]);
+	free(tc->all);
+	free(tc->hash);
+	free(tc->lookup);
+	free(tc->lookup_empty);
+	if (tc->code)
+		munmap(tc->code, tc->size);
+	memset(tc, 0, sizeof *tc);
+}
+
+void tc_commit(struct tc *tc, struct ccf *c)
+{
+	if (tc->n == tc->cap) {
+		int cap = tc->cap ? tc->cap * 2 : 1024;
+		struct ccf **a = realloc(tc->all, (size_t)cap * sizeof *a);
+		if (!a)
+			abort();   /* a few KiB; the TC itself is far larger */
+		tc->all = a;
+		tc->cap = cap;
+	}
+	c->id = tc->next_id++;
+	c->valid = true;
+	tc->used = (size_t)(c->host + c->host_len - tc->code);
+	tc->used = (tc->used + 15) & ~(size_t)15;   /* keep CCF entries 16-byte aligned */
+	tc->all[tc->n] = c;
+	__atomic_store_n(&tc->n, tc->n + 1, __ATOMIC_RELEASE);   /* the signal handler reads n */
+	tc->stats.translations++;
+	tc->stats.guest_insns += c->ninsn;
+	if (!c->transient) {
+		unsigned b = tc_bucket(c->eip);
+		c->hnext = tc->hash[b];
+		tc->hash[b] = c;
+	}
+}
+
+struct ccf *tc_lookup(struct tc *tc, uint32_t eip)
+{
+	tc->stats.lookups++;
+	for (struct ccf *c = tc->hash[tc_bucket(eip)]; c; c = c->hnext)
+		if (c->eip == eip && c->valid) {
+			tc->stats.hits++;
+			return c;
+		}
+	return NULL;
+}
+
+struct ccf *tc_find_host(struct tc *tc, const void *addr)
+{
+	const uint8_t *a = addr;
+	int lo = 0, hi = __atomic_load_n(&tc->n, __ATOMIC_ACQUIRE);
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		struct ccf *c = tc->all[mid];
+		if (a < c->host)
+			hi = mid;
+		else if (a >= c->host + c->host_len)
+			lo = mid + 1;
+		else
+			return c;
+	}
+	return NULL;
+}
+
+const struct ccf_map *tc_map_at(const struct ccf *c, const void *addr)
+{
+	uint32_t off = (uint32_t)((const uint8_t *)addr - c->host);
+	const struct ccf_map *best = NULL;
+	for (int i = 0; i < c->nmap; i++) {
+		if (c->map[i].host_off > off)
+			break;
+		best = &c->map[i];
+	}
+	return best;
+}
+
+void tc_chain(struct tc *tc, struct ccf *from, int exit, struct ccf *to)
+{
+	struct ccf_exit *x = &from->exits[exit];
+	if (from->transient || !from->valid || !to->valid || x->to == to)
+		return;
+	if (to->nin == to->capin) {
+		int cap = to->capin ? to->capin * 2 : 4;
+		struct ccf_link *l = realloc(to->in, (size_t)cap * sizeof *l);
+		if (!l)
+			return;   /* stay unchained: correct, only slower */
+		to->in = l;
+		to->capin = cap;
+	}
+	to->in[to->nin++] = (struct ccf_link){ from, (uint8_t)exit };
+	x->to = to;
+	emit_patch_rel32(x->site, to->host);
+	tc->stats.chains++;
+}
+
+void tc_unlink_exits(struct ccf *c)
+{
+	for (int i = 0; i < c->nexits; i++)
+		emit_patch_rel32(c->exits[i].site, c->exits[i].stub);
+}
+
+void tc_fill_lookup(struct tc *tc, struct ccf *c)
+{
+	struct bt_lookup_entry *e = &tc->lookup[c->eip & (BT_LOOKUP_ENTRIES - 1)];
+	e->neg_eip = (uint64_t)0 - (uint64_t)c->eip;
+	e->host = (uint64_t)(uintptr_t)c->host;
+	tc->stats.indirect_fills++;
+}
+
+static void tc_drop(struct tc *tc, struct ccf *c)
+{
+	if (!c->valid)
+		return;
+	c->valid = false;
+	/* Unlink chains into c, and c's own chains out of its successors' lists. */
+	for (int i = 0; i < c->nin; i++) {
+		struct ccf_exit *x = &c->in[i].from->exits[c->in[i].exit];
+		if (x->to == c) {
+			emit_patch_rel32(x->site, x->stub);
+			x->to = NULL;
+		}
+	}
+	c->nin = 0;
+	for (int i = 0; i < c->nexits; i++) {
+		struct ccf *to = c->exits[i].to;
+		if (!to)
+			continue;
+		for (int j = 0; j < to->nin; j++)
+			if (to->in[j].from == c) {
+				to->in[j] = to->in[--to->nin];
+				j--;
+			}
+		c->exits[i].to = NULL;
+	}
+	tc_unlink_exits(c);
+	struct bt_lookup_entry *e = &tc->lookup[c->eip & (BT_LOOKUP_ENTRIES - 1)];
+	if (e->host == (uint64_t)(uintptr_t)c->host) {
+		e->neg_eip = 1;
+		e->host = (uint64_t)(uintptr_t)tc->miss_stub;
+	}
+	unsigned b = tc_bucket(c->eip);
+	for (struct ccf **p = &tc->hash[b]; *p; p = &(*p)->hnext)
+		if (*p == c) {
+			*p = c->hnext;
+			break;
+		}
+	tc->stats.invalidations++;
+}
+
+int tc_invalidate_page(struct tc *tc, uint32_t page)
+{
+	int dropped = 0;
+	for (int i = 0; i < tc->n; i++) {
+		struct ccf *c = tc->all[i];
+		if (c->valid && c->page_first <= page && page <= c->page_last) {
+			tc_drop(tc, c);
+			dropped++;
+		}
+	}
+	return dropped;
+}
+
+void tc_flush(struct tc *tc)
+{
+	int n = tc->n;
+	__atomic_store_n(&tc->n, 0, __ATOMIC_RELEASE);
+	for (int i = 0; i < n; i++)
+		tc_free_ccf(tc->all[i]);
+	memset(tc->hash, 0, TC_HASH_BUCKETS * sizeof *tc->hash);
+	tc_lookup_reset(tc, tc->lookup);
+	tc->used = 64;   /* keep the miss stub */
+	tc->stats.flushes++;
+}
+
+struct ccf *tc_exit_owner(struct tc *tc, const uint8_t *site, int *exit)
+{
+	struct ccf *c = tc_find_host(tc, site);
+	if (!c)
+		return NULL;
+	for (int i = 0; i < c->nexits; i++)
+		if (c->exits[i].site == site) {
+			*exit = i;
+			return c;
+		}
+	return NULL;
+}

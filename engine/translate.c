@@ -1,0 +1,322 @@
+/* TU -> CCF: the translation loop and the exits every translator shares
+ * (see translate.h). */
+#include "engine/translate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/reencode.h"
+
+#define STUB_ROOM 160   /* space kept for exit stubs at the end of a TU */
+
+void tu_mark(struct tu *t, const struct bt_insn *in, enum ccf_kind kind, uint8_t fixup,
+	     uint8_t esp_adj)
+{
+	if (t->nmap >= (int)(sizeof t->map / sizeof t->map[0])) {
+		t->failed = true;
+		return;
+	}
+	t->map[t->nmap++] = (struct ccf_map){
+		.host_off = (uint32_t)(t->e.p - t->c->host),
+		.eip = in->eip,
+		.len = in->len,
+		.kind = (uint8_t)kind,
+		.fixup = fixup,
+		.esp_adj = esp_adj,
+	};
+}
+
+void tu_add_exit(struct tu *t, uint8_t *site, uint32_t target)
+{
+	struct ccf *c = t->c;
+	if (c->nexits >= TC_MAX_EXITS) {
+		t->failed = true;
+		return;
+	}
+	c->exits[c->nexits++] = (struct ccf_exit){ .site = site, .target = target };
+}
+
+void tu_exit_direct(struct tu *t, uint32_t target)
+{
+	uint8_t *site = emit_jmp_rel32(&t->e, t->e.p);   /* patched to its stub later */
+	tu_add_exit(t, site, target);
+	t->ended = true;
+}
+
+void tu_exit_jcc(struct tu *t, unsigned cc, uint32_t taken, uint32_t not_taken)
+{
+	uint8_t *site = emit_jcc_rel32(&t->e, cc, t->e.p);
+	tu_add_exit(t, site, taken);
+	tu_exit_direct(t, not_taken);
+}
+
+void tu_exit_indirect(struct tu *t)
+{
+	/* Flag-free inline lookup of R8D in the table at [r15+BTC_LOOKUP]:
+	 * entry i = eip & 0xffff holds (-eip, host); a hit makes -eip + eip == 0,
+	 * which JRCXZ tests on RCX (guest ECX saved in R11 meanwhile). */
+	static const uint8_t save_rcx[] = { 0x49, 0x89, 0xcb };          /* mov r11, rcx */
+	static const uint8_t index[] = { 0x41, 0x0f, 0xb7, 0xc8,         /* movzx ecx, r8w */
+					 0x48, 0x8d, 0x0c, 0x09 };       /* lea rcx, [rcx+rcx] */
+	static const uint8_t probe[] = { 0x4d, 0x8d, 0x14, 0xca,         /* lea r10, [r10+rcx*8] */
+					 0x4d, 0x8b, 0x0a,               /* mov r9, [r10] */
+					 0x4b, 0x8d, 0x0c, 0x01,         /* lea rcx, [r9+r8] */
+					 0xe3, 10 };                     /* jrcxz hit */
+	static const uint8_t restore_rcx[] = { 0x4c, 0x89, 0xd9 };       /* mov rcx, r11 */
+	static const uint8_t jmp_host[] = { 0x41, 0xff, 0x62, 0x08 };    /* jmp [r10+8] */
+
+	emit_bytes(&t->e, save_rcx, sizeof save_rcx);
+	emit_bytes(&t->e, index, sizeof index);
+	emit_mov_reg_ctx64(&t->e, HR_R10, BTC_LOOKUP);
+	emit_bytes(&t->e, probe, sizeof probe);
+	emit_bytes(&t->e, restore_rcx, sizeof restore_rcx);   /* miss: 3 + 7 bytes */
+	emit_jmp_ctx(&t->e, BTC_MISS);
+	emit_bytes(&t->e, restore_rcx, sizeof restore_rcx);   /* hit: */
+	emit_bytes(&t->e, jmp_host, sizeof jmp_host);
+	t->ended = true;
+}
+
+static void tu_own(struct tu *t, void *p)
+{
+	struct ccf *c = t->c;
+	void **o = realloc(c->owned, (size_t)(c->nowned + 1) * sizeof *o);
+	if (!o) {
+		free(p);
+		t->failed = true;
+		return;
+	}
+	c->owned = o;
+	c->owned[c->nowned++] = p;
+}
+
+void tu_callout(struct tu *t, const struct bt_insn *in, bt_callout_fn *fn)
+{
+	char why[128];
+	struct bt_callout *co = calloc(1, sizeof *co);
+	if (!co) {
+		t->failed = true;
+		return;
+	}
+	co->fn = fn;
+	co->insn = *in;
+	tu_own(t, co);
+	if (in->mem_op >= 0 && in->id != X86_INS_LEA && reenc_lea_r8(in, &t->e, why, sizeof why) < 0) {
+		/* Implicit memory operands (string I/O, stack) need no EA. */
+		(void)why;
+	}
+	emit_mov_reg_imm64(&t->e, HR_R11, (uint64_t)(uintptr_t)co);
+	emit_call_ctx(&t->e, BTC_CALLOUT);
+}
+
+int tu_fail(struct tu *t, const struct bt_insn *in, const char *why)
+{
+	snprintf(t->x->err, sizeof t->x->err, "cannot translate '%s' at EIP 0x%08x: %.120s",
+		 in->text, in->eip, why);
+	t->x->err_eip = in->eip;
+	t->failed = true;
+	return -1;
+}
+
+/* INC/DEC r32 short forms (0x40-0x4f) are REX prefixes in 64-bit mode. */
+static int xlat_incdec_short(struct tu *t, const struct bt_insn *in)
+{
+	unsigned r = in->opc & 7;
+	bool dec = in->opc >= 0x48;
+	tu_mark(t, in, CK_REWRITE, 0, 0);
+	if (in->p66)
+		emit_u8(&t->e, 0x66);
+	if (r == 4)
+		emit_u8(&t->e, REX | REX_B);   /* ESP -> R12 */
+	emit_u8(&t->e, 0xff);
+	emit_u8(&t->e, (uint8_t)(0xc0 | (dec ? 8 : 0) | r));   /* FF /0 inc, FF /1 dec */
+	return 0;
+}
+
+/* XLAT: AL = [EBX + AL], an implicit memory operand. */
+static int xlat_xlatb(struct tu *t, const struct bt_insn *in)
+{
+	static const uint8_t code[] = {
+		0x44, 0x0f, 0xb6, 0xc0,             /* movzx r8d, al */
+		0x67, 0x46, 0x8d, 0x04, 0x03,       /* lea r8d, [ebx + r8d] */
+		0x65, 0x67, 0x41, 0x8a, 0x00,       /* mov al, gs:[r8d] */
+	};
+	if (in->seg == 0x64 || in->seg == 0x65)
+		return tu_fail(t, in, "FS/GS segment overrides are not supported by bt yet");
+	tu_mark(t, in, CK_REWRITE, 0, 0);
+	emit_bytes(&t->e, code, sizeof code);
+	return 0;
+}
+
+static int xlat_one(struct tu *t, const struct bt_insn *in)
+{
+	bool ends = false;
+	bt_callout_fn *co = bt_callout_lookup(in, &ends);
+	char why[160];
+
+	if (co) {
+		tu_mark(t, in, CK_CALLOUT, 0, 0);
+		tu_callout(t, in, co);
+		if (ends)
+			tu_exit_direct(t, t->next_eip);
+		return 0;
+	}
+	if (xlat_is_branch(in))
+		return xlat_branch(t, in);
+	if (xlat_is_stack(in))
+		return xlat_stack(t, in);
+	if (xlat_is_string(in))
+		return xlat_string(t, in);
+	if (in->opc >= 0x40 && in->opc <= 0x4f)
+		return xlat_incdec_short(t, in);
+	if (in->id == X86_INS_XLATB)
+		return xlat_xlatb(t, in);
+	/* Anything else that touches ESP implicitly would bypass R12. */
+	for (int i = 0; i < in->nregs_read; i++)
+		if (in->regs_read[i] == X86_REG_ESP)
+			return tu_fail(t, in, "implicit use of ESP");
+	for (int i = 0; i < in->nregs_write; i++)
+		if (in->regs_write[i] == X86_REG_ESP)
+			return tu_fail(t, in, "implicit use of ESP");
+
+	uint8_t *start = t->e.p;
+	uint8_t fix;
+	tu_mark(t, in, CK_IDENT, 0, 0);
+	if (reenc_ident(&t->x->dec, in, &t->e, &fix, why, sizeof why) < 0)
+		return tu_fail(t, in, why);
+	struct ccf_map *m = &t->map[t->nmap - 1];
+	m->fixup = fix;
+	if ((size_t)(t->e.p - start) != in->len || memcmp(start, in->bytes, in->len) != 0)
+		m->kind = CK_REENC;
+	return 0;
+}
+
+static int xlat_fetch(struct xlat *x, uint32_t pc, struct bt_insn *in)
+{
+	const struct guestmem *gm = &x->m->mem;
+	size_t avail = 0;
+	while (avail < DEC_MAX_LEN && gmem_is_ram(gm, (uint64_t)pc + avail, 1))
+		avail++;
+	if (avail == 0)
+		return -2;
+	return dec_insn(&x->dec, gm->phys + pc, avail, pc, in);
+}
+
+enum xlat_status xlat_tu(struct xlat *x, uint32_t eip, int max_insns, bool transient,
+			 struct ccf **out)
+{
+	struct tu *t = calloc(1, sizeof *t);
+	struct ccf *c = calloc(1, sizeof *c);
+	enum xlat_status st = XLAT_OK;
+	struct bt_insn in;
+	uint32_t pc = eip;
+
+	if (!t || !c) {
+		free(t);
+		free(c);
+		snprintf(x->err, sizeof x->err, "out of memory");
+		return XLAT_FAIL;
+	}
+	*out = NULL;
+	x->err[0] = 0;
+	t->x = x;
+	t->c = c;
+	c->eip = eip;
+	c->transient = transient;
+	c->host = tc_cursor(x->tc);
+	t->e = (struct emit){ .p = c->host, .end = tc_limit(x->tc) - STUB_ROOM };
+	if (t->e.end <= t->e.p)
+		t->e.overflow = true;
+	if (max_insns < 1)
+		max_insns = 1;
+	if (max_insns > TU_MAX_LIMIT)
+		max_insns = TU_MAX_LIMIT;
+
+	for (int n = 0; n < max_insns && !t->e.overflow; n++) {
+		if (n > 0 && (pc >> 12) != (eip >> 12)) {
+			tu_exit_direct(t, pc);   /* a TU stays on its first guest page */
+			break;
+		}
+		if (n > 0 && x->is_breakpoint && x->is_breakpoint(x->bp_opaque, pc)) {
+			tu_exit_direct(t, pc);
+			break;
+		}
+		int rc = xlat_fetch(x, pc, &in);
+		if (rc == -2) {
+			if (n > 0) {
+				tu_exit_direct(t, pc);
+				break;
+			}
+			snprintf(x->err, sizeof x->err, "guest executes outside RAM at EIP 0x%08x", pc);
+			x->err_eip = pc;
+			t->failed = true;
+			break;
+		}
+		if (rc < 0) {
+			if (n > 0) {   /* run up to it; the next TU starts there */
+				tu_exit_direct(t, pc);
+				break;
+			}
+			snprintf(x->err, sizeof x->err, "invalid instruction at EIP 0x%08x", pc);
+			x->err_eip = pc;
+			t->failed = true;
+			break;
+		}
+		t->next_eip = pc + in.len;
+		if (xlat_one(t, &in) < 0 || t->failed)
+			break;
+		c->ninsn++;
+		pc = t->next_eip;
+		if (t->ended)
+			break;
+	}
+	if (!t->failed && !t->ended && !t->e.overflow)
+		tu_exit_direct(t, pc);
+	if (t->failed) {
+		st = XLAT_FAIL;
+		goto out;
+	}
+	c->body_len = (uint32_t)(t->e.p - c->host);
+	/* Exit stubs: record where to go and which rel32 to chain, then leave. */
+	t->e.end = tc_limit(x->tc);
+	for (int i = 0; i < c->nexits; i++) {
+		struct ccf_exit *xe = &c->exits[i];
+		xe->stub = t->e.p;
+		emit_mov_ctx32_imm(&t->e, BTC_NEXT_EIP, xe->target);
+		emit_mov_ctx32_imm(&t->e, BTC_EXIT_SITE, (uint32_t)(xe->site - x->tc->code));
+		emit_mov_ctx32_imm(&t->e, BTC_EXIT_KIND, BT_EXIT_BRANCH);
+		emit_jmp_ctx(&t->e, BTC_LEAVE);
+		if (!t->e.overflow)
+			emit_patch_rel32(xe->site, xe->stub);
+	}
+	if (t->e.overflow) {
+		st = XLAT_FULL;
+		goto out;
+	}
+	c->host_len = (uint32_t)(t->e.p - c->host);
+	c->end = pc;
+	c->page_first = eip >> 12;
+	c->page_last = (pc > eip ? pc - 1 : eip) >> 12;
+	c->nmap = (uint16_t)t->nmap;
+	c->map = malloc((size_t)t->nmap * sizeof *c->map);
+	if (!c->map && t->nmap) {
+		st = XLAT_FAIL;
+		snprintf(x->err, sizeof x->err, "out of memory");
+		goto out;
+	}
+	memcpy(c->map, t->map, (size_t)t->nmap * sizeof *c->map);
+	tc_commit(x->tc, c);
+	for (int i = 0; i < c->nowned; i++)
+		((struct bt_callout *)c->owned[i])->ccf_id = c->id;
+	*out = c;
+	c = NULL;
+out:
+	if (c) {
+		for (int i = 0; i < c->nowned; i++)
+			free(c->owned[i]);
+		free(c->owned);
+		free(c);
+	}
+	free(t);
+	return st;
+}

@@ -1,0 +1,429 @@
+/* Emulation of sensitive instructions (see emulate.h). The privilege checks
+ * and exception vectors follow the Intel SDM, volume 2 (each instruction's
+ * "Protected Mode Exceptions"); virtual-8086 mode is not modelled. */
+#include "monitor/emulate.h"
+
+#include <cpuid.h>
+#include <stdio.h>
+#include <string.h>
+#include <x86intrin.h>
+
+#define CR4_TSD 0x4u   /* time stamp disable: RDTSC is privileged */
+
+static const char *const emu_exc_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP",
+	"#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+const char *emu_exception_name(int vector)
+{
+	if (vector >= 0 && vector < 32 && emu_exc_names[vector])
+		return emu_exc_names[vector];
+	return "#?";
+}
+
+enum emu_result emu_fault(struct emu *em, int vector, bool has_error, uint32_t error_code)
+{
+	em->vector = vector;
+	em->has_error = has_error;
+	em->error_code = error_code;
+	return EMU_FAULT;
+}
+
+int emu_cpl(const struct vcpu_state *st)
+{
+	return st->seg[S_CS].sel & 3;
+}
+
+static int emu_iopl(const struct vcpu_state *st)
+{
+	return (int)((st->eflags & EFLAGS_IOPL) >> 12);
+}
+
+static int emu_access(struct emu *em, uint32_t lin, void *buf, unsigned len, bool write)
+{
+	struct guestmem *gm = &em->m->mem;
+	uint8_t *b = buf;
+
+	if (em->st->cr0 & CR0_PG) {
+		snprintf(em->msg, sizeof em->msg, "paging is not supported yet");
+		emu_fault(em, EXC_GP, true, 0);
+		return -1;
+	}
+	for (unsigned i = 0; i < len; ) {
+		uint32_t a = lin + i;
+		unsigned chunk = len - i;
+		if (gmem_is_ram(gm, a, 1)) {
+			while (chunk > 1 && !gmem_is_ram(gm, a, chunk))
+				chunk--;
+			if (write)
+				memcpy(gm->phys + a, b + i, chunk);
+			else
+				memcpy(b + i, gm->phys + a, chunk);
+		} else {
+			chunk = 1;   /* MMIO byte by byte keeps devices simple here */
+			machine_mmio(em->m, em->st->eip, a, b + i, 1, write);
+		}
+		i += chunk;
+	}
+	return 0;
+}
+
+int emu_read(struct emu *em, uint32_t lin, void *buf, unsigned len)
+{
+	return emu_access(em, lin, buf, len, false);
+}
+
+int emu_write(struct emu *em, uint32_t lin, const void *buf, unsigned len)
+{
+	return emu_access(em, lin, (void *)buf, len, true);
+}
+
+enum emu_result emu_cli(struct emu *em)
+{
+	if (emu_cpl(em->st) > emu_iopl(em->st))
+		return emu_fault(em, EXC_GP, true, 0);
+	em->st->eflags &= ~EFLAGS_IF;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_sti(struct emu *em)
+{
+	if (emu_cpl(em->st) > emu_iopl(em->st))
+		return emu_fault(em, EXC_GP, true, 0);
+	em->st->eflags |= EFLAGS_IF;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_pushf(struct emu *em, unsigned size)
+{
+	struct vcpu_state *st = em->st;
+	uint32_t v = (st->eflags & ~(EFLAGS_VM | EFLAGS_RF)) | EFLAGS_FIXED;
+	uint32_t sp = st->gpr[R_ESP] - size;
+	if (emu_write(em, sp, &v, size) < 0)
+		return EMU_FAULT;
+	st->gpr[R_ESP] = sp;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_popf(struct emu *em, unsigned size)
+{
+	struct vcpu_state *st = em->st;
+	uint32_t v = 0;
+	if (emu_read(em, st->gpr[R_ESP], &v, size) < 0)
+		return EMU_FAULT;
+	uint32_t mask = EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF | EFLAGS_TF |
+			EFLAGS_DF | EFLAGS_OF | EFLAGS_NT | EFLAGS_AC | EFLAGS_ID;
+	int cpl = emu_cpl(st);
+	if (cpl == 0)
+		mask |= EFLAGS_IOPL;
+	if (cpl <= emu_iopl(st))
+		mask |= EFLAGS_IF;
+	if (size == 2)
+		mask &= 0xffff;
+	st->eflags = (st->eflags & ~mask) | (v & mask) | EFLAGS_FIXED;
+	st->eflags &= ~EFLAGS_RF;
+	st->gpr[R_ESP] += size;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_hlt(struct emu *em)
+{
+	if (emu_cpl(em->st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	return EMU_HALT;
+}
+
+static bool emu_io_allowed(struct emu *em)
+{
+	/* Ring 0, or IOPL lets the CPL in. The TSS I/O bitmap is not consulted. */
+	return emu_cpl(em->st) <= emu_iopl(em->st);
+}
+
+enum emu_result emu_in(struct emu *em, uint16_t port, unsigned size, uint32_t *value)
+{
+	if (!emu_io_allowed(em))
+		return emu_fault(em, EXC_GP, true, 0);
+	*value = 0;
+	machine_pio(em->m, em->st->eip, port, value, size, false);
+	return EMU_NEXT;
+}
+
+enum emu_result emu_out(struct emu *em, uint16_t port, unsigned size, uint32_t value)
+{
+	if (!emu_io_allowed(em))
+		return emu_fault(em, EXC_GP, true, 0);
+	machine_pio(em->m, em->st->eip, port, &value, size, true);
+	return EMU_NEXT;
+}
+
+enum emu_result emu_cpuid(struct emu *em)
+{
+	struct vcpu_state *st = em->st;
+	unsigned a, b, c, d;
+	uint32_t leaf = st->gpr[R_EAX], sub = st->gpr[R_ECX];
+
+	__cpuid_count(leaf, sub, a, b, c, d);
+	if (leaf == 1) {
+		/* What a 32-bit guest of ours may use: no AVX/XSAVE (we save with FXSAVE),
+		 * no x2APIC, no VMX/SMX; and say that it runs under a hypervisor. */
+		c &= ~(bit_AVX | bit_OSXSAVE | bit_XSAVE | bit_FMA | bit_F16C | (1u << 21) |
+		       (1u << 5) | (1u << 6));
+		c |= 1u << 31;
+		b &= 0x00ffffffu;   /* initial APIC ID 0: this is the only vCPU */
+	} else if (leaf == 7 && sub == 0) {
+		b &= ~(bit_AVX2 | bit_AVX512F | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 28) |
+		       (1u << 30) | (1u << 31));
+	} else if (leaf == 0xd) {
+		a = b = c = d = 0;   /* no XSAVE state components */
+	}
+	st->gpr[R_EAX] = a;
+	st->gpr[R_EBX] = b;
+	st->gpr[R_ECX] = c;
+	st->gpr[R_EDX] = d;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_rdtsc(struct emu *em)
+{
+	if ((em->st->cr4 & CR4_TSD) && emu_cpl(em->st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	uint64_t t = __rdtsc();
+	em->st->gpr[R_EAX] = (uint32_t)t;
+	em->st->gpr[R_EDX] = (uint32_t)(t >> 32);
+	return EMU_NEXT;
+}
+
+enum emu_result emu_lgdt(struct emu *em, uint32_t lin, bool idt)
+{
+	uint8_t b[6];
+	if (emu_cpl(em->st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	if (emu_read(em, lin, b, 6) < 0)
+		return EMU_FAULT;
+	struct vcpu_dtr *t = idt ? &em->st->idtr : &em->st->gdtr;
+	memcpy(&t->limit, b, 2);
+	memcpy(&t->base, b + 2, 4);
+	return EMU_NEXT;
+}
+
+enum emu_result emu_sgdt(struct emu *em, uint32_t lin, bool idt)
+{
+	uint8_t b[6];
+	const struct vcpu_dtr *t = idt ? &em->st->idtr : &em->st->gdtr;
+	memcpy(b, &t->limit, 2);
+	memcpy(b + 2, &t->base, 4);
+	return emu_write(em, lin, b, 6) < 0 ? EMU_FAULT : EMU_NEXT;
+}
+
+/* Read the descriptor of sel from the GDT or LDT; raise #GP(sel) if outside. */
+static int emu_desc(struct emu *em, uint16_t sel, uint64_t *d, uint32_t *addr)
+{
+	const struct vcpu_state *st = em->st;
+	uint32_t base = (sel & 4) ? st->ldtr.base : st->gdtr.base;
+	uint32_t limit = (sel & 4) ? st->ldtr.limit : st->gdtr.limit;
+	uint32_t idx = sel & ~7u;
+	if (((sel & 4) && !(st->ldtr.attr & SEG_P)) || idx + 7 > limit) {
+		emu_fault(em, EXC_GP, true, sel & ~3u);
+		return -1;
+	}
+	*addr = base + idx;
+	return emu_read(em, *addr, d, 8);
+}
+
+static struct vcpu_seg emu_seg_from_desc(uint16_t sel, uint64_t d)
+{
+	struct vcpu_seg s;
+	s.sel = sel;
+	s.base = (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24));
+	s.limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16));
+	s.attr = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
+	if (s.attr & SEG_G)
+		s.limit = (s.limit << 12) | 0xfff;
+	return s;
+}
+
+/* Set the accessed bit (type bit 0) in memory, as the CPU does on a load. */
+static void emu_mark_accessed(struct emu *em, uint32_t addr, uint64_t d)
+{
+	if (!(d & (1ull << 40))) {
+		uint8_t b = (uint8_t)((d >> 40) | 1);
+		emu_write(em, addr + 5, &b, 1);
+	}
+}
+
+enum emu_result emu_load_seg(struct emu *em, int seg, uint16_t sel)
+{
+	struct vcpu_state *st = em->st;
+	int cpl = emu_cpl(st), rpl = sel & 3;
+	uint64_t d;
+	uint32_t addr;
+
+	if ((sel & ~3u) == 0) {
+		if (seg == S_SS)
+			return emu_fault(em, EXC_GP, true, 0);
+		st->seg[seg] = (struct vcpu_seg){ .sel = sel };   /* null: unusable */
+		return EMU_NEXT;
+	}
+	if (emu_desc(em, sel, &d, &addr) < 0)
+		return EMU_FAULT;
+	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
+	bool code = type & 8, readable = type & 2, writable = !code && (type & 2);
+	if (!(s.attr & SEG_S))
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	if (seg == S_SS) {
+		if (rpl != cpl || (int)dpl != cpl || !writable)
+			return emu_fault(em, EXC_GP, true, sel & ~3u);
+		if (!(s.attr & SEG_P))
+			return emu_fault(em, EXC_SS, true, sel & ~3u);
+	} else {
+		if (code && !readable)
+			return emu_fault(em, EXC_GP, true, sel & ~3u);
+		bool conforming_code = code && (type & 4);
+		if (!conforming_code && ((int)dpl < cpl || (int)dpl < rpl))
+			return emu_fault(em, EXC_GP, true, sel & ~3u);
+		if (!(s.attr & SEG_P))
+			return emu_fault(em, EXC_NP, true, sel & ~3u);
+	}
+	emu_mark_accessed(em, addr, d);
+	s.attr |= 1;
+	st->seg[seg] = s;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_far_jmp(struct emu *em, uint16_t sel, uint32_t offset)
+{
+	struct vcpu_state *st = em->st;
+	int cpl = emu_cpl(st), rpl = sel & 3;
+	uint64_t d;
+	uint32_t addr;
+
+	if ((sel & ~3u) == 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	if (emu_desc(em, sel, &d, &addr) < 0)
+		return EMU_FAULT;
+	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
+	if (!(s.attr & SEG_S) || !(type & 8)) {
+		snprintf(em->msg, sizeof em->msg, "far jump through a system descriptor (call gate or TSS) is not supported yet");
+		return EMU_STOP;
+	}
+	if ((type & 4) ? (int)dpl > cpl : (rpl > cpl || (int)dpl != cpl))
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	if (!(s.attr & SEG_P))
+		return emu_fault(em, EXC_NP, true, sel & ~3u);
+	if (offset > s.limit)
+		return emu_fault(em, EXC_GP, true, 0);
+	emu_mark_accessed(em, addr, d);
+	s.attr |= 1;
+	s.sel = (uint16_t)((sel & ~3u) | (unsigned)cpl);
+	st->seg[S_CS] = s;
+	st->eip = offset;
+	return EMU_JUMP;
+}
+
+enum emu_result emu_ltr(struct emu *em, uint16_t sel)
+{
+	uint64_t d;
+	uint32_t addr;
+
+	if (emu_cpl(em->st) != 0 || (sel & ~3u) == 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	if (sel & 4)
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	if (emu_desc(em, sel, &d, &addr) < 0)
+		return EMU_FAULT;
+	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	unsigned type = s.attr & SEG_TYPE_MASK;
+	if ((s.attr & SEG_S) || (type != 9 && type != 1))   /* available 32- or 16-bit TSS */
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	if (!(s.attr & SEG_P))
+		return emu_fault(em, EXC_NP, true, sel & ~3u);
+	uint8_t b = (uint8_t)((d >> 40) | 2);   /* mark it busy in the GDT */
+	emu_write(em, addr + 5, &b, 1);
+	s.attr |= 2;
+	em->st->tr = s;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_lldt(struct emu *em, uint16_t sel)
+{
+	uint64_t d;
+	uint32_t addr;
+
+	if (emu_cpl(em->st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	if ((sel & ~3u) == 0) {
+		em->st->ldtr = (struct vcpu_seg){ .sel = sel };
+		return EMU_NEXT;
+	}
+	if (sel & 4)
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	if (emu_desc(em, sel, &d, &addr) < 0)
+		return EMU_FAULT;
+	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	if ((s.attr & SEG_S) || (s.attr & SEG_TYPE_MASK) != SEG_TYPE_LDT)
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	if (!(s.attr & SEG_P))
+		return emu_fault(em, EXC_NP, true, sel & ~3u);
+	em->st->ldtr = s;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_lmsw(struct emu *em, uint16_t v)
+{
+	if (emu_cpl(em->st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	/* LMSW sets PE MP EM TS but cannot clear PE. */
+	uint32_t cr0 = em->st->cr0;
+	cr0 = (cr0 & ~0xeu) | (v & 0xfu) | (cr0 & CR0_PE);
+	em->st->cr0 = cr0;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_mov_to_cr(struct emu *em, int cr, uint32_t v)
+{
+	struct vcpu_state *st = em->st;
+	if (emu_cpl(st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	switch (cr) {
+	case 0:
+		if ((v & CR0_PG) && !(v & CR0_PE))
+			return emu_fault(em, EXC_GP, true, 0);
+		if ((v & 0x20000000u) && !(v & 0x40000000u))   /* NW without CD */
+			return emu_fault(em, EXC_GP, true, 0);
+		st->cr0 = v | CR0_ET;
+		return EMU_NEXT;
+	case 2: st->cr2 = v; return EMU_NEXT;
+	case 3: st->cr3 = v; return EMU_NEXT;
+	case 4:
+		if (v & ~0x007f07ffu)   /* bits this vCPU does not know are reserved */
+			return emu_fault(em, EXC_GP, true, 0);
+		st->cr4 = v;
+		return EMU_NEXT;
+	default:
+		return emu_fault(em, EXC_UD, false, 0);
+	}
+}
+
+enum emu_result emu_mov_from_cr(struct emu *em, int cr, uint32_t *v)
+{
+	const struct vcpu_state *st = em->st;
+	if (emu_cpl(st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	switch (cr) {
+	case 0: *v = st->cr0; return EMU_NEXT;
+	case 2: *v = st->cr2; return EMU_NEXT;
+	case 3: *v = st->cr3; return EMU_NEXT;
+	case 4: *v = st->cr4; return EMU_NEXT;
+	default: return emu_fault(em, EXC_UD, false, 0);
+	}
+}
+
+enum emu_result emu_privileged_nop(struct emu *em)
+{
+	if (emu_cpl(em->st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	return EMU_NEXT;
+}

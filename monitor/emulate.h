@@ -1,0 +1,87 @@
+/* Emulation functions for sensitive instructions, shared by every engine
+ * that cannot run them directly: they work on the architectural state
+ * (struct vcpu_state) and the machine, and raise the exception real hardware
+ * would (returned, for the engine to deliver). The caller decodes the
+ * instruction and passes its operands; EIP is the instruction's own, and
+ * EMU_NEXT means "advance EIP past it".
+ *
+ *   struct emu em = { .m = m, .st = &state };
+ *   switch (emu_out(&em, 0x3f8, 1, 'A')) { ... }
+ */
+#ifndef BT86_MONITOR_EMULATE_H
+#define BT86_MONITOR_EMULATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "monitor/machine.h"
+#include "monitor/vcpu.h"
+
+enum emu_result {
+	EMU_NEXT,     /* done; continue after the instruction */
+	EMU_JUMP,     /* done; EIP (and maybe CS) were set by the instruction */
+	EMU_FAULT,    /* an exception: vector and error code in struct emu */
+	EMU_HALT,     /* HLT: the vCPU waits for an interrupt (or stops if IF=0) */
+	EMU_STOP,     /* the guest cannot go on: msg says why */
+};
+
+#define EXC_DE 0
+#define EXC_DB 1
+#define EXC_BP 3
+#define EXC_OF 4
+#define EXC_BR 5
+#define EXC_UD 6
+#define EXC_NM 7
+#define EXC_DF 8
+#define EXC_TS 10
+#define EXC_NP 11
+#define EXC_SS 12
+#define EXC_GP 13
+#define EXC_PF 14
+#define EXC_MF 16
+#define EXC_AC 17
+
+struct emu {
+	struct machine *m;
+	struct vcpu_state *st;
+	int vector;              /* for EMU_FAULT */
+	bool has_error;
+	uint32_t error_code;
+	char msg[160];           /* for EMU_STOP */
+};
+
+const char *emu_exception_name(int vector);   /* "#GP" */
+
+enum emu_result emu_fault(struct emu *em, int vector, bool has_error, uint32_t error_code);
+int emu_cpl(const struct vcpu_state *st);
+
+/* Guest linear memory (paging off: physical RAM or MMIO); -1 after raising #GP. */
+int emu_read(struct emu *em, uint32_t lin, void *buf, unsigned len);
+int emu_write(struct emu *em, uint32_t lin, const void *buf, unsigned len);
+
+enum emu_result emu_cli(struct emu *em);
+enum emu_result emu_sti(struct emu *em);
+/* PUSHF/POPF: operand size 2 or 4; eflags holds the full guest EFLAGS. */
+enum emu_result emu_pushf(struct emu *em, unsigned size);
+enum emu_result emu_popf(struct emu *em, unsigned size);
+enum emu_result emu_hlt(struct emu *em);
+enum emu_result emu_in(struct emu *em, uint16_t port, unsigned size, uint32_t *value);
+enum emu_result emu_out(struct emu *em, uint16_t port, unsigned size, uint32_t value);
+enum emu_result emu_cpuid(struct emu *em);
+enum emu_result emu_rdtsc(struct emu *em);
+/* LGDT/LIDT/SGDT/SIDT with the operand's linear address. */
+enum emu_result emu_lgdt(struct emu *em, uint32_t lin, bool idt);
+enum emu_result emu_sgdt(struct emu *em, uint32_t lin, bool idt);
+enum emu_result emu_ltr(struct emu *em, uint16_t sel);
+enum emu_result emu_lldt(struct emu *em, uint16_t sel);
+enum emu_result emu_lmsw(struct emu *em, uint16_t v);
+enum emu_result emu_mov_to_cr(struct emu *em, int cr, uint32_t v);
+enum emu_result emu_mov_from_cr(struct emu *em, int cr, uint32_t *v);
+/* Load a data or stack segment register (not CS) with sel. */
+enum emu_result emu_load_seg(struct emu *em, int seg, uint16_t sel);
+/* JMP ptr16:32 to a code segment. */
+enum emu_result emu_far_jmp(struct emu *em, uint16_t sel, uint32_t offset);
+/* CLTS, WBINVD/INVD, INVLPG: privileged, nothing else to do without caches. */
+enum emu_result emu_privileged_nop(struct emu *em);
+
+#endif
