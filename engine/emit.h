@@ -53,6 +53,8 @@ static inline void emit_u8(struct emit *e, uint8_t b)
 
 static inline void emit_bytes(struct emit *e, const void *b, size_t n)
 {
+	if (n == 0)
+		return;
 	if ((size_t)(e->end - e->p) < n) {
 		e->overflow = true;
 		e->p = e->end;

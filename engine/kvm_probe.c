@@ -5,12 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool kvm_probe_has_word(const char *line, const char *word)
+/* Is word one of the blank-separated words of line[0..len)? */
+static bool kvm_probe_has_word(const char *line, size_t len, const char *word)
 {
 	size_t n = strlen(word);
-	for (const char *p = strstr(line, word); p; p = strstr(p + 1, word))
-		if ((p == line || p[-1] == ' ' || p[-1] == '\t') && (p[n] == ' ' || p[n] == '\n' || p[n] == 0))
+	for (size_t i = 0; i < len; ) {
+		while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == ':'))
+			i++;
+		size_t j = i;
+		while (j < len && line[j] != ' ' && line[j] != '\t')
+			j++;
+		if (j - i == n && memcmp(line + i, word, n) == 0)
 			return true;
+		i = j;
+	}
 	return false;
 }
 
@@ -18,15 +26,9 @@ bool kvm_probe_flags_software(const char *cpuinfo)
 {
 	for (const char *line = cpuinfo; line && *line; ) {
 		const char *nl = strchr(line, '\n');
-		if (strncmp(line, "flags", 5) == 0) {
-			char buf[4096];
-			size_t len = nl ? (size_t)(nl - line) : strlen(line);
-			if (len >= sizeof buf)
-				len = sizeof buf - 1;
-			memcpy(buf, line, len);
-			buf[len] = 0;
-			return !kvm_probe_has_word(buf, "vmx") && !kvm_probe_has_word(buf, "svm");
-		}
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		if (strncmp(line, "flags", 5) == 0)
+			return !kvm_probe_has_word(line, len, "vmx") && !kvm_probe_has_word(line, len, "svm");
 		line = nl ? nl + 1 : NULL;
 	}
 	return true;   /* no flags line at all: nothing says hardware support is there */

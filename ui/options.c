@@ -51,7 +51,7 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 	o->cmdline = "";
 	o->ram_size = MACHINE_DEFAULT_RAM;
 	opterr = 0;   /* we print our own one-line errors */
-	optind = 1;
+	optind = 0;   /* 0, not 1: also forgets a half-read option cluster */
 	while ((c = getopt_long(argc, argv, "+:hVm:", opt_long, NULL)) != -1) {
 		switch (c) {
 		case 'h': o->help = true; return 0;
@@ -75,12 +75,17 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 			return -1;
-		default:
-			if (optopt && optopt < 256)
-				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+		default: {
+			const char *arg = argv[optind - 1];
+			const char *eq = strchr(arg, '=');
+			if (strncmp(arg, "--", 2) == 0 && eq && optopt)
+				snprintf(err, errlen, "'%s': option '%.*s' takes no argument", arg, (int)(eq - arg), arg);
+			else if (strncmp(arg, "--", 2) == 0)
+				snprintf(err, errlen, "unknown option '%s' (see --help)", arg);
 			else
-				snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt ? optopt : '?');
 			return -1;
+		}
 		}
 	}
 	if (optind >= argc) {

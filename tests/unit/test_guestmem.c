@@ -280,6 +280,18 @@ START_TEST(parse_bad)
 }
 END_TEST
 
+START_TEST(parse_negative_after_blank)
+{
+	/* strtoull accepts a sign after leading blanks and negates modulo 2^64, so
+	 * a '-' that is not the first character must be refused too: these are
+	 * negative sizes, not 0 or 1 MiB. */
+	expect_bad_size(" -1");
+	expect_bad_size("\t-1G");
+	expect_bad_size(" -18446744073709551615");   /* -(2^64 - 1) wraps to 1 */
+	expect_bad_size(" -0");
+}
+END_TEST
+
 START_TEST(parse_largest)
 {
 	/* 2^44 - 1 MiB still fits 64 bits; 2^44 MiB does not. */
@@ -315,6 +327,7 @@ static Suite *guestmem_suite(void)
 	tc = tcase_create("parse_size");
 	tcase_add_test(tc, parse_good);
 	tcase_add_test(tc, parse_bad);
+	tcase_add_test(tc, parse_negative_after_blank);
 	tcase_add_test(tc, parse_largest);
 	suite_add_tcase(s, tc);
 	return s;
