@@ -14,7 +14,7 @@ int sample_main(void)
 		rt_printf("multiboot: ok, no memory info (flags 0x%08x)\n",
 			  mbi->flags);
 	} else {
-		/* With -m 64 QEMU reports 639 and 64512 (64 MiB - 1 MiB). */
+		/* With -m 64 QEMU reports 639 and 64384 (its map keeps the top 128 KiB). */
 		rt_printf("multiboot: ok mem_lower=%u KiB mem_upper=%u KiB\n",
 			  mbi->mem_lower, mbi->mem_upper);
 	}
