@@ -363,6 +363,32 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	return 0;
 }
 
+static int bt_stats(struct engine *e, struct engine_stat *out, int max)
+{
+	struct bt_engine *be = (struct bt_engine *)e;
+	const struct tc_stats *t = &be->tc.stats;
+	int live = 0;
+	for (int i = 0; i < be->tc.n; i++)
+		live += be->tc.all[i]->valid && !be->tc.all[i]->transient;
+	const struct engine_stat all[] = {
+		{ "ccfs", (uint64_t)live },
+		{ "tc_bytes", be->tc.used },
+		{ "translations", t->translations },
+		{ "guest_insns", t->guest_insns },
+		{ "lookups", t->lookups },
+		{ "hits", t->hits },
+		{ "chains", t->chains },
+		{ "indirect_fills", t->indirect_fills },
+		{ "flushes", t->flushes },
+		{ "invalidations", t->invalidations },
+		{ "callouts", evlog_count(&e->m->events, EV_CALLOUT) },
+	};
+	int n = 0;
+	for (; n < max && n < (int)(sizeof all / sizeof all[0]); n++)
+		out[n] = all[n];
+	return n;
+}
+
 const struct engine_ops engine_bt_ops = {
 	.name = "bt",
 	.summary = "dynamic binary translation (VMware-style): guest code runs translated, in this process",
@@ -375,4 +401,5 @@ const struct engine_ops engine_bt_ops = {
 	.get_state = bt_get_state,
 	.set_state = bt_set_state,
 	.request_stop = bt_request_stop,
+	.stats = bt_stats,
 };

@@ -25,6 +25,11 @@
 
 struct engine;
 
+struct engine_stat {
+	const char *name;     /* "ccfs", "chains", "vmexits"... */
+	uint64_t value;
+};
+
 struct engine_ops {
 	const char *name;     /* "bt", "kvm" */
 	const char *summary;  /* one line for --help */
@@ -40,6 +45,8 @@ struct engine_ops {
 	void (*get_state)(struct engine *e, struct vcpu_state *st);
 	void (*set_state)(struct engine *e, const struct vcpu_state *st);
 	void (*request_stop)(struct engine *e);
+	/* Counters for --stats and benchmarks: fills up to max, returns how many. */
+	int (*stats)(struct engine *e, struct engine_stat *out, int max);
 };
 
 /* Every engine embeds this first. */

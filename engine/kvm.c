@@ -385,6 +385,15 @@ static void kvm_request_stop(struct engine *e)
 		pthread_kill(k->thread, KVM_KICK_SIGNAL);
 }
 
+static int kvm_stats(struct engine *e, struct engine_stat *out, int max)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	if (max < 1)
+		return 0;
+	out[0] = (struct engine_stat){ "vmexits", k->exits };
+	return 1;
+}
+
 const struct engine_ops engine_kvm_ops = {
 	.name = "kvm",
 	.summary = "hardware-assisted virtualization through /dev/kvm (no translation)",
@@ -397,4 +406,5 @@ const struct engine_ops engine_kvm_ops = {
 	.get_state = kvm_get_state,
 	.set_state = kvm_set_state,
 	.request_stop = kvm_request_stop,
+	.stats = kvm_stats,
 };

@@ -41,6 +41,20 @@ static void bt86_report_stop(const struct machine *m, const struct stop_info *s)
 	}
 }
 
+/* One line: "bt86: stats: engine=bt ccfs=12 chains=30 ..." (stable, for scripts). */
+static void bt86_print_stats(struct engine *e)
+{
+	struct engine_stat st[32];
+	int n = e->ops->stats ? e->ops->stats(e, st, 32) : 0;
+	fprintf(stderr, "bt86: stats: engine=%s", e->ops->name);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, " %s=%llu", st[i].name, (unsigned long long)st[i].value);
+	for (int k = 0; k < EV_KIND_COUNT; k++)
+		fprintf(stderr, " ev_%s=%llu", evlog_kind_name((enum ev_kind)k),
+			(unsigned long long)evlog_count(&e->m->events, (enum ev_kind)k));
+	fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct bt86_options o;
@@ -84,6 +98,8 @@ int main(int argc, char **argv)
 
 	e->ops->run(e, &s);
 	bt86_report_stop(&m, &s);
+	if (o.stats)
+		bt86_print_stats(e);
 	int status = stop_exit_status(&s);
 	e->ops->destroy(e);
 	machine_destroy(&m);

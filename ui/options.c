@@ -8,7 +8,7 @@
 #include "monitor/guestmem.h"
 #include "monitor/machine.h"
 
-enum { OPT_ENGINE = 256, OPT_CMDLINE };
+enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -16,6 +16,7 @@ static const struct option opt_long[] = {
 	{ "memory", required_argument, NULL, 'm' },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -34,6 +35,7 @@ void opt_usage(FILE *f, const char *prog)
 		fprintf(f, "                        %-4s %s\n", (*e)->name, (*e)->summary);
 	fprintf(f,
 		"      --cmdline=STR   arguments passed to the guest after its path\n"
+		"      --stats         print the engine's counters (TC, chains, exits) at the end\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
@@ -71,6 +73,9 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 			break;
 		case OPT_CMDLINE:
 			o->cmdline = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = true;
 			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);

@@ -12,6 +12,7 @@ struct bt86_options {
 	const char *cmdline;     /* guest arguments after its path */
 	uint64_t ram_size;
 	bool help, version;
+	bool stats;              /* print engine counters at the end */
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in err. */

@@ -1,0 +1,337 @@
+/* Engine-level tests of the binary translator (engine_bt_ops): tiny guests
+ * written straight into RAM run to a stop, and each test checks what the
+ * engine interface promises: device I/O through callouts, the halt stop,
+ * registers after a stop, a stop request reaching `jmp .`, precise guest
+ * faults (#DE #UD, MMIO, a push and a REP STOSB that fault half-way leave
+ * the exact guest state), self-modifying code inside the running CCF,
+ * stepping by instruction and by CCF, and the events the TC logs. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "monitor/machine.h"
+
+#define CODE 0x100000u
+
+struct fixture {
+	struct machine m;
+	struct engine *e;
+	struct vcpu_state boot;
+	char out[256];
+	size_t nout;
+};
+
+static struct fixture fx;
+
+static void capture(void *opaque, uint8_t b)
+{
+	struct fixture *f = opaque;
+	if (f->nout + 1 < sizeof f->out)
+		f->out[f->nout++] = (char)b;
+}
+
+static void setup(void)
+{
+	char err[256];
+	int unavailable;
+	memset(&fx, 0, sizeof fx);
+	struct machine_config cfg = { .ram_size = 64u << 20, .console_out = capture, .console_opaque = &fx };
+	ck_assert_msg(machine_init(&fx.m, &cfg, err, sizeof err) == 0, "%s", err);
+	struct mb_boot b = { .entry = CODE, .mbi = 0 };
+	mb_boot_state(&b, &fx.boot);
+	fx.boot.gpr[R_ESP] = 0x90000;
+	fx.m.boot_state = fx.boot;
+	ck_assert_msg(engine_bt_ops.create(&fx.m, &fx.e, &unavailable, err, sizeof err) == 0, "%s", err);
+}
+
+static void teardown(void)
+{
+	fx.e->ops->destroy(fx.e);
+	machine_destroy(&fx.m);
+}
+
+/* Load code at CODE with the boot state (plus changes) and run it. */
+static void load(const uint8_t *code, size_t n, const struct vcpu_state *st)
+{
+	ck_assert(gmem_write(&fx.m.mem, CODE, code, n) == 0);
+	fx.e->ops->invalidate(fx.e, CODE, n);
+	fx.e->ops->set_state(fx.e, st ? st : &fx.boot);
+}
+
+static struct stop_info run(const uint8_t *code, size_t n, const struct vcpu_state *st)
+{
+	struct stop_info s;
+	load(code, n, st);
+	fx.e->ops->run(fx.e, &s);
+	return s;
+}
+
+static struct vcpu_state state(void)
+{
+	struct vcpu_state st;
+	fx.e->ops->get_state(fx.e, &st);
+	return st;
+}
+
+START_TEST(serial_and_exit)
+{
+	static const uint8_t code[] = {
+		0x66, 0xba, 0xf8, 0x03,       /* mov dx, 0x3f8 */
+		0xb0, 'o', 0xee,              /* mov al, 'o'; out dx, al */
+		0xb0, 'k', 0xee,              /* mov al, 'k'; out dx, al */
+		0xb8, 0x05, 0, 0, 0,          /* mov eax, 5 */
+		0xe7, 0xf4,                   /* out 0xf4, eax */
+		0xf4,                         /* hlt (not reached) */
+	};
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_EXIT);
+	ck_assert_int_eq(s.status, (5 << 1) | 1);
+	ck_assert_str_eq(fx.out, "ok");
+	ck_assert_uint_gt(evlog_count(&fx.m.events, EV_CALLOUT), 2);
+	ck_assert_uint_gt(evlog_count(&fx.m.events, EV_TRANSLATE), 0);
+}
+END_TEST
+
+START_TEST(halt_with_if_clear)
+{
+	static const uint8_t code[] = { 0x90, 0xfa, 0xf4 };   /* nop; cli; hlt */
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	ck_assert_uint_eq(s.eip, CODE + 2);
+	ck_assert_msg(strstr(s.msg, "interrupts disabled"), "%s", s.msg);
+}
+END_TEST
+
+START_TEST(registers_after_stop)
+{
+	static const uint8_t code[] = {
+		0xbb, 0x78, 0x56, 0x34, 0x12,   /* mov ebx, 0x12345678 */
+		0x68, 0xef, 0xbe, 0xad, 0xde,   /* push 0xdeadbeef */
+		0x5e,                           /* pop esi */
+		0x83, 0xec, 0x10,               /* sub esp, 16 */
+		0x89, 0xe5,                     /* mov ebp, esp */
+		0xf9,                           /* stc */
+		0xfa, 0xf4,                     /* cli; hlt */
+	};
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	struct vcpu_state st = state();
+	ck_assert_uint_eq(st.gpr[R_EBX], 0x12345678);
+	ck_assert_uint_eq(st.gpr[R_ESI], 0xdeadbeef);
+	ck_assert_uint_eq(st.gpr[R_ESP], 0x90000 - 16);
+	ck_assert_uint_eq(st.gpr[R_EBP], 0x90000 - 16);
+	ck_assert(st.eflags & EFLAGS_CF);
+	ck_assert(!(st.eflags & EFLAGS_IF));
+	uint32_t pushed;
+	gmem_read(&fx.m.mem, 0x90000 - 4, &pushed, 4);
+	ck_assert_uint_eq(pushed, 0xdeadbeef);
+}
+END_TEST
+
+static void *stopper(void *p)
+{
+	usleep(100 * 1000);
+	struct timespec *t = p;
+	clock_gettime(CLOCK_MONOTONIC, t);
+	fx.e->ops->request_stop(fx.e);
+	return NULL;
+}
+
+START_TEST(stop_reaches_jmp_self)
+{
+	static const uint8_t code[] = { 0x40, 0xeb, 0xfd };   /* again: inc eax; jmp again */
+	struct timespec asked, stopped;
+	pthread_t t;
+	struct stop_info s;
+
+	load(code, sizeof code, NULL);
+	pthread_create(&t, NULL, stopper, &asked);
+	fx.e->ops->run(fx.e, &s);
+	clock_gettime(CLOCK_MONOTONIC, &stopped);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(s.reason, STOP_REQUEST);
+	ck_assert(s.eip == CODE || s.eip == CODE + 1);
+	double us = (double)(stopped.tv_sec - asked.tv_sec) * 1e6 + (double)(stopped.tv_nsec - asked.tv_nsec) / 1e3;
+	printf("stop latency for a spinning guest: %.0f us\n", us);
+	ck_assert_msg(us < 1e6, "stop took %.0f us", us);
+	ck_assert_uint_gt(state().gpr[R_EAX], 1000);   /* it really ran, chained */
+	ck_assert_uint_gt(evlog_count(&fx.m.events, EV_CHAIN), 0);
+	/* And it runs on after the stop. */
+	fx.e->ops->step_insn(fx.e, &s);
+	ck_assert_int_eq(s.reason, STOP_STEP);
+}
+END_TEST
+
+START_TEST(divide_error_is_precise)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x01, 0, 0, 0,   /* mov eax, 1 */
+		0x31, 0xc9,            /* xor ecx, ecx */
+		0xf7, 0xf1,            /* div ecx */
+		0xfa, 0xf4,
+	};
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_uint_eq(s.eip, CODE + 7);
+	ck_assert_msg(strstr(s.msg, "#DE") && strstr(s.msg, "div ecx") && strstr(s.msg, "0x00100007"), "%s", s.msg);
+	struct vcpu_state st = state();
+	ck_assert_uint_eq(st.eip, CODE + 7);
+	ck_assert_uint_eq(st.gpr[R_EAX], 1);
+	ck_assert(st.eflags & EFLAGS_ZF);   /* from the xor, untouched by the faulting div */
+	ck_assert_uint_eq(evlog_count(&fx.m.events, EV_EXCEPTION), 1);
+}
+END_TEST
+
+START_TEST(invalid_opcode)
+{
+	static const uint8_t code[] = { 0x90, 0x0f, 0x0b };   /* nop; ud2 */
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_uint_eq(s.eip, CODE + 1);
+	ck_assert_msg(strstr(s.msg, "#UD"), "%s", s.msg);
+}
+END_TEST
+
+START_TEST(mmio_access_stops_cleanly)
+{
+	static const uint8_t code[] = { 0xa1, 0x00, 0x00, 0x0a, 0x00, 0xfa, 0xf4 };   /* mov eax, [0xa0000] */
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_uint_eq(s.eip, CODE);
+	ck_assert_msg(strstr(s.msg, "0x000a0000"), "%s", s.msg);
+}
+END_TEST
+
+START_TEST(push_fault_leaves_esp)
+{
+	static const uint8_t code[] = { 0x50, 0xfa, 0xf4 };   /* push eax */
+	struct vcpu_state st = fx.boot;
+	st.gpr[R_ESP] = 0xa0002;   /* the push would write 0xa0000-0xa0001 and 0x9fffe.. */
+	st.gpr[R_ESP] = 0xa0004;   /* the push writes 0xa0000-0xa0003: the VGA hole */
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_uint_eq(state().gpr[R_ESP], 0xa0004);
+	ck_assert_uint_eq(state().eip, CODE);
+}
+END_TEST
+
+START_TEST(rep_stos_fault_is_restartable)
+{
+	static const uint8_t code[] = { 0xfc, 0xf3, 0xaa, 0xfa, 0xf4 };   /* cld; rep stosb */
+	struct vcpu_state st = fx.boot;
+	st.gpr[R_EDI] = 0x9fff0;   /* 16 bytes of RAM, then the VGA hole */
+	st.gpr[R_ECX] = 100;
+	st.gpr[R_EAX] = 0x5a;
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	st = state();
+	ck_assert_uint_eq(st.eip, CODE + 1);
+	ck_assert_uint_eq(st.gpr[R_EDI], 0xa0000);
+	ck_assert_uint_eq(st.gpr[R_ECX], 84);
+	uint8_t b;
+	gmem_read(&fx.m.mem, 0x9ffff, &b, 1);
+	ck_assert_uint_eq(b, 0x5a);
+}
+END_TEST
+
+START_TEST(selfmod_inside_running_ccf)
+{
+	static const uint8_t code[] = {
+		0xc6, 0x05, 0x08, 0x00, 0x10, 0x00, 0x07,   /* mov byte [0x100008], 7 (the imm below) */
+		0xb0, 0x01,                                 /* 0x100007: mov al, 1 -> becomes mov al, 7 */
+		0x90,
+		0xfa, 0xf4,
+	};
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	ck_assert_uint_eq(state().gpr[R_EAX] & 0xff, 7);
+	ck_assert_uint_gt(evlog_count(&fx.m.events, EV_INVALIDATE), 0);
+}
+END_TEST
+
+START_TEST(step_insn_and_ccf)
+{
+	static const uint8_t code[] = {
+		0x40,                         /* inc eax */
+		0x43,                         /* inc ebx */
+		0x41,                         /* inc ecx */
+		0xeb, 0x02,                   /* jmp +2 */
+		0x90, 0x90,
+		0x42,                         /* 0x100007: inc edx */
+		0xfa, 0xf4,
+	};
+	struct stop_info s;
+	load(code, sizeof code, NULL);
+	fx.e->ops->step_insn(fx.e, &s);
+	ck_assert_int_eq(s.reason, STOP_STEP);
+	ck_assert_uint_eq(state().eip, CODE + 1);
+	ck_assert_uint_eq(state().gpr[R_EBX], 0);
+	fx.e->ops->step_insn(fx.e, &s);
+	ck_assert_uint_eq(state().eip, CODE + 2);
+	ck_assert_uint_eq(state().gpr[R_EBX], 1);
+	fx.e->ops->step_ccf(fx.e, &s);   /* inc ecx; jmp: one CCF */
+	ck_assert_int_eq(s.reason, STOP_STEP);
+	ck_assert_uint_eq(state().eip, CODE + 7);
+	ck_assert_uint_eq(state().gpr[R_ECX], 1);
+	ck_assert_uint_eq(state().gpr[R_EDX], 0);
+	fx.e->ops->run(fx.e, &s);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	ck_assert_uint_eq(state().gpr[R_EDX], 1);
+}
+END_TEST
+
+START_TEST(call_ret_and_indirect)
+{
+	static const uint8_t code[] = {
+		0xb9, 0x64, 0, 0, 0,          /* mov ecx, 100 */
+		0xe8, 0x05, 0, 0, 0,          /* loop: call f */
+		0xe2, 0xf9,                   /* loop loop */
+		0xfa, 0xf4,                   /* cli; hlt */
+		0x90,
+		0x40,                         /* f (0x10000f): inc eax */
+		0xc3,                         /* ret */
+	};
+	struct vcpu_state st = fx.boot;
+	st.gpr[R_EAX] = 0;
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	ck_assert_uint_eq(state().gpr[R_EAX], 100);
+	ck_assert_uint_eq(state().gpr[R_ESP], 0x90000);
+}
+END_TEST
+
+static Suite *bt_suite(void)
+{
+	Suite *s = suite_create("bt");
+	TCase *tc = tcase_create("engine");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, serial_and_exit);
+	tcase_add_test(tc, halt_with_if_clear);
+	tcase_add_test(tc, registers_after_stop);
+	tcase_add_test(tc, stop_reaches_jmp_self);
+	tcase_add_test(tc, divide_error_is_precise);
+	tcase_add_test(tc, invalid_opcode);
+	tcase_add_test(tc, mmio_access_stops_cleanly);
+	tcase_add_test(tc, push_fault_leaves_esp);
+	tcase_add_test(tc, rep_stos_fault_is_restartable);
+	tcase_add_test(tc, selfmod_inside_running_ccf);
+	tcase_add_test(tc, step_insn_and_ccf);
+	tcase_add_test(tc, call_ret_and_indirect);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(bt_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
