@@ -1,6 +1,7 @@
 /* Re-encoding guest instructions for 64-bit mode (see reencode.h). */
 #include "engine/reencode.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,17 @@
 struct reenc_plan {
 	uint8_t rex;          /* REX bits to add (0 = none) */
 	int swap_hi;          /* -1, or 0..3: AH/CH/DH/BH renamed to AL/CL/DL/BL */
+	bool mem_r9;          /* the memory operand becomes gs:[r9d] (FS/GS overrides) */
 };
+
+/* Offsets in struct bt_ctx of the FS and GS bases, which emitted code adds. */
+#define SEGBASE_OFF(s) ((int32_t)(offsetof(struct bt_ctx, arch.seg) + (s) * sizeof(struct vcpu_seg) + \
+				  offsetof(struct vcpu_seg, base)))
+
+static bool has_fsgs(const struct bt_insn *in)
+{
+	return in->seg == 0x64 || in->seg == 0x65;
+}
 
 static bool is_seg_prefix(uint8_t b)
 {
@@ -90,10 +101,12 @@ static unsigned map_reg(unsigned r, const struct reenc_plan *pl)
 	return r;
 }
 
-static bool same_mem(const cs_x86_op *g, const cs_x86_op *h, bool guest_access)
+static bool same_mem(const cs_x86_op *g, const cs_x86_op *h, bool guest_access, bool mem_r9)
 {
 	if (guest_access && h->mem.segment != X86_REG_GS)
 		return false;
+	if (mem_r9)
+		return h->mem.base == X86_REG_R9D && h->mem.index == X86_REG_INVALID && h->mem.disp == 0;
 	if (map_reg(g->mem.base, NULL) != h->mem.base || g->mem.index != h->mem.index)
 		return false;
 	if (g->mem.index != X86_REG_INVALID && g->mem.scale != h->mem.scale)
@@ -125,7 +138,7 @@ static bool verify(struct dec *d, const struct bt_insn *in, const uint8_t *out, 
 				return false;
 			break;
 		case X86_OP_MEM:
-			if (!same_mem(g, o, guest_access) || hx->addr_size != 4)
+			if (!same_mem(g, o, guest_access, pl->mem_r9) || hx->addr_size != 4)
 				return false;
 			break;
 		default:
@@ -135,29 +148,44 @@ static bool verify(struct dec *d, const struct bt_insn *in, const uint8_t *out, 
 	return true;
 }
 
+/* The opcode a moffs form (A0-A3) becomes with a ModRM operand. */
+static uint8_t moffs_to_modrm_opcode(uint8_t opc)
+{
+	static const uint8_t map[4] = { 0x8a, 0x8b, 0x88, 0x89 };   /* mov al/eax <-> r/m */
+	return map[opc - 0xa0];
+}
+
 /* Build one candidate encoding. */
 static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool guest_access,
 		 uint8_t *out, unsigned *n, char *why, size_t whylen)
 {
 	unsigned k = 0;
-	bool base_r12 = false;
+	bool base_ext = false;
+	bool moffs = in->opc >= 0xa0 && in->opc <= 0xa3 && !in->modrm_off;
 
 	if (guest_access)
 		out[k++] = PFX_GS;
 	if (in->mem_op >= 0)
 		out[k++] = PFX_ADDR32;   /* LEA and hint NOPs too: compute the address in 32 bits */
 	for (unsigned i = 0; i < in->npfx; i++)
-		if (!is_seg_prefix(in->bytes[i]))
+		if (!is_seg_prefix(in->bytes[i]) && in->bytes[i] != PFX_ADDR32)
 			out[k++] = in->bytes[i];
 	unsigned rex_at = k;
 	k++;   /* room for REX; dropped below if unused */
+	if (moffs && pl->mem_r9) {
+		out[k++] = moffs_to_modrm_opcode(in->opc);
+		out[k++] = 0x01;   /* ModRM: mod 00, reg AL/EAX, rm 001 = [r9d] with REX.B */
+		base_ext = true;
+		for (unsigned i = in->npfx + 5u; i < in->len; i++)
+			out[k++] = in->bytes[i];
+		goto rex;
+	}
 	unsigned op_end = in->modrm_off ? in->modrm_off : in->len;
 	for (unsigned i = in->npfx; i < op_end; i++)
 		out[k++] = in->bytes[i];
 	if (in->opc == 0x82)
 		out[rex_at + 1] = 0x80;   /* 0x82 is 0x80 without 64-bit mode's consent */
 	if (in->modrm_off) {
-		uint8_t modrm = dec_modrm(in);
 		unsigned reg = dec_reg(in);
 		if (pl->swap_hi >= 0 && reg == 4u + (unsigned)pl->swap_hi)
 			reg = (unsigned)pl->swap_hi;
@@ -166,10 +194,12 @@ static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool gue
 			if (pl->swap_hi >= 0 && rm == 4u + (unsigned)pl->swap_hi)
 				rm = (unsigned)pl->swap_hi;
 			out[k++] = (uint8_t)(0xc0 | (reg << 3) | rm);
+		} else if (pl->mem_r9) {
+			out[k++] = (uint8_t)((reg << 3) | (HR_R9 & 7));   /* [r9d] */
+			base_ext = true;
 		} else {
 			unsigned m;
-			(void)modrm;
-			if (memop_bytes(in, reg, out + k, &m, &base_r12, why, whylen) < 0)
+			if (memop_bytes(in, reg, out + k, &m, &base_ext, why, whylen) < 0)
 				return -1;
 			k += m;
 		}
@@ -177,7 +207,8 @@ static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool gue
 		for (unsigned i = t; i < in->len; i++)
 			out[k++] = in->bytes[i];
 	}
-	uint8_t rex = pl->rex | (base_r12 ? REX_B : 0);
+rex:;
+	uint8_t rex = pl->rex | (base_ext ? REX_B : 0);
 	if (rex) {
 		out[rex_at] = (uint8_t)(REX | rex);
 	} else {
@@ -185,6 +216,37 @@ static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool gue
 		k--;
 	}
 	*n = k;
+	return 0;
+}
+
+/* R9D = the linear address of in's memory operand: its effective address
+ * plus the FS or GS base from the context (flag-free: LEA and MOV only). */
+static int emit_seg_ea_r9(const struct bt_insn *in, struct emit *e, char *why, size_t whylen)
+{
+	static const uint8_t add_r10[] = { 0x67, 0x47, 0x8d, 0x0c, 0x11 };   /* lea r9d, [r9d + r10d] */
+	int seg = in->seg == 0x64 ? S_FS : S_GS;
+
+	if (!in->modrm_off) {
+		uint32_t a;
+		if (!(in->opc >= 0xa0 && in->opc <= 0xa3)) {
+			snprintf(why, whylen, "no memory operand");
+			return -1;
+		}
+		memcpy(&a, in->bytes + in->npfx + 1, 4);
+		emit_mov_reg_imm32(e, HR_R9, a);
+	} else {
+		uint8_t mb[8];
+		unsigned n;
+		bool base_ext;
+		if (memop_bytes(in, HR_R9, mb, &n, &base_ext, why, whylen) < 0)
+			return -1;
+		emit_u8(e, PFX_ADDR32);
+		emit_u8(e, (uint8_t)(REX | REX_R | (base_ext ? REX_B : 0)));
+		emit_u8(e, 0x8d);   /* lea r9d, [ea] */
+		emit_bytes(e, mb, n);
+	}
+	emit_mov_reg_ctx32(e, HR_R10, SEGBASE_OFF(seg));
+	emit_bytes(e, add_r10, sizeof add_r10);
 	return 0;
 }
 
@@ -218,14 +280,11 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 	uint8_t out[MAX_OUT];
 	unsigned n;
 	bool guest_access = in->mem_op >= 0 && in->id != X86_INS_LEA && in->id != X86_INS_NOP;
-	struct reenc_plan pl = { 0, -1 };
+	struct reenc_plan pl = { 0, -1, false };
 	unsigned hireg = 0;
 
 	*fixup = FIX_NONE;
-	if (in->seg == 0x64 || in->seg == 0x65) {
-		snprintf(why, whylen, "FS/GS segment overrides are not supported by bt yet");
-		return -1;
-	}
+	pl.mem_r9 = guest_access && has_fsgs(in);
 	if (in->mem_op < 0 && !has_op_reg(in, dec_is_esp, NULL)) {
 		/* Nothing to change: IDENT. */
 		emit_bytes(e, in->bytes, in->len);
@@ -233,11 +292,13 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 			e->p[-(int)in->len + in->npfx] = 0x80;
 		return 0;
 	}
-	bool need_rex = has_op_reg(in, dec_is_esp, NULL);
+	bool need_rex = has_op_reg(in, dec_is_esp, NULL) || pl.mem_r9;
 	if (in->mem_op >= 0) {
 		const cs_x86_op *m = &in->x86.operands[in->mem_op];
 		need_rex |= m->mem.base == X86_REG_ESP;
 	}
+	if (pl.mem_r9 && emit_seg_ea_r9(in, e, why, whylen) < 0)
+		return -1;
 	if (need_rex && has_op_reg(in, dec_is_high8, &hireg)) {
 		pl.swap_hi = hireg == X86_REG_AH ? 0 : hireg == X86_REG_CH ? 1 : hireg == X86_REG_DH ? 2 : 3;
 		/* The swap must not disturb anything else the instruction touches. */
@@ -251,7 +312,7 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 		for (int i = 0; i < probe.nregs_write; i++)
 			if (probe.regs_write[i] == hireg)
 				probe.regs_write[i] = X86_REG_INVALID;
-		if (uses_family(&probe, pl.swap_hi)) {
+		if (uses_family(&probe, pl.swap_hi) && !pl.mem_r9) {
 			snprintf(why, whylen, "high-byte register together with ESP and its own low half");
 			return -1;
 		}
@@ -293,9 +354,17 @@ int reenc_memop(const struct bt_insn *in, struct emit *e, const uint8_t *pfx, si
 		snprintf(why, whylen, "no memory operand");
 		return -1;
 	}
-	if (in->seg == 0x64 || in->seg == 0x65) {
-		snprintf(why, whylen, "FS/GS segment overrides are not supported by bt yet");
-		return -1;
+	if (has_fsgs(in) && guest_access) {
+		/* The operand becomes gs:[r9d], r9d = EA + the segment's base. */
+		if (emit_seg_ea_r9(in, e, why, whylen) < 0)
+			return -1;
+		emit_u8(e, PFX_GS);
+		emit_u8(e, PFX_ADDR32);
+		emit_bytes(e, pfx, npfx);
+		emit_u8(e, (uint8_t)(REX | REX_B | ((reg & 8) ? REX_R : 0)));
+		emit_bytes(e, opc, nopc);
+		emit_u8(e, (uint8_t)(((reg & 7) << 3) | (HR_R9 & 7)));
+		return 0;
 	}
 	if (memop_bytes(in, reg, mb, &n, &base_r12, why, whylen) < 0)
 		return -1;
@@ -317,6 +386,12 @@ int reenc_lea_r8(const struct bt_insn *in, struct emit *e, char *why, size_t why
 	static const uint8_t addr32 = PFX_ADDR32, lea = 0x8d;
 	if (!in->modrm_off || dec_mod(in) == 3) {
 		/* moffs forms (A0-A3): the address is the 32-bit immediate. */
+		if (in->opc >= 0xa0 && in->opc <= 0xa3 && in->len >= in->npfx + 5u && has_fsgs(in)) {
+			if (emit_seg_ea_r9(in, e, why, whylen) < 0)
+				return -1;
+			emit_mov_reg_reg32(e, HR_R8, HR_R9);
+			return 0;
+		}
 		if (in->opc >= 0xa0 && in->opc <= 0xa3 && in->len >= in->npfx + 5u) {
 			uint32_t a;
 			memcpy(&a, in->bytes + in->npfx + 1, 4);
@@ -325,6 +400,12 @@ int reenc_lea_r8(const struct bt_insn *in, struct emit *e, char *why, size_t why
 		}
 		snprintf(why, whylen, "no memory operand");
 		return -1;
+	}
+	if (has_fsgs(in)) {
+		if (emit_seg_ea_r9(in, e, why, whylen) < 0)
+			return -1;
+		emit_mov_reg_reg32(e, HR_R8, HR_R9);
+		return 0;
 	}
 	return reenc_memop(in, e, &addr32, 1, &lea, 1, HR_R8, 0, why, whylen);
 }

@@ -3,7 +3,10 @@
  * so its address wraps at 32 bits inside the window; an absolute [disp32]
  * gets a SIB byte (64-bit mode would read it RIP-relative); ESP operands get
  * a REX bit so they name R12; AH/CH/DH/BH, which no REX instruction can name,
- * are reached by swapping them with AL/CL/DL/BL around the instruction.
+ * are reached by swapping them with AL/CL/DL/BL around the instruction; an
+ * FS or GS override (kernels keep per-CPU data there) has its address
+ * computed into R9D with the segment base from the context, and the operand
+ * becomes gs:[r9d]. CS/DS/ES/SS overrides are dropped: those are flat.
  *
  * Every re-encoding is checked by decoding the result with Capstone in 64-bit
  * mode and comparing its operands with the guest's (registers mapped, GS
@@ -47,7 +50,7 @@ int reenc_memop(const struct bt_insn *in, struct emit *e, const uint8_t *pfx, si
 		const uint8_t *opc, size_t nopc, unsigned reg, int guest_access,
 		char *why, size_t whylen);
 
-/* lea r8d, [the guest operand's effective address] (no segment base). */
+/* R8D = the guest operand's linear address (EA plus an FS/GS base). */
 int reenc_lea_r8(const struct bt_insn *in, struct emit *e, char *why, size_t whylen);
 
 #endif

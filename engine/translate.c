@@ -101,9 +101,12 @@ void tu_callout(struct tu *t, const struct bt_insn *in, bt_callout_fn *fn)
 	co->fn = fn;
 	co->insn = *in;
 	tu_own(t, co);
-	if (in->mem_op >= 0 && in->id != X86_INS_LEA && reenc_lea_r8(in, &t->e, why, sizeof why) < 0) {
-		/* Implicit memory operands (string I/O, stack) need no EA. */
-		(void)why;
+	/* An explicit memory operand's linear address goes to the callout in R8D;
+	 * implicit ones (string I/O, the stack) need none. */
+	bool explicit_mem = in->mem_op >= 0 && (in->modrm_off ? dec_mod(in) != 3 : (in->opc >= 0xa0 && in->opc <= 0xa3));
+	if (explicit_mem && reenc_lea_r8(in, &t->e, why, sizeof why) < 0) {
+		tu_fail(t, in, why);
+		return;
 	}
 	emit_mov_reg_imm64(&t->e, HR_R11, (uint64_t)(uintptr_t)co);
 	emit_call_ctx(&t->e, BTC_CALLOUT);

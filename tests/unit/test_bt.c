@@ -305,6 +305,38 @@ START_TEST(call_ret_and_indirect)
 }
 END_TEST
 
+START_TEST(fs_gs_overrides_add_the_base)
+{
+	static const uint8_t code[] = {
+		0x64, 0xa1, 0x10, 0x00, 0x00, 0x00,   /* mov eax, fs:[0x10] */
+		0x65, 0x89, 0x4b, 0x04,               /* mov gs:[ebx+4], ecx */
+		0x64, 0xff, 0x35, 0x14, 0, 0, 0,      /* push dword fs:[0x14] */
+		0x5a,                                 /* pop edx */
+		0x65, 0x8a, 0x24, 0x24,               /* mov ah, gs:[esp] (ESP, AH and GS at once) */
+		0xfa, 0xf4,
+	};
+	uint32_t v1 = 0x11223344, v2 = 0x55667788;
+	gmem_write(&fx.m.mem, 0x5010, &v1, 4);
+	gmem_write(&fx.m.mem, 0x5014, &v2, 4);
+	uint8_t b = 0x9c;
+	gmem_write(&fx.m.mem, 0x6000 + 0x90000, &b, 1);
+	struct vcpu_state st = fx.boot;
+	st.seg[S_FS].base = 0x5000;
+	st.seg[S_GS].base = 0x6000;
+	st.gpr[R_EBX] = 0x100;
+	st.gpr[R_ECX] = 0xcafef00d;
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_msg(s.reason == STOP_HALT, "%s", s.msg);
+	st = state();
+	ck_assert_uint_eq(st.gpr[R_EAX] & 0xffff00ff, 0x11220044);
+	ck_assert_uint_eq((st.gpr[R_EAX] >> 8) & 0xff, 0x9c);
+	ck_assert_uint_eq(st.gpr[R_EDX], 0x55667788);
+	uint32_t w;
+	gmem_read(&fx.m.mem, 0x6104, &w, 4);
+	ck_assert_uint_eq(w, 0xcafef00d);
+}
+END_TEST
+
 static Suite *bt_suite(void)
 {
 	Suite *s = suite_create("bt");
@@ -323,6 +355,7 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, selfmod_inside_running_ccf);
 	tcase_add_test(tc, step_insn_and_ccf);
 	tcase_add_test(tc, call_ret_and_indirect);
+	tcase_add_test(tc, fs_gs_overrides_add_the_base);
 	suite_add_tcase(s, tc);
 	return s;
 }
