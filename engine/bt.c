@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/reencode.h"
 
@@ -152,6 +153,11 @@ static struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool 
 	if (!transient)
 		for (uint32_t p = c->page_first; p <= c->page_last; p++)
 			win_protect_code(&be->win, p);
+	if (be->perf_map) {
+		fprintf(be->perf_map, "%lx %x ccf%u_guest_%08x\n", (unsigned long)(uintptr_t)c->host,
+			c->host_len, c->id, c->eip);
+		fflush(be->perf_map);
+	}
 	evlog_add(&be->base.m->events, EV_TRANSLATE, eip, (int32_t)c->id,
 		  "%u guest instructions 0x%08x-0x%08x -> %u bytes%s", c->ninsn, c->eip, c->end,
 		  c->host_len, transient ? " (run once)" : "");
@@ -302,6 +308,8 @@ static void bt_request_stop(struct engine *e)
 static void bt_destroy(struct engine *e)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
+	if (be->perf_map)
+		fclose(be->perf_map);
 	dec_destroy(&be->xlat.dec);
 	tc_destroy(&be->tc);
 	win_destroy(&be->win);
@@ -359,6 +367,12 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	memcpy(ctx->fx_guest + 0, &fcw, 2);
 	memcpy(ctx->fx_guest + 24, &mxcsr, 4);
 	bt_set_state(&be->base, &m->boot_state);
+	if (getenv("BT86_PERF_MAP")) {
+		/* perf's convention for JIT code: perf report names CCFs by guest EIP. */
+		char path[64];
+		snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+		be->perf_map = fopen(path, "w");
+	}
 	*out = &be->base;
 	return 0;
 }

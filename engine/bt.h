@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "engine/bt_ctx.h"
 #include "engine/engine.h"
@@ -50,6 +51,7 @@ struct bt_engine {
 	volatile sig_atomic_t fault_armed;
 	struct bt_fault fault;
 	bool gs_ready;
+	FILE *perf_map;             /* /tmp/perf-PID.map for `perf report`, if asked for */
 };
 
 /* Callouts come here from bt_glue_callout (0: continue in the TC, 1: leave). */

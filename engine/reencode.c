@@ -126,7 +126,10 @@ static bool verify(struct dec *d, const struct bt_insn *in, const uint8_t *out, 
 		return false;
 	for (int i = 0; i < hx->op_count; i++) {
 		const cs_x86_op *g = &in->x86.operands[i], *o = &hx->operands[i];
-		if (g->type != o->type || g->size != o->size)
+		/* Capstone sizes some memory operands by the mode (FXSAVE's is 4 in
+		 * 32-bit mode, 8 in 64-bit); we never add REX.W, so data sizes cannot
+		 * change and memory operand sizes need not agree. */
+		if (g->type != o->type || (g->type != X86_OP_MEM && g->size != o->size))
 			return false;
 		switch (g->type) {
 		case X86_OP_REG:

@@ -151,6 +151,29 @@ static int xlat_xlatb(struct tu *t, const struct bt_insn *in)
 	return 0;
 }
 
+/* FXSAVE, FNSAVE and FNSTENV store the x87 last-instruction pointer: here
+ * that is a host address inside the TC, which the guest must never see.
+ * Clear it afterwards, as AMD CPUs leave it when no exception is pending. */
+static int xlat_fpu_ip_fixup(struct tu *t, const struct bt_insn *in, char *why, size_t whylen)
+{
+	int32_t off;
+	switch (in->id) {
+	case X86_INS_FXSAVE: off = 8; break;    /* FXSAVE image: FIP at 8 */
+	case X86_INS_FNSAVE:
+	case X86_INS_FNSTENV: off = in->p66 ? 6 : 12; break;   /* 16/32-bit environment: FIP */
+	default: return 0;
+	}
+	if (reenc_lea_r8(in, &t->e, why, whylen) < 0)
+		return tu_fail(t, in, why);
+	if (in->p66) {
+		emit_mov_reg_imm32(&t->e, HR_R9, 0);
+		emit_store_guest16(&t->e, HR_R8, off, HR_R9);
+	} else {
+		emit_store_guest32_imm(&t->e, HR_R8, off, 0);
+	}
+	return 0;
+}
+
 static int xlat_one(struct tu *t, const struct bt_insn *in)
 {
 	bool ends = false;
@@ -191,7 +214,7 @@ static int xlat_one(struct tu *t, const struct bt_insn *in)
 	m->fixup = fix;
 	if ((size_t)(t->e.p - start) != in->len || memcmp(start, in->bytes, in->len) != 0)
 		m->kind = CK_REENC;
-	return 0;
+	return xlat_fpu_ip_fixup(t, in, why, sizeof why);
 }
 
 static int xlat_fetch(struct xlat *x, uint32_t pc, struct bt_insn *in)

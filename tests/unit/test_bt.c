@@ -337,6 +337,31 @@ START_TEST(fs_gs_overrides_add_the_base)
 }
 END_TEST
 
+START_TEST(fpu_ip_never_leaks_a_host_address)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                         /* fninit */
+		0xd9, 0xe8,                         /* fld1 */
+		0x0f, 0xae, 0x05, 0x00, 0x40, 0, 0, /* fxsave [0x4000] */
+		0xd9, 0x35, 0x00, 0x50, 0, 0,       /* fnstenv [0x5000] */
+		0xfa, 0xf4,
+	};
+	uint32_t junk = 0xffffffff;
+	gmem_write(&fx.m.mem, 0x4008, &junk, 4);
+	gmem_write(&fx.m.mem, 0x500c, &junk, 4);
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_msg(s.reason == STOP_HALT, "%s", s.msg);
+	uint32_t fip1, fip2;
+	gmem_read(&fx.m.mem, 0x4008, &fip1, 4);
+	gmem_read(&fx.m.mem, 0x500c, &fip2, 4);
+	ck_assert_uint_eq(fip1, 0);
+	ck_assert_uint_eq(fip2, 0);
+	uint16_t fsw;
+	gmem_read(&fx.m.mem, 0x4002, &fsw, 2);
+	ck_assert_uint_eq((fsw >> 11) & 7, 7);   /* TOP after one push */
+}
+END_TEST
+
 static Suite *bt_suite(void)
 {
 	Suite *s = suite_create("bt");
@@ -356,6 +381,7 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, step_insn_and_ccf);
 	tcase_add_test(tc, call_ret_and_indirect);
 	tcase_add_test(tc, fs_gs_overrides_add_the_base);
+	tcase_add_test(tc, fpu_ip_never_leaks_a_host_address);
 	suite_add_tcase(s, tc);
 	return s;
 }
