@@ -54,15 +54,21 @@ static void bt_merge_flags(struct bt_ctx *ctx)
 			   (uint32_t)(ctx->hflags & BT_HFLAGS_MASK) | EFLAGS_FIXED;
 }
 
-/* The instruction text at eip, for messages about faults. */
-static void bt_insn_text(struct bt_engine *be, uint32_t eip, char *out, size_t n)
+/* Decode the guest instruction at eip (paging off: EIP is physical). */
+static int bt_fetch_insn(struct bt_engine *be, uint32_t eip, struct bt_insn *in)
 {
-	struct bt_insn in;
 	const struct guestmem *gm = &be->base.m->mem;
 	size_t avail = 0;
 	while (avail < DEC_MAX_LEN && gmem_is_ram(gm, (uint64_t)eip + avail, 1))
 		avail++;
-	if (avail && dec_insn(&be->xlat.dec, gm->phys + eip, avail, eip, &in) == 0)
+	return avail ? dec_insn(&be->xlat.dec, gm->phys + eip, avail, eip, in) : -1;
+}
+
+/* The instruction text at eip, for messages about faults. */
+static void bt_insn_text(struct bt_engine *be, uint32_t eip, char *out, size_t n)
+{
+	struct bt_insn in;
+	if (bt_fetch_insn(be, eip, &in) == 0)
 		snprintf(out, n, "%s", in.text);
 	else
 		snprintf(out, n, "(unreadable)");
@@ -96,9 +102,12 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 				*once = true;
 				return true;
 			}
-			bt_set_pending(be, STOP_ERROR, eip,
-				       "guest accessed 0x%08x, which is not RAM (MMIO from translated code is not supported yet), at EIP 0x%08x: %s",
-				       (uint32_t)ga, eip, text);
+			struct bt_insn in;
+			char why[160];
+			if (bt_fetch_insn(be, eip, &in) == 0 && bt_mmio_emulate(be, &in, why, sizeof why) == 0)
+				return true;   /* done; go on after it */
+			bt_set_pending(be, STOP_ERROR, eip, "guest accessed 0x%08x, which is not RAM, at EIP 0x%08x: %s",
+				       (uint32_t)ga, eip, why);
 			return false;
 		}
 		if (f->addr && ga < 0) {
@@ -248,8 +257,7 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 				ctx->arch.eip = ctx->next_eip;
 		} else {
 			ctx->exit_kind = 0;
-			if (bt_fault_handle(be, &once))
-				once = true;
+			bt_fault_handle(be, &once);
 		}
 		be->entering = NULL;
 		if (mode != BT_RUN) {

@@ -60,6 +60,9 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co);
 /* DAA DAS AAA AAS AAM AAD SALC (bt_bcd.c). */
 int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);
 
+/* Emulate in, which faulted on a page that is not RAM; 0, or -1 with why (bt_mmio.c). */
+int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, char *why, size_t whylen);
+
 /* Record a stop for the dispatcher to return (bt.c). */
 void bt_set_pending(struct bt_engine *be, enum stop_reason r, uint32_t eip, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
