@@ -385,6 +385,44 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	return 0;
 }
 
+static int bt_configure(struct engine *e, const char *key, const char *value, char *err, size_t errlen)
+{
+	struct bt_engine *be = (struct bt_engine *)e;
+	char *end;
+	unsigned long v = strtoul(value, &end, 0);
+	if (!*value || *end || value[0] == '-') {
+		snprintf(err, errlen, "%s: '%s' is not a number", key, value);
+		return -1;
+	}
+	if (strcmp(key, "tu-max") == 0) {
+		if (v < 1 || v > TU_MAX_LIMIT) {
+			snprintf(err, errlen, "tu-max must be 1 to %d", TU_MAX_LIMIT);
+			return -1;
+		}
+		be->xlat.tu_max = (int)v;
+		return 0;
+	}
+	if (strcmp(key, "tc-size") == 0) {
+		/* A new, empty TC (everything is retranslated): bounded so tests can fill it. */
+		struct tc fresh;
+		if (v < 4096 || v > (1ul << 30)) {
+			snprintf(err, errlen, "tc-size must be 4 KiB to 1 GiB");
+			return -1;
+		}
+		if (tc_init(&fresh, v, err, errlen) < 0)
+			return -1;
+		for (uint32_t p = 0; p < WIN_PAGES; p++)
+			win_unprotect(&be->win, p);
+		tc_destroy(&be->tc);
+		be->tc = fresh;
+		be->ctx->lookup = be->tc.lookup;
+		be->ctx->exit_site = 0;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown engine parameter '%s' (bt knows tu-max, tc-size)", key);
+	return -1;
+}
+
 static int bt_stats(struct engine *e, struct engine_stat *out, int max)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
@@ -423,5 +461,6 @@ const struct engine_ops engine_bt_ops = {
 	.get_state = bt_get_state,
 	.set_state = bt_set_state,
 	.request_stop = bt_request_stop,
+	.configure = bt_configure,
 	.stats = bt_stats,
 };

@@ -45,6 +45,8 @@ struct engine_ops {
 	void (*get_state)(struct engine *e, struct vcpu_state *st);
 	void (*set_state)(struct engine *e, const struct vcpu_state *st);
 	void (*request_stop)(struct engine *e);
+	/* Set an engine parameter ("tu-max", "tc-size" for bt); 0, or -1 with err. */
+	int (*configure)(struct engine *e, const char *key, const char *value, char *err, size_t errlen);
 	/* Counters for --stats and benchmarks: fills up to max, returns how many. */
 	int (*stats)(struct engine *e, struct engine_stat *out, int max);
 };

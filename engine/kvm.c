@@ -394,6 +394,14 @@ static int kvm_stats(struct engine *e, struct engine_stat *out, int max)
 	return 1;
 }
 
+static int kvm_configure(struct engine *e, const char *key, const char *value, char *err, size_t errlen)
+{
+	(void)e;
+	(void)value;
+	snprintf(err, errlen, "the kvm engine has no parameter '%s'", key);
+	return -1;
+}
+
 const struct engine_ops engine_kvm_ops = {
 	.name = "kvm",
 	.summary = "hardware-assisted virtualization through /dev/kvm (no translation)",
@@ -406,5 +414,6 @@ const struct engine_ops engine_kvm_ops = {
 	.get_state = kvm_get_state,
 	.set_state = kvm_set_state,
 	.request_stop = kvm_request_stop,
+	.configure = kvm_configure,
 	.stats = kvm_stats,
 };

@@ -394,6 +394,50 @@ START_TEST(fpu_ip_never_leaks_a_host_address)
 }
 END_TEST
 
+START_TEST(tc_full_flushes_and_goes_on)
+{
+	/* 200 blocks, each a jmp to the next: far more than a 4 KiB TC holds. */
+	uint8_t code[200 * 5 + 2];
+	char err[128];
+	for (int i = 0; i < 200; i++) {
+		code[i * 5] = 0xe9;   /* jmp rel32 to the next block */
+		uint32_t rel = 0;
+		memcpy(code + i * 5 + 1, &rel, 4);
+	}
+	code[1000] = 0xfa;
+	code[1001] = 0xf4;
+	ck_assert(fx.e->ops->configure(fx.e, "tc-size", "4096", err, sizeof err) == 0);
+	ck_assert(fx.e->ops->configure(fx.e, "tc-size", "12", err, sizeof err) < 0);
+	ck_assert(fx.e->ops->configure(fx.e, "tu-max", "0", err, sizeof err) < 0);
+	ck_assert(fx.e->ops->configure(fx.e, "warp", "1", err, sizeof err) < 0);
+	ck_assert_msg(strstr(err, "unknown"), "%s", err);
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_msg(s.reason == STOP_HALT, "%s", s.msg);
+	ck_assert_uint_eq(s.eip, CODE + 1001);
+	struct engine_stat st[32];
+	int n = fx.e->ops->stats(fx.e, st, 32);
+	uint64_t flushes = 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(st[i].name, "flushes") == 0)
+			flushes = st[i].value;
+	ck_assert_uint_gt(flushes, 0);
+}
+END_TEST
+
+START_TEST(tu_max_one_is_single_instruction_ccfs)
+{
+	static const uint8_t code[] = { 0x40, 0x40, 0x40, 0xfa, 0xf4 };
+	char err[64];
+	ck_assert(fx.e->ops->configure(fx.e, "tu-max", "1", err, sizeof err) == 0);
+	struct vcpu_state st = fx.boot;
+	st.gpr[R_EAX] = 0;
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	ck_assert_uint_eq(state().gpr[R_EAX], 3);
+	ck_assert_uint_eq(evlog_count(&fx.m.events, EV_TRANSLATE), 5);
+}
+END_TEST
+
 static Suite *bt_suite(void)
 {
 	Suite *s = suite_create("bt");
@@ -415,6 +459,8 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, call_ret_and_indirect);
 	tcase_add_test(tc, fs_gs_overrides_add_the_base);
 	tcase_add_test(tc, fpu_ip_never_leaks_a_host_address);
+	tcase_add_test(tc, tc_full_flushes_and_goes_on);
+	tcase_add_test(tc, tu_max_one_is_single_instruction_ccfs);
 	suite_add_tcase(s, tc);
 	return s;
 }
