@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine/reencode.h"
+#include "monitor/interrupt.h"
 
 enum bt_mode { BT_RUN, BT_STEP_INSN, BT_STEP_CCF };
 
@@ -35,17 +36,24 @@ void bt_set_pending(struct bt_engine *be, enum stop_reason r, uint32_t eip, cons
 	evlog_add(&be->base.m->events, EV_STOP, eip, -1, "%s", be->pending.msg);
 }
 
-void bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32_t error,
+bool bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32_t error,
 			uint32_t eip, const char *insn_text)
 {
+	struct bt_ctx *ctx = be->ctx;
+	struct emu em = { .m = be->base.m, .st = &ctx->arch };
 	char err[32] = "";
+
 	if (has_error)
 		snprintf(err, sizeof err, "(0x%x)", error);
 	evlog_add(&be->base.m->events, EV_EXCEPTION, eip, -1, "%s%s on '%s'",
 		  emu_exception_name(vector), err, insn_text);
-	bt_set_pending(be, STOP_ERROR, eip,
-		       "guest exception %s%s at EIP 0x%08x: %s (bt does not deliver exceptions to the guest yet)",
-		       emu_exception_name(vector), err, eip, insn_text);
+	ctx->arch.eip = eip;   /* faults return to the faulting instruction */
+	enum emu_result r = emu_deliver(&em, vector, DELIVER_EXCEPTION, has_error, error, eip);
+	if (r == EMU_JUMP)
+		return true;
+	bt_set_pending(be, STOP_ERROR, eip, "guest %s%s at EIP 0x%08x (%s): %s",
+		       emu_exception_name(vector), err, eip, insn_text, em.msg);
+	return false;
 }
 
 static void bt_merge_flags(struct bt_ctx *ctx)
@@ -116,18 +124,14 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 				       eip, text);
 			return false;
 		}
-		bt_guest_exception(be, EXC_GP, true, 0, eip, text);
-		return false;
+		return bt_guest_exception(be, EXC_GP, true, 0, eip, text);
 	}
 	case SIGFPE:
-		bt_guest_exception(be, EXC_DE, false, 0, eip, text);
-		return false;
+		return bt_guest_exception(be, EXC_DE, false, 0, eip, text);
 	case SIGILL:
-		bt_guest_exception(be, EXC_UD, false, 0, eip, text);
-		return false;
+		return bt_guest_exception(be, EXC_UD, false, 0, eip, text);
 	case SIGTRAP:
-		bt_guest_exception(be, EXC_DB, false, 0, eip, text);
-		return false;
+		return bt_guest_exception(be, EXC_DB, false, 0, eip, text);
 	default:
 		bt_set_pending(be, STOP_ERROR, eip, "host signal %d in translated code at EIP 0x%08x: %s",
 			       f->signo, eip, text);

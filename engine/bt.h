@@ -66,8 +66,9 @@ int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, char *why, s
 /* Record a stop for the dispatcher to return (bt.c). */
 void bt_set_pending(struct bt_engine *be, enum stop_reason r, uint32_t eip, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* A guest exception bt cannot deliver yet: stop, naming vector and instruction. */
-void bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32_t error,
+/* A guest exception (a fault at eip): deliver it through the guest IDT; false
+ * (and a pending stop naming vector and instruction) if that triple-faulted. */
+bool bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32_t error,
 			uint32_t eip, const char *insn_text);
 
 /* Guest register access by Capstone register id (8, 16 or 32-bit GPRs). */

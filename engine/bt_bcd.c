@@ -86,7 +86,6 @@ int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *
 		break;
 	case X86_INS_AAM:
 		if (imm == 0) {
-			ctx->arch.eip = co->insn.eip;
 			bt_guest_exception(be, EXC_DE, false, 0, co->insn.eip, co->insn.text);
 			return 1;
 		}

@@ -4,6 +4,7 @@
  * descriptor and the saved guest registers, call monitor/emulate.c, and say
  * whether translated code may go on (0) or must leave the TC (1). */
 #include "engine/bt.h"
+#include "monitor/interrupt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -110,7 +111,6 @@ static int bt_finish(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout
 	case EMU_JUMP:
 		return 1;
 	case EMU_FAULT:
-		ctx->arch.eip = in->eip;
 		bt_guest_exception(be, em->vector, em->has_error, em->error_code, in->eip, in->text);
 		return 1;
 	case EMU_HALT:
@@ -477,8 +477,147 @@ CALLOUT(co_ud)
 	return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
 }
 
-/* Sensitive instructions whose emulation (interrupt and exception delivery,
- * task and gate transfers, MSRs) bt does not have yet: stop the guest and say so. */
+/* INT n, INT3, INTO: software interrupts through the IDT (a trap: the
+ * handler returns after the instruction). */
+CALLOUT(co_int)
+{
+	struct emu em = bt_emu(be, ctx);
+	const struct bt_insn *in = &co->insn;
+	int vector;
+	switch (in->id) {
+	case X86_INS_INT3: vector = EXC_BP; break;
+	case X86_INS_INTO:
+		if (!(ctx->arch.eflags & EFLAGS_OF))
+			return 0;
+		vector = EXC_OF;
+		break;
+	default: vector = (int)(in->x86.operands[0].imm & 0xff); break;
+	}
+	evlog_add(&be->base.m->events, EV_INTERRUPT, in->eip, (int32_t)co->ccf_id, "software interrupt 0x%02x ('%s')",
+		  vector, in->text);
+	enum emu_result r = emu_deliver(&em, vector, DELIVER_SOFTWARE, false, 0, in->eip + in->len);
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+CALLOUT(co_iret)
+{
+	struct emu em = bt_emu(be, ctx);
+	return bt_finish(be, ctx, co, emu_iret(&em, co->insn.p66 ? 2 : 4), &em);
+}
+
+/* BOUND r32, m32&32: #BR (a fault) when the index is outside [lower, upper]. */
+CALLOUT(co_bound)
+{
+	struct emu em = bt_emu(be, ctx);
+	unsigned size = bt_reg_size(op(co, 0)->reg);
+	int32_t idx = (int32_t)bt_reg_read(ctx, op(co, 0)->reg), lo = 0, hi = 0;
+	if (emu_read(&em, ctx->callout_ea, &lo, size) < 0 || emu_read(&em, ctx->callout_ea + size, &hi, size) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	if (size == 2) {
+		idx = (int16_t)idx;
+		lo = (int16_t)lo;
+		hi = (int16_t)hi;
+	}
+	if (idx >= lo && idx <= hi)
+		return 0;
+	return bt_finish(be, ctx, co, emu_fault(&em, EXC_BR, false, 0), &em);
+}
+
+/* ARPL r/m16, r16 (0x63 is MOVSXD in 64-bit mode): raise the RPL, set ZF. */
+CALLOUT(co_arpl)
+{
+	struct emu em = bt_emu(be, ctx);
+	uint32_t dst, src = bt_reg_read(ctx, op(co, 1)->reg);
+	if (bt_operand_read(&em, ctx, op(co, 0), &dst) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	if ((dst & 3) < (src & 3)) {
+		if (bt_operand_write(&em, ctx, op(co, 0), (dst & ~3u) | (src & 3)) < 0)
+			return bt_finish(be, ctx, co, EMU_FAULT, &em);
+		ctx->arch.eflags |= EFLAGS_ZF;
+	} else {
+		ctx->arch.eflags &= ~EFLAGS_ZF;
+	}
+	return 0;
+}
+
+CALLOUT(co_far_call)
+{
+	struct emu em = bt_emu(be, ctx);
+	const struct bt_insn *in = &co->insn;
+	unsigned osz = in->p66 ? 2 : 4;
+	uint32_t off, sel;
+	if (op(co, 0)->type == X86_OP_IMM) {
+		sel = (uint32_t)op(co, 0)->imm;
+		off = (uint32_t)op(co, 1)->imm;
+	} else {
+		uint8_t b[6];
+		if (emu_read(&em, ctx->callout_ea, b, osz + 2) < 0)
+			return bt_finish(be, ctx, co, EMU_FAULT, &em);
+		off = 0;
+		memcpy(&off, b, osz);
+		sel = 0;
+		memcpy(&sel, b + osz, 2);
+	}
+	enum emu_result r = emu_far_call(&em, (uint16_t)sel, off, in->eip + in->len, osz);
+	if (r == EMU_JUMP && bt_check_assumptions(be, ctx, co)) {
+		ctx->arch.eip = off;
+		return 1;
+	}
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+CALLOUT(co_far_ret)
+{
+	struct emu em = bt_emu(be, ctx);
+	uint16_t pop = co->insn.x86.op_count ? (uint16_t)co->insn.x86.operands[0].imm : 0;
+	enum emu_result r = emu_far_ret(&em, co->insn.p66 ? 2 : 4, pop);
+	if (r == EMU_JUMP) {
+		uint32_t eip = ctx->arch.eip;
+		if (bt_check_assumptions(be, ctx, co)) {
+			ctx->arch.eip = eip;
+			return 1;
+		}
+	}
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+/* LAR LSL VERR VERW: ZF says whether the selector passed the checks. */
+CALLOUT(co_seg_query)
+{
+	struct emu em = bt_emu(be, ctx);
+	const struct bt_insn *in = &co->insn;
+	bool ok = false;
+	uint32_t v = 0, sel;
+	const cs_x86_op *src = op(co, (in->id == X86_INS_VERR || in->id == X86_INS_VERW) ? 0 : 1);
+	if (bt_operand_read(&em, ctx, src, &sel) < 0)
+		return bt_finish(be, ctx, co, EMU_FAULT, &em);
+	switch (in->id) {
+	case X86_INS_LAR: emu_lar(&em, (uint16_t)sel, &ok, &v); break;
+	case X86_INS_LSL: emu_lsl(&em, (uint16_t)sel, &ok, &v); break;
+	default: emu_verr(&em, (uint16_t)sel, in->id == X86_INS_VERW, &ok); break;
+	}
+	if (ok && (in->id == X86_INS_LAR || in->id == X86_INS_LSL))
+		bt_reg_write(ctx, op(co, 0)->reg, bt_reg_size(op(co, 0)->reg) == 2 ? v & 0xffff : v);
+	ctx->arch.eflags = ok ? (ctx->arch.eflags | EFLAGS_ZF) : (ctx->arch.eflags & ~EFLAGS_ZF);
+	return 0;
+}
+
+CALLOUT(co_rdmsr) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_rdmsr(&em), &em); }
+CALLOUT(co_wrmsr) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_wrmsr(&em), &em); }
+CALLOUT(co_sysenter) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_sysenter(&em), &em); }
+CALLOUT(co_sysexit) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_sysexit(&em), &em); }
+
+CALLOUT(co_rdtscp)
+{
+	struct emu em = bt_emu(be, ctx);
+	enum emu_result r = emu_rdtsc(&em);
+	if (r == EMU_NEXT)
+		ctx->arch.gpr[R_ECX] = 0;   /* TSC_AUX: CPU 0 */
+	return bt_finish(be, ctx, co, r, &em);
+}
+
+/* Sensitive instructions whose emulation (task switches, the local APIC's
+ * MONITOR/MWAIT) bt does not have yet: stop the guest and say so. */
 CALLOUT(co_unsupported)
 {
 	ctx->arch.eip = co->insn.eip;
@@ -527,17 +666,17 @@ static const struct bt_callout_entry bt_callouts[] = {
 	{ X86_INS_AAA, bt_bcd_callout, false }, { X86_INS_AAS, bt_bcd_callout, false },
 	{ X86_INS_AAM, bt_bcd_callout, false }, { X86_INS_AAD, bt_bcd_callout, false },
 	{ X86_INS_SALC, bt_bcd_callout, false },
-	{ X86_INS_LCALL, co_unsupported, true }, { X86_INS_RETF, co_unsupported, true },
-	{ X86_INS_IRET, co_unsupported, true }, { X86_INS_IRETD, co_unsupported, true },
-	{ X86_INS_INT, co_unsupported, true }, { X86_INS_INT3, co_unsupported, true },
-	{ X86_INS_INTO, co_unsupported, true }, { X86_INS_INT1, co_unsupported, true },
-	{ X86_INS_BOUND, co_unsupported, true }, { X86_INS_ARPL, co_unsupported, true },
-	{ X86_INS_LAR, co_unsupported, true }, { X86_INS_LSL, co_unsupported, true },
-	{ X86_INS_VERR, co_unsupported, true }, { X86_INS_VERW, co_unsupported, true },
-	{ X86_INS_RDMSR, co_unsupported, true }, { X86_INS_WRMSR, co_unsupported, true },
-	{ X86_INS_RDPMC, co_unsupported, true }, { X86_INS_RDTSCP, co_unsupported, true },
-	{ X86_INS_SYSENTER, co_unsupported, true }, { X86_INS_SYSEXIT, co_unsupported, true },
-	{ X86_INS_SYSCALL, co_unsupported, true }, { X86_INS_SYSRET, co_unsupported, true },
+	{ X86_INS_LCALL, co_far_call, true }, { X86_INS_RETF, co_far_ret, true },
+	{ X86_INS_IRET, co_iret, true }, { X86_INS_IRETD, co_iret, true },
+	{ X86_INS_INT, co_int, true }, { X86_INS_INT3, co_int, true },
+	{ X86_INS_INTO, co_int, true }, { X86_INS_INT1, co_unsupported, true },
+	{ X86_INS_BOUND, co_bound, false }, { X86_INS_ARPL, co_arpl, false },
+	{ X86_INS_LAR, co_seg_query, false }, { X86_INS_LSL, co_seg_query, false },
+	{ X86_INS_VERR, co_seg_query, false }, { X86_INS_VERW, co_seg_query, false },
+	{ X86_INS_RDMSR, co_rdmsr, false }, { X86_INS_WRMSR, co_wrmsr, false },
+	{ X86_INS_RDPMC, co_ud, true }, { X86_INS_RDTSCP, co_rdtscp, false },
+	{ X86_INS_SYSENTER, co_sysenter, true }, { X86_INS_SYSEXIT, co_sysexit, true },
+	{ X86_INS_SYSCALL, co_ud, true }, { X86_INS_SYSRET, co_ud, true },
 	{ X86_INS_MONITOR, co_unsupported, true }, { X86_INS_MWAIT, co_unsupported, true },
 	{ X86_INS_XGETBV, co_ud, true }, { X86_INS_XSETBV, co_ud, true },
 	{ X86_INS_RSM, co_ud, true },

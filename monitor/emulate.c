@@ -188,7 +188,7 @@ enum emu_result emu_rdtsc(struct emu *em)
 {
 	if ((em->st->cr4 & CR4_TSD) && emu_cpl(em->st) != 0)
 		return emu_fault(em, EXC_GP, true, 0);
-	uint64_t t = __rdtsc();
+	uint64_t t = __rdtsc() + em->st->tsc_offset;
 	em->st->gpr[R_EAX] = (uint32_t)t;
 	em->st->gpr[R_EDX] = (uint32_t)(t >> 32);
 	return EMU_NEXT;
@@ -426,4 +426,240 @@ enum emu_result emu_privileged_nop(struct emu *em)
 	if (emu_cpl(em->st) != 0)
 		return emu_fault(em, EXC_GP, true, 0);
 	return EMU_NEXT;
+}
+
+/* Load a code segment for a far CALL/RET: checks as for a far JMP. */
+static enum emu_result emu_load_cs(struct emu *em, uint16_t sel, uint32_t offset, int new_cpl,
+				   struct vcpu_seg *out)
+{
+	uint64_t d;
+	uint32_t addr;
+	if ((sel & ~3u) == 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	if (emu_desc(em, sel, &d, &addr) < 0)
+		return EMU_FAULT;
+	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
+	if (!(s.attr & SEG_S) || !(type & 8)) {
+		snprintf(em->msg, sizeof em->msg, "far transfer through a call gate or TSS is not supported yet");
+		return EMU_STOP;
+	}
+	if ((type & 4) ? (int)dpl > new_cpl : (int)dpl != new_cpl)
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	if (!(s.attr & SEG_P))
+		return emu_fault(em, EXC_NP, true, sel & ~3u);
+	if (offset > s.limit)
+		return emu_fault(em, EXC_GP, true, 0);
+	emu_mark_accessed(em, addr, d);
+	s.attr |= 1;
+	s.sel = (uint16_t)((sel & ~3u) | (unsigned)new_cpl);
+	*out = s;
+	return EMU_NEXT;
+}
+
+enum emu_result emu_far_call(struct emu *em, uint16_t sel, uint32_t offset, uint32_t next_eip,
+			     unsigned size)
+{
+	struct vcpu_state *st = em->st;
+	struct vcpu_seg cs;
+	if ((int)(sel & 3) > emu_cpl(st))
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	enum emu_result r = emu_load_cs(em, sel, size == 2 ? offset & 0xffff : offset, emu_cpl(st), &cs);
+	if (r != EMU_NEXT)
+		return r;
+	uint32_t esp = st->gpr[R_ESP], oldcs = st->seg[S_CS].sel;
+	esp -= size;
+	if (emu_write(em, esp, &oldcs, size) < 0)
+		return EMU_FAULT;
+	esp -= size;
+	if (emu_write(em, esp, &next_eip, size) < 0)
+		return EMU_FAULT;
+	st->gpr[R_ESP] = esp;
+	st->seg[S_CS] = cs;
+	st->eip = size == 2 ? offset & 0xffff : offset;
+	return EMU_JUMP;
+}
+
+enum emu_result emu_far_ret(struct emu *em, unsigned size, uint16_t pop)
+{
+	struct vcpu_state *st = em->st;
+	uint32_t esp = st->gpr[R_ESP], eip = 0, sel = 0;
+	int cpl = emu_cpl(st);
+	if (emu_read(em, esp, &eip, size) < 0 || emu_read(em, esp + size, &sel, size) < 0)
+		return EMU_FAULT;
+	sel &= 0xffff;
+	int rpl = (int)(sel & 3);
+	if (rpl < cpl)
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	struct vcpu_seg cs, ss = st->seg[S_SS];
+	enum emu_result r = emu_load_cs(em, (uint16_t)sel, eip, rpl, &cs);
+	if (r != EMU_NEXT)
+		return r;
+	esp += 2 * size + pop;
+	if (rpl > cpl) {
+		uint32_t new_esp = 0, ssel = 0;
+		if (emu_read(em, esp, &new_esp, size) < 0 || emu_read(em, esp + size, &ssel, size) < 0)
+			return EMU_FAULT;
+		struct vcpu_state saved = *st;
+		st->seg[S_CS].sel = (uint16_t)((st->seg[S_CS].sel & ~3u) | (unsigned)rpl);   /* SS checks use the new CPL */
+		r = emu_load_seg(em, S_SS, (uint16_t)ssel);
+		ss = st->seg[S_SS];
+		*st = saved;
+		if (r != EMU_NEXT)
+			return r;
+		esp = new_esp + pop;
+	}
+	st->seg[S_CS] = cs;
+	st->seg[S_SS] = ss;
+	st->gpr[R_ESP] = esp;
+	st->eip = eip;
+	return EMU_JUMP;
+}
+
+/* The descriptor of sel if LAR/LSL/VERR/VERW may look at it from this CPL. */
+static bool emu_seg_visible(struct emu *em, uint16_t sel, uint64_t *d)
+{
+	uint32_t addr;
+	if ((sel & ~3u) == 0)
+		return false;
+	const struct vcpu_state *st = em->st;
+	uint32_t limit = (sel & 4) ? st->ldtr.limit : st->gdtr.limit;
+	if ((sel & 4) && !(st->ldtr.attr & SEG_P))
+		return false;
+	if ((sel & ~7u) + 7 > limit)
+		return false;
+	if (emu_desc(em, sel, d, &addr) < 0)
+		return false;
+	unsigned dpl = (unsigned)(*d >> 45) & 3, type = (unsigned)(*d >> 40) & 0xf;
+	bool s = (*d >> 44) & 1;
+	bool conforming_code = s && (type & 0xc) == 0xc;
+	int cpl = emu_cpl(st);
+	return conforming_code || ((int)dpl >= cpl && (int)dpl >= (int)(sel & 3));
+}
+
+enum emu_result emu_lar(struct emu *em, uint16_t sel, bool *ok, uint32_t *value)
+{
+	uint64_t d;
+	*ok = false;
+	if (emu_seg_visible(em, sel, &d)) {
+		unsigned type = (unsigned)(d >> 40) & 0xf;
+		bool s = (d >> 44) & 1;
+		/* System types LAR accepts: TSS, LDT, call and task gates (not interrupt/trap gates). */
+		static const bool sys_ok[16] = { [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1, [9] = 1, [11] = 1, [12] = 1 };
+		if (s || sys_ok[type]) {
+			*ok = true;
+			*value = (uint32_t)(d >> 32) & 0x00f0ff00u;
+		}
+	}
+	return EMU_NEXT;
+}
+
+enum emu_result emu_lsl(struct emu *em, uint16_t sel, bool *ok, uint32_t *value)
+{
+	uint64_t d;
+	*ok = false;
+	if (emu_seg_visible(em, sel, &d)) {
+		unsigned type = (unsigned)(d >> 40) & 0xf;
+		bool s = (d >> 44) & 1;
+		static const bool sys_ok[16] = { [1] = 1, [2] = 1, [3] = 1, [9] = 1, [11] = 1 };
+		if (s || sys_ok[type]) {
+			*ok = true;
+			*value = emu_seg_from_desc(sel, d).limit;
+		}
+	}
+	return EMU_NEXT;
+}
+
+enum emu_result emu_verr(struct emu *em, uint16_t sel, bool write, bool *ok)
+{
+	uint64_t d;
+	*ok = false;
+	if (emu_seg_visible(em, sel, &d) && ((d >> 44) & 1)) {
+		unsigned type = (unsigned)(d >> 40) & 0xf;
+		bool code = type & 8;
+		*ok = write ? (!code && (type & 2)) : (!code || (type & 2));
+	}
+	return EMU_NEXT;
+}
+
+#define MSR_TSC            0x10
+#define MSR_APIC_BASE      0x1b
+#define MSR_SYSENTER_CS    0x174
+#define MSR_SYSENTER_ESP   0x175
+#define MSR_SYSENTER_EIP   0x176
+#define MSR_PAT            0x277
+#define MSR_MISC_ENABLE    0x1a0
+#define APIC_BASE_DEFAULT  0xfee00900ull   /* enabled, BSP, at 0xfee00000 */
+
+enum emu_result emu_rdmsr(struct emu *em)
+{
+	struct vcpu_state *st = em->st;
+	uint64_t v;
+	if (emu_cpl(st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	switch (st->gpr[R_ECX]) {
+	case MSR_TSC: v = __rdtsc() + st->tsc_offset; break;
+	case MSR_APIC_BASE: v = APIC_BASE_DEFAULT; break;
+	case MSR_SYSENTER_CS: v = st->sysenter_cs; break;
+	case MSR_SYSENTER_ESP: v = st->sysenter_esp; break;
+	case MSR_SYSENTER_EIP: v = st->sysenter_eip; break;
+	case MSR_PAT: v = st->pat ? st->pat : 0x0007040600070406ull; break;
+	case MSR_MISC_ENABLE: v = 1; break;   /* fast strings */
+	default: return emu_fault(em, EXC_GP, true, 0);
+	}
+	st->gpr[R_EAX] = (uint32_t)v;
+	st->gpr[R_EDX] = (uint32_t)(v >> 32);
+	return EMU_NEXT;
+}
+
+enum emu_result emu_wrmsr(struct emu *em)
+{
+	struct vcpu_state *st = em->st;
+	uint64_t v = (uint64_t)st->gpr[R_EDX] << 32 | st->gpr[R_EAX];
+	if (emu_cpl(st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	switch (st->gpr[R_ECX]) {
+	case MSR_TSC: st->tsc_offset = v - __rdtsc(); break;
+	case MSR_APIC_BASE: break;
+	case MSR_SYSENTER_CS: st->sysenter_cs = (uint32_t)v; break;
+	case MSR_SYSENTER_ESP: st->sysenter_esp = (uint32_t)v; break;
+	case MSR_SYSENTER_EIP: st->sysenter_eip = (uint32_t)v; break;
+	case MSR_PAT: st->pat = v; break;
+	case MSR_MISC_ENABLE: break;
+	default: return emu_fault(em, EXC_GP, true, 0);
+	}
+	return EMU_NEXT;
+}
+
+/* SYSENTER: flat ring-0 CS/SS from SYSENTER_CS (and CS+8). */
+enum emu_result emu_sysenter(struct emu *em)
+{
+	struct vcpu_state *st = em->st;
+	uint16_t cs = (uint16_t)st->sysenter_cs;
+	if ((cs & ~3u) == 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	st->eflags &= ~(EFLAGS_VM | EFLAGS_IF | EFLAGS_RF);
+	st->seg[S_CS] = vcpu_flat_seg(cs & ~3u, SEG_TYPE_CODE_RX_ACC);
+	st->seg[S_SS] = vcpu_flat_seg((uint16_t)((cs & ~3u) + 8), SEG_TYPE_DATA_RW_ACC);
+	st->gpr[R_ESP] = st->sysenter_esp;
+	st->eip = st->sysenter_eip;
+	return EMU_JUMP;
+}
+
+/* SYSEXIT: back to ring 3 at EDX with stack ECX, CS = SYSENTER_CS+16, SS = +24. */
+enum emu_result emu_sysexit(struct emu *em)
+{
+	struct vcpu_state *st = em->st;
+	uint16_t cs = (uint16_t)st->sysenter_cs;
+	if ((cs & ~3u) == 0 || emu_cpl(st) != 0)
+		return emu_fault(em, EXC_GP, true, 0);
+	struct vcpu_seg c = vcpu_flat_seg((uint16_t)(((cs & ~3u) + 16) | 3), SEG_TYPE_CODE_RX_ACC);
+	struct vcpu_seg s = vcpu_flat_seg((uint16_t)(((cs & ~3u) + 24) | 3), SEG_TYPE_DATA_RW_ACC);
+	c.attr |= 3 << SEG_DPL_SHIFT;
+	s.attr |= 3 << SEG_DPL_SHIFT;
+	st->seg[S_CS] = c;
+	st->seg[S_SS] = s;
+	st->gpr[R_ESP] = st->gpr[R_ECX];
+	st->eip = st->gpr[R_EDX];
+	return EMU_JUMP;
 }

@@ -83,5 +83,22 @@ enum emu_result emu_load_seg(struct emu *em, int seg, uint16_t sel);
 enum emu_result emu_far_jmp(struct emu *em, uint16_t sel, uint32_t offset);
 /* CLTS, WBINVD/INVD, INVLPG: privileged, nothing else to do without caches. */
 enum emu_result emu_privileged_nop(struct emu *em);
+/* CALL ptr16:32 / m16:32 to a code segment at the same privilege; pushes CS
+ * and next_eip with the operand size (2 or 4). */
+enum emu_result emu_far_call(struct emu *em, uint16_t sel, uint32_t offset, uint32_t next_eip,
+			     unsigned size);
+/* RETF [imm16]: back to the same or an outer ring. */
+enum emu_result emu_far_ret(struct emu *em, unsigned size, uint16_t pop);
+/* LAR/LSL/VERR/VERW: *ok says whether the selector passed (ZF), *value the
+ * access rights (LAR) or limit (LSL). */
+enum emu_result emu_lar(struct emu *em, uint16_t sel, bool *ok, uint32_t *value);
+enum emu_result emu_lsl(struct emu *em, uint16_t sel, bool *ok, uint32_t *value);
+enum emu_result emu_verr(struct emu *em, uint16_t sel, bool write, bool *ok);
+/* RDMSR/WRMSR for the MSRs this vCPU has (TSC, SYSENTER_*, APIC base, PAT...). */
+enum emu_result emu_rdmsr(struct emu *em);
+enum emu_result emu_wrmsr(struct emu *em);
+/* SYSENTER/SYSEXIT with the SYSENTER MSRs. */
+enum emu_result emu_sysenter(struct emu *em);
+enum emu_result emu_sysexit(struct emu *em);
 
 #endif

@@ -72,6 +72,10 @@ struct vcpu_state {
 	uint32_t cr0, cr2, cr3, cr4;
 	uint64_t efer;
 	uint32_t dr[8];
+	/* The MSRs a 32-bit kernel uses (others read as 0 and ignore writes). */
+	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t pat;
+	uint64_t tsc_offset;      /* guest TSC = host TSC + tsc_offset (WRMSR 0x10) */
 };
 
 /* A flat 4 GiB segment of the given selector and type at ring 0. */

@@ -438,6 +438,65 @@ START_TEST(tu_max_one_is_single_instruction_ccfs)
 }
 END_TEST
 
+/* A flat GDT at 0x8000 and an IDT at 0x9000 whose gates point at handler. */
+static void setup_tables(int vector, uint32_t handler, unsigned type, unsigned dpl)
+{
+	static const uint64_t gdt[3] = { 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull };
+	gmem_write(&fx.m.mem, 0x8000, gdt, sizeof gdt);
+	uint64_t gate = (handler & 0xffffull) | (0x08ull << 16) | ((uint64_t)(0x80 | dpl << 5 | type) << 40) |
+			((uint64_t)(handler >> 16) << 48);
+	gmem_write(&fx.m.mem, 0x9000 + 8 * vector, &gate, 8);
+	fx.boot.idtr = (struct vcpu_dtr){ 0x9000, 0x7ff };
+}
+
+START_TEST(exceptions_and_int_n_go_through_the_idt)
+{
+	uint8_t code[0x120] = {
+		0x31, 0xc9,                   /* xor ecx, ecx */
+		0xf7, 0xf1,                   /* div ecx        -> #DE, handler skips it */
+		0xcd, 0x80,                   /* int 0x80       -> handler adds 1 to esi */
+		0xbb, 0x2a, 0, 0, 0,          /* mov ebx, 42 */
+		0xfa, 0xf4,
+	};
+	static const uint8_t de_handler[] = {
+		0x83, 0x04, 0x24, 0x02,       /* add dword [esp], 2: skip the div */
+		0x47,                         /* inc edi: count */
+		0xcf,                         /* iretd */
+	};
+	static const uint8_t int80_handler[] = { 0x46, 0x9c, 0x58, 0xcf };   /* inc esi; pushf; pop eax; iretd */
+	memcpy(code + 0x100, de_handler, sizeof de_handler);
+	memcpy(code + 0x110, int80_handler, sizeof int80_handler);
+	setup_tables(0, CODE + 0x100, 0xe, 0);
+	setup_tables(0x80, CODE + 0x110, 0xf, 3);
+	struct vcpu_state st = fx.boot;
+	st.gpr[R_EAX] = 7;
+	st.gpr[R_EDX] = 0;
+	st.gpr[R_ESI] = 0;
+	st.gpr[R_EDI] = 0;
+	st.eflags |= EFLAGS_IF;   /* the trap gate keeps it, the interrupt gate clears it */
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_msg(s.reason == STOP_HALT, "%s", s.msg);
+	st = state();
+	ck_assert_uint_eq(st.gpr[R_EBX], 42);
+	ck_assert_uint_eq(st.gpr[R_EDI], 1);
+	ck_assert_uint_eq(st.gpr[R_ESI], 1);
+	ck_assert(st.gpr[R_EAX] & EFLAGS_IF);   /* seen inside the trap-gate handler */
+	ck_assert_uint_eq(st.gpr[R_ESP], 0x90000);
+	ck_assert_uint_eq(evlog_count(&fx.m.events, EV_EXCEPTION), 1);
+}
+END_TEST
+
+START_TEST(triple_fault_stops)
+{
+	static const uint8_t code[] = { 0x31, 0xc9, 0xf7, 0xf1, 0xfa, 0xf4 };   /* div by zero, no IDT */
+	struct vcpu_state st = fx.boot;
+	st.idtr = (struct vcpu_dtr){ 0, 0 };
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_msg(strstr(s.msg, "triple fault") && strstr(s.msg, "#DE"), "%s", s.msg);
+}
+END_TEST
+
 static Suite *bt_suite(void)
 {
 	Suite *s = suite_create("bt");
@@ -461,6 +520,8 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, fpu_ip_never_leaks_a_host_address);
 	tcase_add_test(tc, tc_full_flushes_and_goes_on);
 	tcase_add_test(tc, tu_max_one_is_single_instruction_ccfs);
+	tcase_add_test(tc, exceptions_and_int_n_go_through_the_idt);
+	tcase_add_test(tc, triple_fault_stops);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,311 @@
+/* Interrupt and exception delivery and IRET (see interrupt.h). */
+#include "monitor/interrupt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define GATE_TASK   0x5
+#define GATE_INT16  0x6
+#define GATE_TRAP16 0x7
+#define GATE_INT32  0xe
+#define GATE_TRAP32 0xf
+
+bool emu_exception_has_error(int vector)
+{
+	return vector == EXC_DF || vector == EXC_TS || vector == EXC_NP || vector == EXC_SS ||
+	       vector == EXC_GP || vector == EXC_PF || vector == EXC_AC;
+}
+
+static bool emu_contributory(int vector)
+{
+	return vector == EXC_DE || vector == EXC_TS || vector == EXC_NP || vector == EXC_SS ||
+	       vector == EXC_GP;
+}
+
+static struct vcpu_seg emu_desc_seg(uint16_t sel, uint64_t d)
+{
+	struct vcpu_seg s;
+	s.sel = sel;
+	s.base = (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24));
+	s.limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16));
+	s.attr = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
+	if (s.attr & SEG_G)
+		s.limit = (s.limit << 12) | 0xfff;
+	return s;
+}
+
+/* Read a GDT/LDT descriptor; on a bad selector raise ext-aware #GP/#TS. */
+static int emu_read_desc(struct emu *em, uint16_t sel, uint64_t *d, int vec_on_fail, uint32_t ext)
+{
+	const struct vcpu_state *st = em->st;
+	bool ldt = sel & 4;
+	uint32_t base = ldt ? st->ldtr.base : st->gdtr.base;
+	uint32_t limit = ldt ? st->ldtr.limit : st->gdtr.limit;
+	if ((sel & ~3u) == 0 || (ldt && !(st->ldtr.attr & SEG_P)) || (sel & ~7u) + 7 > limit) {
+		emu_fault(em, vec_on_fail, true, (sel & ~3u) | ext);
+		return -1;
+	}
+	return emu_read(em, base + (sel & ~7u), d, 8);
+}
+
+static int emu_push32(struct emu *em, uint32_t *esp, uint32_t v, unsigned size)
+{
+	*esp -= size;
+	return emu_write(em, *esp, &v, size);
+}
+
+/* Deliver one event; *fault_vector is set (and -1 returned) if delivery
+ * itself faulted, so the caller can escalate. */
+static int emu_deliver_once(struct emu *em, int vector, enum deliver_kind kind, bool has_error,
+			    uint32_t error_code, uint32_t return_eip)
+{
+	struct vcpu_state *st = em->st;
+	uint32_t ext = kind == DELIVER_SOFTWARE ? 0 : 1;   /* EXT bit of error codes */
+	uint32_t idt_err = (uint32_t)vector * 8 + 2 + ext;  /* an error code naming the IDT entry */
+	uint64_t gate;
+	int cpl = emu_cpl(st);
+
+	if ((uint32_t)vector * 8 + 7 > st->idtr.limit) {
+		emu_fault(em, EXC_GP, true, idt_err);
+		return -1;
+	}
+	if (emu_read(em, st->idtr.base + (uint32_t)vector * 8, &gate, 8) < 0)
+		return -1;
+	unsigned type = (unsigned)(gate >> 40) & 0x1f;   /* S bit and type */
+	unsigned gdpl = (unsigned)(gate >> 45) & 3;
+	bool present = (gate >> 47) & 1;
+	if (type != GATE_INT32 && type != GATE_TRAP32 && type != GATE_INT16 && type != GATE_TRAP16) {
+		if (type == GATE_TASK) {
+			snprintf(em->msg, sizeof em->msg, "task gate for vector %d: task switches are not supported", vector);
+			em->vector = -1;
+			return -2;
+		}
+		emu_fault(em, EXC_GP, true, idt_err);
+		return -1;
+	}
+	if (kind == DELIVER_SOFTWARE && (int)gdpl < cpl) {
+		emu_fault(em, EXC_GP, true, (uint32_t)vector * 8 + 2);
+		return -1;
+	}
+	if (!present) {
+		emu_fault(em, EXC_NP, true, idt_err);
+		return -1;
+	}
+	bool gate32 = type == GATE_INT32 || type == GATE_TRAP32;
+	unsigned size = gate32 ? 4 : 2;
+	uint16_t csel = (uint16_t)(gate >> 16);
+	uint32_t offset = (uint32_t)(gate & 0xffff) | (uint32_t)((gate >> 32) & 0xffff0000u);
+	if (!gate32)
+		offset &= 0xffff;
+
+	uint64_t cd;
+	if (emu_read_desc(em, csel, &cd, EXC_GP, ext) < 0)
+		return -1;
+	struct vcpu_seg cs = emu_desc_seg(csel, cd);
+	unsigned ctype = cs.attr & SEG_TYPE_MASK, cdpl = (cs.attr >> SEG_DPL_SHIFT) & 3;
+	if (!(cs.attr & SEG_S) || !(ctype & 8) || (int)cdpl > cpl) {
+		emu_fault(em, EXC_GP, true, (csel & ~3u) | ext);
+		return -1;
+	}
+	if (!(cs.attr & SEG_P)) {
+		emu_fault(em, EXC_NP, true, (csel & ~3u) | ext);
+		return -1;
+	}
+	if (st->eflags & EFLAGS_VM) {
+		snprintf(em->msg, sizeof em->msg, "interrupt from virtual-8086 mode is not supported");
+		em->vector = -1;
+		return -2;
+	}
+	bool conforming = ctype & 4;
+	int new_cpl = conforming ? cpl : (int)cdpl;
+	uint32_t old_eflags = st->eflags, old_esp = st->gpr[R_ESP];
+	struct vcpu_seg old_ss = st->seg[S_SS], old_cs = st->seg[S_CS];
+	uint32_t esp = old_esp;
+	struct vcpu_seg new_ss = old_ss;
+
+	if (new_cpl < cpl) {
+		/* Inner privilege: SS:ESP for the new ring come from the TSS. */
+		uint32_t tss = st->tr.base;
+		uint32_t esp_n = 0;
+		uint16_t ss_n = 0;
+		if (!(st->tr.attr & SEG_P) || st->tr.limit < 8u * (unsigned)new_cpl + 9) {
+			emu_fault(em, EXC_TS, true, (st->tr.sel & ~3u) | ext);
+			return -1;
+		}
+		if (emu_read(em, tss + 4 + 8 * (uint32_t)new_cpl, &esp_n, 4) < 0 ||
+		    emu_read(em, tss + 8 + 8 * (uint32_t)new_cpl, &ss_n, 2) < 0)
+			return -1;
+		uint64_t sd;
+		if (emu_read_desc(em, ss_n, &sd, EXC_TS, ext) < 0)
+			return -1;
+		new_ss = emu_desc_seg(ss_n, sd);
+		unsigned stype = new_ss.attr & SEG_TYPE_MASK;
+		if ((ss_n & 3) != (unsigned)new_cpl || ((new_ss.attr >> SEG_DPL_SHIFT) & 3) != (unsigned)new_cpl ||
+		    !(new_ss.attr & SEG_S) || (stype & 8) || !(stype & 2)) {
+			emu_fault(em, EXC_TS, true, (ss_n & ~3u) | ext);
+			return -1;
+		}
+		if (!(new_ss.attr & SEG_P)) {
+			emu_fault(em, EXC_SS, true, (ss_n & ~3u) | ext);
+			return -1;
+		}
+		esp = esp_n;
+		if (emu_push32(em, &esp, old_ss.sel, size) < 0 || emu_push32(em, &esp, old_esp, size) < 0)
+			return -1;
+	}
+	if (emu_push32(em, &esp, old_eflags, size) < 0 || emu_push32(em, &esp, old_cs.sel, size) < 0 ||
+	    emu_push32(em, &esp, return_eip, size) < 0)
+		return -1;
+	if (has_error && emu_push32(em, &esp, error_code, size) < 0)
+		return -1;
+
+	/* Committed: nothing below can fault. */
+	if (new_cpl < cpl) {
+		new_ss.attr |= 1;
+		st->seg[S_SS] = new_ss;
+		/* Data segments the new ring may not use become null, as IRET does on
+		 * the way out; on the way in they stay (the handler reloads them). */
+	}
+	cs.attr |= 1;
+	cs.sel = (uint16_t)((csel & ~3u) | (unsigned)new_cpl);
+	st->seg[S_CS] = cs;
+	st->gpr[R_ESP] = esp;
+	st->eip = offset;
+	st->eflags &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM);
+	if (type == GATE_INT32 || type == GATE_INT16)
+		st->eflags &= ~EFLAGS_IF;
+	return 0;
+}
+
+enum emu_result emu_deliver(struct emu *em, int vector, enum deliver_kind kind, bool has_error,
+			    uint32_t error_code, uint32_t return_eip)
+{
+	struct vcpu_state saved = *em->st;
+	int current = vector;
+
+	for (int depth = 0; depth < 3; depth++) {
+		int rc = emu_deliver_once(em, current, kind, has_error, error_code, return_eip);
+		if (rc == 0)
+			return EMU_JUMP;
+		*em->st = saved;   /* a fault in delivery leaves the state as it was */
+		if (rc == -2)
+			return EMU_STOP;
+		int second = em->vector;
+		if (current == EXC_DF) {
+			snprintf(em->msg, sizeof em->msg,
+				 "triple fault: %s while delivering a double fault (the machine shuts down)",
+				 emu_exception_name(second));
+			return EMU_STOP;
+		}
+		bool df = (emu_contributory(current) && emu_contributory(second)) ||
+			  (current == EXC_PF && (second == EXC_PF || emu_contributory(second)));
+		if (df) {
+			current = EXC_DF;
+			has_error = true;
+			error_code = 0;
+		} else {
+			current = second;
+			has_error = em->has_error;
+			error_code = em->error_code;
+		}
+		kind = DELIVER_EXCEPTION;
+		/* return_eip stays: the faulting instruction (or the interrupted one). */
+	}
+	snprintf(em->msg, sizeof em->msg, "triple fault while delivering vector %d", vector);
+	return EMU_STOP;
+}
+
+/* On a return to an outer ring, data segments that ring may not use become null. */
+static void emu_iret_fix_data_segs(struct vcpu_state *st, int cpl)
+{
+	static const int segs[] = { S_ES, S_DS, S_FS, S_GS };
+	for (unsigned i = 0; i < sizeof segs / sizeof segs[0]; i++) {
+		struct vcpu_seg *s = &st->seg[segs[i]];
+		unsigned type = s->attr & SEG_TYPE_MASK, dpl = (s->attr >> SEG_DPL_SHIFT) & 3;
+		bool conforming_code = (type & 8) && (type & 4);
+		if ((s->attr & SEG_P) && !conforming_code && (int)dpl < cpl)
+			*s = (struct vcpu_seg){ .sel = 0 };
+	}
+}
+
+enum emu_result emu_iret(struct emu *em, unsigned size)
+{
+	struct vcpu_state *st = em->st;
+	struct vcpu_state saved = *st;
+	int cpl = emu_cpl(st);
+	uint32_t esp = st->gpr[R_ESP], eip = 0, csel = 0, fl = 0;
+
+	if (st->eflags & EFLAGS_NT) {
+		snprintf(em->msg, sizeof em->msg, "IRET with NT set (a task return) is not supported");
+		return EMU_STOP;
+	}
+	if (emu_read(em, esp, &eip, size) < 0 || emu_read(em, esp + size, &csel, size) < 0 ||
+	    emu_read(em, esp + 2 * size, &fl, size) < 0)
+		return EMU_FAULT;
+	esp += 3 * size;
+	csel &= 0xffff;
+	if (size == 2)
+		fl = (st->eflags & 0xffff0000u) | (fl & 0xffff);
+	if ((fl & EFLAGS_VM) && cpl == 0) {
+		snprintf(em->msg, sizeof em->msg, "IRET to virtual-8086 mode is not supported");
+		return EMU_STOP;
+	}
+	int rpl = (int)(csel & 3);
+	uint64_t cd;
+	if (rpl < cpl)
+		return emu_fault(em, EXC_GP, true, csel & ~3u);
+	if (emu_read_desc(em, (uint16_t)csel, &cd, EXC_GP, 0) < 0)
+		return EMU_FAULT;
+	struct vcpu_seg cs = emu_desc_seg((uint16_t)csel, cd);
+	unsigned ctype = cs.attr & SEG_TYPE_MASK, cdpl = (cs.attr >> SEG_DPL_SHIFT) & 3;
+	if (!(cs.attr & SEG_S) || !(ctype & 8) || ((ctype & 4) ? (int)cdpl > rpl : (int)cdpl != rpl))
+		return emu_fault(em, EXC_GP, true, csel & ~3u);
+	if (!(cs.attr & SEG_P))
+		return emu_fault(em, EXC_NP, true, csel & ~3u);
+	if (size == 2)
+		eip &= 0xffff;
+	if (eip > cs.limit)
+		return emu_fault(em, EXC_GP, true, 0);
+
+	if (rpl > cpl) {
+		/* Return to an outer ring: its SS:ESP were pushed too. */
+		uint32_t new_esp = 0, ssel = 0;
+		if (emu_read(em, esp, &new_esp, size) < 0 || emu_read(em, esp + size, &ssel, size) < 0) {
+			*st = saved;
+			return EMU_FAULT;
+		}
+		ssel &= 0xffff;
+		uint64_t sd;
+		if (emu_read_desc(em, (uint16_t)ssel, &sd, EXC_GP, 0) < 0) {
+			*st = saved;
+			return EMU_FAULT;
+		}
+		struct vcpu_seg ss = emu_desc_seg((uint16_t)ssel, sd);
+		unsigned stype = ss.attr & SEG_TYPE_MASK;
+		if ((int)(ssel & 3) != rpl || (int)((ss.attr >> SEG_DPL_SHIFT) & 3) != rpl ||
+		    !(ss.attr & SEG_S) || (stype & 8) || !(stype & 2))
+			return emu_fault(em, EXC_GP, true, ssel & ~3u);
+		if (!(ss.attr & SEG_P))
+			return emu_fault(em, EXC_SS, true, ssel & ~3u);
+		ss.attr |= 1;
+		st->seg[S_SS] = ss;
+		esp = size == 2 ? (st->gpr[R_ESP] & 0xffff0000u) | (new_esp & 0xffff) : new_esp;
+	}
+	/* Which flags this IRET may change, from the ring it runs in. */
+	uint32_t mask = EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF | EFLAGS_TF |
+			EFLAGS_DF | EFLAGS_OF | EFLAGS_NT | EFLAGS_RF | EFLAGS_AC | EFLAGS_ID;
+	if (cpl == 0)
+		mask |= EFLAGS_IOPL | 0x00180000u;   /* IOPL, VIF, VIP */
+	if (cpl <= (int)((st->eflags & EFLAGS_IOPL) >> 12))
+		mask |= EFLAGS_IF;
+	if (size == 2)
+		mask &= 0xffff;
+	st->eflags = (st->eflags & ~mask) | (fl & mask) | EFLAGS_FIXED;
+	cs.attr |= 1;
+	st->seg[S_CS] = cs;
+	st->eip = eip;
+	st->gpr[R_ESP] = esp;
+	if (rpl > cpl)
+		emu_iret_fix_data_segs(st, rpl);
+	return EMU_JUMP;
+}
