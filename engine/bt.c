@@ -62,8 +62,7 @@ static void bt_merge_flags(struct bt_ctx *ctx)
 			   (uint32_t)(ctx->hflags & BT_HFLAGS_MASK) | EFLAGS_FIXED;
 }
 
-/* Decode the guest instruction at eip (paging off: EIP is physical). */
-static int bt_fetch_insn(struct bt_engine *be, uint32_t eip, struct bt_insn *in)
+int bt_fetch_insn(struct bt_engine *be, uint32_t eip, struct bt_insn *in)
 {
 	const struct guestmem *gm = &be->base.m->mem;
 	size_t avail = 0;
@@ -96,6 +95,8 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 	switch (f->signo) {
 	case SIGSEGV: {
 		int64_t ga = win_guest_addr(&be->win, (void *)(uintptr_t)f->addr);
+		if (f->code == SI_KERNEL && f->map->kind == CK_TRAP)
+			return bt_trap(be, f->ccf, f->map);   /* trap-and-emulate */
 		if (ga >= 0 && f->code != SI_KERNEL) {
 			uint32_t page = (uint32_t)((uint64_t)ga >> 12);
 			enum win_page ps = win_page_state(&be->win, page);
@@ -139,10 +140,13 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 	}
 }
 
-/* The CCF to run at eip: cached, or translated now (transient for a one-off). */
-static struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transient)
+/* The CCF to run at eip: cached, or translated now (transient for a one-off).
+ * CCFs are keyed by privilege: inline emulations are only valid at CPL 0. */
+struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transient)
 {
-	struct ccf *c = transient ? NULL : tc_lookup(&be->tc, eip);
+	uint8_t key = emu_cpl(&be->ctx->arch) != 0;
+	be->xlat.key = key;
+	struct ccf *c = transient ? NULL : tc_lookup_key(&be->tc, eip, key);
 	if (c)
 		return c;
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -322,6 +326,7 @@ static void bt_destroy(struct engine *e)
 	struct bt_engine *be = (struct bt_engine *)e;
 	if (be->perf_map)
 		fclose(be->perf_map);
+	free(be->traps);
 	dec_destroy(&be->xlat.dec);
 	tc_destroy(&be->tc);
 	win_destroy(&be->win);
@@ -364,6 +369,9 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	be->xlat.tc = &be->tc;
 	be->xlat.m = m;
 	be->xlat.tu_max = TU_MAX_DEFAULT;
+	be->xlat.policy = &m->policy;
+	be->xlat.is_guilty = bt_is_guilty;
+	be->xlat.guilty_opaque = be;
 
 	struct bt_ctx *ctx = be->ctx;
 	ctx->owner = be;
@@ -394,7 +402,8 @@ static int bt_configure(struct engine *e, const char *key, const char *value, ch
 	struct bt_engine *be = (struct bt_engine *)e;
 	char *end;
 	unsigned long v = strtoul(value, &end, 0);
-	if (!*value || *end || value[0] == '-') {
+	bool numeric = *value && !*end && value[0] != '-';
+	if (!numeric && strcmp(key, "policy") != 0) {
 		snprintf(err, errlen, "%s: '%s' is not a number", key, value);
 		return -1;
 	}
@@ -423,7 +432,17 @@ static int bt_configure(struct engine *e, const char *key, const char *value, ch
 		be->ctx->exit_site = 0;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown engine parameter '%s' (bt knows tu-max, tc-size)", key);
+	if (strcmp(key, "policy") == 0) {
+		/* New treatments apply to new translations: start the TC afresh. */
+		struct policy p = e->m->policy;
+		if (policy_parse(&p, value, err, errlen) < 0)
+			return -1;
+		e->m->policy = p;
+		tc_flush(&be->tc);
+		be->ctx->exit_site = 0;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown engine parameter '%s' (bt knows tu-max, tc-size, policy)", key);
 	return -1;
 }
 

@@ -51,11 +51,26 @@ struct bt_engine {
 	volatile sig_atomic_t fault_armed;
 	struct bt_fault fault;
 	bool gs_ready;
+	/* Adaptive treatment: traps counted per guest address (open addressing). */
+	struct bt_trapcount { uint32_t eip; uint32_t count; } *traps;
+	uint32_t ntraps_cap;
 	FILE *perf_map;             /* /tmp/perf-PID.map for `perf report`, if asked for */
 };
 
 /* Callouts come here from bt_glue_callout (0: continue in the TC, 1: leave). */
 int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co);
+
+/* A trap-treated instruction faulted as expected: emulate it with its
+ * callout, count it and, under the adaptive treatment, retranslate it once
+ * it is proven guilty (bt_trap.c). Returns true to go on running. */
+bool bt_trap(struct bt_engine *be, struct ccf *c, const struct ccf_map *m);
+bool bt_is_guilty(void *opaque, uint32_t eip);
+/* The linear address of in's explicit memory operand, from the guest state. */
+uint32_t bt_insn_ea(const struct bt_ctx *ctx, const struct bt_insn *in);
+/* Decode the guest instruction at eip (paging off: EIP is physical). */
+int bt_fetch_insn(struct bt_engine *be, uint32_t eip, struct bt_insn *in);
+/* The CCF to run at eip for the current privilege (translating it if need be). */
+struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transient);
 
 /* DAA DAS AAA AAS AAM AAD SALC (bt_bcd.c). */
 int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);

@@ -5,6 +5,7 @@
  * whether translated code may go on (0) or must leave the TC (1). */
 #include "engine/bt.h"
 #include "monitor/interrupt.h"
+#include "monitor/sensitive.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -136,7 +137,14 @@ static int bt_finish(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout
 #define CALLOUT(name) static int name(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 
 CALLOUT(co_cli) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_cli(&em), &em); }
-CALLOUT(co_sti) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_sti(&em), &em); }
+CALLOUT(co_sti)
+{
+	struct emu em = bt_emu(be, ctx);
+	enum emu_result r = emu_sti(&em);
+	if (r == EMU_NEXT)
+		ctx->shadow_eip = co->insn.eip + co->insn.len;   /* interrupts wait one instruction */
+	return bt_finish(be, ctx, co, r, &em);
+}
 CALLOUT(co_hlt) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_hlt(&em), &em); }
 CALLOUT(co_cpuid) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_cpuid(&em), &em); }
 CALLOUT(co_rdtsc) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_rdtsc(&em), &em); }
@@ -632,54 +640,58 @@ struct bt_callout_entry {
 	unsigned id;
 	bt_callout_fn *fn;
 	bool ends;    /* always leaves the TU afterwards */
+	int cls;      /* enum sens_class, or -1: not sensitive (64-bit-invalid rewrites) */
 };
 
 static const struct bt_callout_entry bt_callouts[] = {
-	{ X86_INS_CLI, co_cli, false },
-	{ X86_INS_STI, co_sti, true },     /* a newly enabled interrupt must be seen */
-	{ X86_INS_PUSHF, co_pushf, false },
-	{ X86_INS_PUSHFD, co_pushf, false },
-	{ X86_INS_POPF, co_popf, true },
-	{ X86_INS_POPFD, co_popf, true },
-	{ X86_INS_HLT, co_hlt, true },
-	{ X86_INS_IN, co_in, false },
-	{ X86_INS_OUT, co_out, false },
-	{ X86_INS_INSB, co_string_io, false }, { X86_INS_INSW, co_string_io, false },
-	{ X86_INS_INSD, co_string_io, false }, { X86_INS_OUTSB, co_string_io, false },
-	{ X86_INS_OUTSW, co_string_io, false }, { X86_INS_OUTSD, co_string_io, false },
-	{ X86_INS_CPUID, co_cpuid, false },
-	{ X86_INS_RDTSC, co_rdtsc, false },
-	{ X86_INS_LGDT, co_dtr, false }, { X86_INS_LIDT, co_dtr, false },
-	{ X86_INS_SGDT, co_dtr, false }, { X86_INS_SIDT, co_dtr, false },
-	{ X86_INS_LTR, co_ltr_lldt, false }, { X86_INS_LLDT, co_ltr_lldt, false },
-	{ X86_INS_STR, co_store_sys, false }, { X86_INS_SLDT, co_store_sys, false },
-	{ X86_INS_SMSW, co_store_sys, false }, { X86_INS_LMSW, co_lmsw, true },
-	{ X86_INS_CLTS, co_clts, false },
-	{ X86_INS_WBINVD, co_privnop, false }, { X86_INS_INVD, co_privnop, false },
-	{ X86_INS_INVLPG, co_privnop, false },
-	{ X86_INS_LJMP, co_far_jmp, true },
-	{ X86_INS_LDS, co_load_far_ptr, true }, { X86_INS_LES, co_load_far_ptr, true },
-	{ X86_INS_LSS, co_load_far_ptr, true }, { X86_INS_LFS, co_load_far_ptr, true },
-	{ X86_INS_LGS, co_load_far_ptr, true },
-	{ X86_INS_UD2, co_ud, true },
-	{ X86_INS_DAA, bt_bcd_callout, false }, { X86_INS_DAS, bt_bcd_callout, false },
-	{ X86_INS_AAA, bt_bcd_callout, false }, { X86_INS_AAS, bt_bcd_callout, false },
-	{ X86_INS_AAM, bt_bcd_callout, false }, { X86_INS_AAD, bt_bcd_callout, false },
-	{ X86_INS_SALC, bt_bcd_callout, false },
-	{ X86_INS_LCALL, co_far_call, true }, { X86_INS_RETF, co_far_ret, true },
-	{ X86_INS_IRET, co_iret, true }, { X86_INS_IRETD, co_iret, true },
-	{ X86_INS_INT, co_int, true }, { X86_INS_INT3, co_int, true },
-	{ X86_INS_INTO, co_int, true }, { X86_INS_INT1, co_unsupported, true },
-	{ X86_INS_BOUND, co_bound, false }, { X86_INS_ARPL, co_arpl, false },
-	{ X86_INS_LAR, co_seg_query, false }, { X86_INS_LSL, co_seg_query, false },
-	{ X86_INS_VERR, co_seg_query, false }, { X86_INS_VERW, co_seg_query, false },
-	{ X86_INS_RDMSR, co_rdmsr, false }, { X86_INS_WRMSR, co_wrmsr, false },
-	{ X86_INS_RDPMC, co_ud, true }, { X86_INS_RDTSCP, co_rdtscp, false },
-	{ X86_INS_SYSENTER, co_sysenter, true }, { X86_INS_SYSEXIT, co_sysexit, true },
-	{ X86_INS_SYSCALL, co_ud, true }, { X86_INS_SYSRET, co_ud, true },
-	{ X86_INS_MONITOR, co_unsupported, true }, { X86_INS_MWAIT, co_unsupported, true },
-	{ X86_INS_XGETBV, co_ud, true }, { X86_INS_XSETBV, co_ud, true },
-	{ X86_INS_RSM, co_ud, true },
+	{ X86_INS_CLI, co_cli, false, SC_IF },
+	{ X86_INS_STI, co_sti, true, SC_IF },     /* a newly enabled interrupt must be seen */
+	{ X86_INS_PUSHF, co_pushf, false, SC_FLAGS },
+	{ X86_INS_PUSHFD, co_pushf, false, SC_FLAGS },
+	{ X86_INS_POPF, co_popf, true, SC_FLAGS },
+	{ X86_INS_POPFD, co_popf, true, SC_FLAGS },
+	{ X86_INS_HLT, co_hlt, true, SC_HLT },
+	{ X86_INS_IN, co_in, false, SC_IO },
+	{ X86_INS_OUT, co_out, false, SC_IO },
+	{ X86_INS_INSB, co_string_io, false, SC_IO }, { X86_INS_INSW, co_string_io, false, SC_IO },
+	{ X86_INS_INSD, co_string_io, false, SC_IO }, { X86_INS_OUTSB, co_string_io, false, SC_IO },
+	{ X86_INS_OUTSW, co_string_io, false, SC_IO }, { X86_INS_OUTSD, co_string_io, false, SC_IO },
+	{ X86_INS_CPUID, co_cpuid, false, SC_CPUID },
+	{ X86_INS_RDTSC, co_rdtsc, false, SC_RDTSC },
+	{ X86_INS_RDTSCP, co_rdtscp, false, SC_RDTSC },
+	{ X86_INS_LGDT, co_dtr, false, SC_SYS_LOAD }, { X86_INS_LIDT, co_dtr, false, SC_SYS_LOAD },
+	{ X86_INS_SGDT, co_dtr, false, SC_SYS_STORE }, { X86_INS_SIDT, co_dtr, false, SC_SYS_STORE },
+	{ X86_INS_LTR, co_ltr_lldt, false, SC_SYS_LOAD }, { X86_INS_LLDT, co_ltr_lldt, false, SC_SYS_LOAD },
+	{ X86_INS_STR, co_store_sys, false, SC_SYS_STORE }, { X86_INS_SLDT, co_store_sys, false, SC_SYS_STORE },
+	{ X86_INS_SMSW, co_store_sys, false, SC_SYS_STORE }, { X86_INS_LMSW, co_lmsw, true, SC_SYS_LOAD },
+	{ X86_INS_CLTS, co_clts, false, SC_SYS_LOAD },
+	{ X86_INS_WBINVD, co_privnop, false, SC_CACHE }, { X86_INS_INVD, co_privnop, false, SC_CACHE },
+	{ X86_INS_INVLPG, co_privnop, false, SC_CACHE },
+	{ X86_INS_LJMP, co_far_jmp, true, SC_FAR },
+	{ X86_INS_LCALL, co_far_call, true, SC_FAR }, { X86_INS_RETF, co_far_ret, true, SC_FAR },
+	{ X86_INS_LDS, co_load_far_ptr, true, SC_SEG_WRITE }, { X86_INS_LES, co_load_far_ptr, true, SC_SEG_WRITE },
+	{ X86_INS_LSS, co_load_far_ptr, true, SC_SEG_WRITE }, { X86_INS_LFS, co_load_far_ptr, true, SC_SEG_WRITE },
+	{ X86_INS_LGS, co_load_far_ptr, true, SC_SEG_WRITE },
+	{ X86_INS_IRET, co_iret, true, SC_IRET }, { X86_INS_IRETD, co_iret, true, SC_IRET },
+	{ X86_INS_INT, co_int, true, SC_INT }, { X86_INS_INT3, co_int, true, SC_INT },
+	{ X86_INS_INTO, co_int, true, SC_INT },
+	{ X86_INS_LAR, co_seg_query, false, SC_SEG_QUERY }, { X86_INS_LSL, co_seg_query, false, SC_SEG_QUERY },
+	{ X86_INS_VERR, co_seg_query, false, SC_SEG_QUERY }, { X86_INS_VERW, co_seg_query, false, SC_SEG_QUERY },
+	{ X86_INS_RDMSR, co_rdmsr, false, SC_MSR }, { X86_INS_WRMSR, co_wrmsr, false, SC_MSR },
+	{ X86_INS_RDPMC, co_ud, true, SC_MSR },
+	{ X86_INS_SYSENTER, co_sysenter, true, SC_SYSENTER }, { X86_INS_SYSEXIT, co_sysexit, true, SC_SYSENTER },
+	{ X86_INS_SYSCALL, co_ud, true, SC_SYSENTER }, { X86_INS_SYSRET, co_ud, true, SC_SYSENTER },
+	/* Not sensitive: what 64-bit mode lacks, or what the vCPU does not offer. */
+	{ X86_INS_INT1, co_unsupported, true, -1 },
+	{ X86_INS_UD2, co_ud, true, -1 },
+	{ X86_INS_BOUND, co_bound, false, -1 }, { X86_INS_ARPL, co_arpl, false, -1 },
+	{ X86_INS_DAA, bt_bcd_callout, false, -1 }, { X86_INS_DAS, bt_bcd_callout, false, -1 },
+	{ X86_INS_AAA, bt_bcd_callout, false, -1 }, { X86_INS_AAS, bt_bcd_callout, false, -1 },
+	{ X86_INS_AAM, bt_bcd_callout, false, -1 }, { X86_INS_AAD, bt_bcd_callout, false, -1 },
+	{ X86_INS_SALC, bt_bcd_callout, false, -1 },
+	{ X86_INS_MONITOR, co_unsupported, true, -1 }, { X86_INS_MWAIT, co_unsupported, true, -1 },
+	{ X86_INS_XGETBV, co_ud, true, -1 }, { X86_INS_XSETBV, co_ud, true, -1 },
+	{ X86_INS_RSM, co_ud, true, -1 },
 };
 
 static bool bt_has_reg_class(const struct bt_insn *in, int (*cls)(unsigned))
@@ -690,25 +702,32 @@ static bool bt_has_reg_class(const struct bt_insn *in, int (*cls)(unsigned))
 	return false;
 }
 
-bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends)
+bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls)
 {
 	*ends = false;
+	*cls = -1;
 	/* Segment and control/debug registers hide behind ordinary mnemonics. */
 	if (in->id == X86_INS_MOV) {
 		if (bt_has_reg_class(in, bt_seg_index)) {
-			*ends = in->x86.operands[0].type == X86_OP_REG && bt_seg_index(in->x86.operands[0].reg) >= 0;
+			bool load = in->x86.operands[0].type == X86_OP_REG && bt_seg_index(in->x86.operands[0].reg) >= 0;
+			*ends = load;
+			*cls = load ? SC_SEG_WRITE : SC_SEG_READ;
 			return co_mov_seg;
 		}
 		if (bt_has_reg_class(in, bt_cr_num) || bt_has_reg_class(in, bt_dr_num)) {
 			*ends = true;
+			*cls = SC_CRDR;
 			return co_mov_special;
 		}
 		return NULL;
 	}
-	if (in->id == X86_INS_PUSH && bt_has_reg_class(in, bt_seg_index))
+	if (in->id == X86_INS_PUSH && bt_has_reg_class(in, bt_seg_index)) {
+		*cls = SC_SEG_READ;
 		return co_push_seg;
+	}
 	if (in->id == X86_INS_POP && bt_has_reg_class(in, bt_seg_index)) {
 		*ends = true;
+		*cls = SC_SEG_WRITE;
 		return co_pop_seg;
 	}
 	/* VEX encodings (AVX): the vCPU does not offer AVX, so they are #UD. */
@@ -719,6 +738,7 @@ bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends)
 	for (size_t i = 0; i < sizeof bt_callouts / sizeof bt_callouts[0]; i++)
 		if (bt_callouts[i].id == in->id) {
 			*ends = bt_callouts[i].ends;
+			*cls = bt_callouts[i].cls;
 			return bt_callouts[i].fn;
 		}
 	return NULL;
@@ -732,8 +752,12 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
 			   EFLAGS_FIXED;
 	ctx->arch.eip = co->insn.eip;
 	co->count++;
-	evlog_add(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id, "%s", co->insn.text);
+	struct vcpu_state before = ctx->arch;
 	int leave = co->fn(be, ctx, co);
+	char diff[96];
+	vcpu_state_diff(&before, &ctx->arch, diff, sizeof diff);
+	evlog_add(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id, "%s: %s",
+		  co->insn.text, diff);
 	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
 	if (leave) {   /* every leaving callout has set arch.eip */
 		ctx->next_eip = ctx->arch.eip;

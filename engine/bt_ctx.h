@@ -28,6 +28,8 @@
 #define BTC_EXIT_SITE   580    /* TC offset of the rel32 to chain, 0 if none */
 #define BTC_EXIT_KIND   584    /* enum bt_exit_kind */
 #define BTC_CALLOUT_EA  588    /* effective address computed for a callout's memory operand */
+#define BTC_IRQ_PENDING 592    /* byte: an external interrupt waits (set by any thread) */
+#define BTC_SHADOW_EIP  596    /* interrupts stay blocked until after the instruction here (STI, MOV SS) */
 #define BTC_FX_GUEST    640    /* 512-byte FXSAVE area of the guest's x87/SSE state */
 #define BTC_FX_HOST     1152   /* the monitor's x87/SSE state while the guest runs */
 #define BTC_SIZE_MIN    1664
@@ -45,8 +47,8 @@
 #include "monitor/vcpu.h"
 
 struct bt_lookup_entry {
-	uint64_t neg_eip;          /* -(uint64_t)eip, so hit == (neg_eip + eip == 0) flag-free */
-	uint64_t host;             /* where that EIP's CCF starts */
+	uint64_t neg_tag;          /* -(2 * eip + key): a hit makes neg_tag + 2 * eip + key == 0 */
+	uint64_t host;             /* where that CCF starts */
 };
 
 struct bt_ctx {
@@ -66,7 +68,10 @@ struct bt_ctx {
 	uint32_t exit_site;
 	uint32_t exit_kind;
 	uint32_t callout_ea;
-	uint8_t pad[BTC_FX_GUEST - BTC_CALLOUT_EA - 4];
+	volatile uint8_t irq_pending;
+	uint8_t pad0[3];
+	uint32_t shadow_eip;
+	uint8_t pad[BTC_FX_GUEST - BTC_SHADOW_EIP - 4];
 	_Alignas(64) uint8_t fx_guest[512];
 	_Alignas(64) uint8_t fx_host[512];
 	void *owner;               /* the struct bt_engine, for callouts */

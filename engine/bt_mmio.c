@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint32_t bt_mmio_ea(const struct bt_ctx *ctx, const struct bt_insn *in)
+uint32_t bt_insn_ea(const struct bt_ctx *ctx, const struct bt_insn *in)
 {
 	const cs_x86_op *m = &in->x86.operands[in->mem_op];
 	uint32_t ea = (uint32_t)m->mem.disp;
@@ -64,7 +64,7 @@ int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, char *why, s
 	}
 	if (in->mem_op < 0 || in->p67 || in->lock)
 		goto unsupported;
-	uint32_t ea = bt_mmio_ea(ctx, in);
+	uint32_t ea = bt_insn_ea(ctx, in);
 	const cs_x86_op *d = &in->x86.operands[0], *s = &in->x86.operands[1];
 	uint32_t v = 0;
 	if (!two && (op == 0x88 || op == 0x89 || op == 0xa2 || op == 0xa3 || op == 0xc6 || op == 0xc7)) {

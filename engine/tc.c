@@ -14,9 +14,9 @@ static unsigned tc_bucket(uint32_t eip)
 
 static void tc_lookup_reset(struct tc *tc, struct bt_lookup_entry *t)
 {
-	/* An empty entry never hits: its neg_eip of 1 plus a 32-bit EIP is never 0. */
+	/* An empty entry never hits: 1 + 2 * eip + key is never 0 for a 32-bit EIP. */
 	for (int i = 0; i < BT_LOOKUP_ENTRIES; i++) {
-		t[i].neg_eip = 1;
+		t[i].neg_tag = 1;
 		t[i].host = (uint64_t)(uintptr_t)tc->miss_stub;
 	}
 }
@@ -101,9 +101,14 @@ void tc_commit(struct tc *tc, struct ccf *c)
 
 struct ccf *tc_lookup(struct tc *tc, uint32_t eip)
 {
+	return tc_lookup_key(tc, eip, 0);
+}
+
+struct ccf *tc_lookup_key(struct tc *tc, uint32_t eip, uint8_t key)
+{
 	tc->stats.lookups++;
 	for (struct ccf *c = tc->hash[tc_bucket(eip)]; c; c = c->hnext)
-		if (c->eip == eip && c->valid) {
+		if (c->eip == eip && c->key == key && c->valid) {
 			tc->stats.hits++;
 			return c;
 		}
@@ -139,20 +144,25 @@ const struct ccf_map *tc_map_at(const struct ccf *c, const void *addr)
 	return best;
 }
 
+static void tc_add_link(struct ccf *to, struct ccf *from, uint8_t exit)
+{
+	if (to->nin == to->capin) {
+		int cap = to->capin ? to->capin * 2 : 4;
+		struct ccf_link *l = realloc(to->in, (size_t)cap * sizeof *l);
+		if (!l)
+			abort();   /* a few bytes; the TC itself is far larger */
+		to->in = l;
+		to->capin = cap;
+	}
+	to->in[to->nin++] = (struct ccf_link){ from, exit };
+}
+
 void tc_chain(struct tc *tc, struct ccf *from, int exit, struct ccf *to)
 {
 	struct ccf_exit *x = &from->exits[exit];
 	if (from->transient || !from->valid || !to->valid || x->to == to)
 		return;
-	if (to->nin == to->capin) {
-		int cap = to->capin ? to->capin * 2 : 4;
-		struct ccf_link *l = realloc(to->in, (size_t)cap * sizeof *l);
-		if (!l)
-			return;   /* stay unchained: correct, only slower */
-		to->in = l;
-		to->capin = cap;
-	}
-	to->in[to->nin++] = (struct ccf_link){ from, (uint8_t)exit };
+	tc_add_link(to, from, (uint8_t)exit);
 	x->to = to;
 	emit_patch_rel32(x->site, to->host);
 	tc->stats.chains++;
@@ -167,9 +177,37 @@ void tc_unlink_exits(struct ccf *c)
 void tc_fill_lookup(struct tc *tc, struct ccf *c)
 {
 	struct bt_lookup_entry *e = &tc->lookup[c->eip & (BT_LOOKUP_ENTRIES - 1)];
-	e->neg_eip = (uint64_t)0 - (uint64_t)c->eip;
+	e->neg_tag = (uint64_t)0 - (2 * (uint64_t)c->eip + c->key);
 	e->host = (uint64_t)(uintptr_t)c->host;
 	tc->stats.indirect_fills++;
+}
+
+static void tc_drop(struct tc *tc, struct ccf *c);
+
+void tc_forward(struct tc *tc, struct ccf *from, uint32_t off, struct ccf *to)
+{
+	(void)tc;
+	/* Exits at or after the patch are dead now (and may overlap the jump):
+	 * drop their links so nothing patches them again. */
+	int keep = 0;
+	for (int i = 0; i < from->nexits; i++) {
+		struct ccf_exit *x = &from->exits[i];
+		if (x->site < from->host + off) {
+			keep = i + 1;
+			continue;
+		}
+		if (x->to)
+			for (int j = 0; j < x->to->nin; j++)
+				if (x->to->in[j].from == from && x->to->in[j].exit == i)
+					x->to->in[j--] = x->to->in[--x->to->nin];
+		x->to = NULL;
+	}
+	from->nexits = (uint8_t)keep;
+	emit_patch_rel32(from->host + off + 1, to->host);
+	from->host[off] = 0xe9;   /* jmp rel32, written after its offset */
+	from->forward_to = to;
+	from->forward_off = off;
+	tc_add_link(to, from, TC_LINK_FORWARD);
 }
 
 static void tc_drop(struct tc *tc, struct ccf *c)
@@ -177,8 +215,15 @@ static void tc_drop(struct tc *tc, struct ccf *c)
 	if (!c->valid)
 		return;
 	c->valid = false;
-	/* Unlink chains into c, and c's own chains out of its successors' lists. */
+	/* Unlink chains into c, and c's own chains out of its successors' lists. A
+	 * CCF that forwards into c (adaptive retranslation) goes too. */
 	for (int i = 0; i < c->nin; i++) {
+		if (c->in[i].exit == TC_LINK_FORWARD) {
+			struct ccf *f = c->in[i].from;
+			f->forward_to = NULL;
+			tc_drop(tc, f);
+			continue;
+		}
 		struct ccf_exit *x = &c->in[i].from->exits[c->in[i].exit];
 		if (x->to == c) {
 			emit_patch_rel32(x->site, x->stub);
@@ -186,12 +231,19 @@ static void tc_drop(struct tc *tc, struct ccf *c)
 		}
 	}
 	c->nin = 0;
+	if (c->forward_to) {
+		struct ccf *to = c->forward_to;
+		for (int j = 0; j < to->nin; j++)
+			if (to->in[j].from == c && to->in[j].exit == TC_LINK_FORWARD)
+				to->in[j--] = to->in[--to->nin];
+		c->forward_to = NULL;
+	}
 	for (int i = 0; i < c->nexits; i++) {
 		struct ccf *to = c->exits[i].to;
 		if (!to)
 			continue;
 		for (int j = 0; j < to->nin; j++)
-			if (to->in[j].from == c) {
+			if (to->in[j].from == c && to->in[j].exit != TC_LINK_FORWARD) {
 				to->in[j] = to->in[--to->nin];
 				j--;
 			}
@@ -200,7 +252,7 @@ static void tc_drop(struct tc *tc, struct ccf *c)
 	tc_unlink_exits(c);
 	struct bt_lookup_entry *e = &tc->lookup[c->eip & (BT_LOOKUP_ENTRIES - 1)];
 	if (e->host == (uint64_t)(uintptr_t)c->host) {
-		e->neg_eip = 1;
+		e->neg_tag = 1;
 		e->host = (uint64_t)(uintptr_t)tc->miss_stub;
 	}
 	unsigned b = tc_bucket(c->eip);

@@ -35,6 +35,8 @@ enum ccf_kind {
 	CK_CALLOUT,     /* non-IDENT: calls an emulation function */
 	CK_INTC,        /* non-IDENT: emulated inline in the CCF */
 	CK_EXIT,        /* ends the CCF: a branch or a leave */
+	CK_TRAP,        /* IDENT, expected to fault: the fault handler emulates it */
+	CK_NAIVE,       /* sensitive, run as if the guest were the host (to show what breaks) */
 };
 
 struct ccf_map {
@@ -57,8 +59,10 @@ struct ccf_exit {
 
 struct ccf_link {
 	struct ccf *from;
-	uint8_t exit;
+	uint8_t exit;                 /* TC_LINK_FORWARD for an adaptive forwarding jump */
 };
+
+#define TC_LINK_FORWARD 0xff
 
 struct ccf {
 	uint32_t id;
@@ -78,6 +82,9 @@ struct ccf {
 	int nowned;
 	bool valid;
 	bool transient;               /* run once, never looked up or chained (SMC) */
+	uint8_t key;                  /* 0: translated for CPL 0, 1: for CPL 1-3 (intc differs) */
+	struct ccf *forward_to;       /* adaptive retranslation patched a jump into this one */
+	uint32_t forward_off;         /* ... at this host offset */
 	uint64_t entries;             /* times the dispatcher entered it */
 	struct ccf *hnext;
 };
@@ -110,7 +117,12 @@ static inline uint8_t *tc_limit(struct tc *tc) { return tc->code + tc->size; }
 /* Install a CCF whose code was emitted at tc_cursor(): takes ownership of c. */
 void tc_commit(struct tc *tc, struct ccf *c);
 
+/* The valid CCF for (eip, key); tc_lookup is key 0. */
 struct ccf *tc_lookup(struct tc *tc, uint32_t eip);
+struct ccf *tc_lookup_key(struct tc *tc, uint32_t eip, uint8_t key);
+/* Patch a forwarding jump at from's host offset off to to (adaptive
+ * retranslation); dropping to later drops from as well. */
+void tc_forward(struct tc *tc, struct ccf *from, uint32_t off, struct ccf *to);
 /* The CCF whose host code holds addr (valid or not), or NULL. Signal-safe. */
 struct ccf *tc_find_host(struct tc *tc, const void *addr);
 /* The map entry for host address addr inside c. */

@@ -54,15 +54,16 @@ void tu_exit_jcc(struct tu *t, unsigned cc, uint32_t taken, uint32_t not_taken)
 void tu_exit_indirect(struct tu *t)
 {
 	/* Flag-free inline lookup of R8D in the table at [r15+BTC_LOOKUP]:
-	 * entry i = eip & 0xffff holds (-eip, host); a hit makes -eip + eip == 0,
-	 * which JRCXZ tests on RCX (guest ECX saved in R11 meanwhile). */
+	 * entry i = eip & 0xffff holds (-(2 * eip + key), host), key being this
+	 * CCF's privilege key; a hit makes the sum with 2 * R8 + key zero, which
+	 * JRCXZ tests on RCX (guest ECX saved in R11 meanwhile). */
 	static const uint8_t save_rcx[] = { 0x49, 0x89, 0xcb };          /* mov r11, rcx */
 	static const uint8_t index[] = { 0x41, 0x0f, 0xb7, 0xc8,         /* movzx ecx, r8w */
 					 0x48, 0x8d, 0x0c, 0x09 };       /* lea rcx, [rcx+rcx] */
 	static const uint8_t probe[] = { 0x4d, 0x8d, 0x14, 0xca,         /* lea r10, [r10+rcx*8] */
 					 0x4d, 0x8b, 0x0a,               /* mov r9, [r10] */
-					 0x4b, 0x8d, 0x0c, 0x01,         /* lea rcx, [r9+r8] */
-					 0xe3, 10 };                     /* jrcxz hit */
+					 0x4b, 0x8d, 0x4c, 0x41 };       /* lea rcx, [r9+r8*2+key] */
+	const uint8_t test_hit[] = { t->c->key, 0xe3, 10 };              /* key; jrcxz hit */
 	static const uint8_t restore_rcx[] = { 0x4c, 0x89, 0xd9 };       /* mov rcx, r11 */
 	static const uint8_t jmp_host[] = { 0x41, 0xff, 0x62, 0x08 };    /* jmp [r10+8] */
 
@@ -70,6 +71,7 @@ void tu_exit_indirect(struct tu *t)
 	emit_bytes(&t->e, index, sizeof index);
 	emit_mov_reg_ctx64(&t->e, HR_R10, BTC_LOOKUP);
 	emit_bytes(&t->e, probe, sizeof probe);
+	emit_bytes(&t->e, test_hit, sizeof test_hit);
 	emit_bytes(&t->e, restore_rcx, sizeof restore_rcx);   /* miss: 3 + 7 bytes */
 	emit_jmp_ctx(&t->e, BTC_MISS);
 	emit_bytes(&t->e, restore_rcx, sizeof restore_rcx);   /* hit: */
@@ -177,9 +179,12 @@ static int xlat_fpu_ip_fixup(struct tu *t, const struct bt_insn *in, char *why, 
 static int xlat_one(struct tu *t, const struct bt_insn *in)
 {
 	bool ends = false;
-	bt_callout_fn *co = bt_callout_lookup(in, &ends);
+	int cls;
+	bt_callout_fn *co = bt_callout_lookup(in, &ends, &cls);
 	char why[160];
 
+	if (co && cls >= 0 && t->x->policy)
+		return xlat_sensitive(t, in, co, ends, cls);
 	if (co) {
 		tu_mark(t, in, CK_CALLOUT, 0, 0);
 		tu_callout(t, in, co);
@@ -249,6 +254,7 @@ enum xlat_status xlat_tu(struct xlat *x, uint32_t eip, int max_insns, bool trans
 	t->c = c;
 	c->eip = eip;
 	c->transient = transient;
+	c->key = x->key;
 	c->host = tc_cursor(x->tc);
 	t->e = (struct emit){ .p = c->host, .end = tc_limit(x->tc) - STUB_ROOM };
 	if (t->e.end <= t->e.p)

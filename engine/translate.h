@@ -22,6 +22,7 @@
 #include "engine/emit.h"
 #include "engine/tc.h"
 #include "monitor/machine.h"
+#include "monitor/sensitive.h"
 
 #define TU_MAX_DEFAULT 12
 #define TU_MAX_LIMIT   64
@@ -46,6 +47,11 @@ struct xlat {
 	/* Returns true if a breakpoint is set at eip (the TU must end before it). */
 	bool (*is_breakpoint)(void *opaque, uint32_t eip);
 	void *bp_opaque;
+	const struct policy *policy;   /* treatments per sensitive class */
+	/* Adaptive: true once the instruction at eip has trapped too often. */
+	bool (*is_guilty)(void *opaque, uint32_t eip);
+	void *guilty_opaque;
+	uint8_t key;                   /* privilege key of the CCFs being made (0: CPL 0) */
 	char err[256];
 	uint32_t err_eip;
 };
@@ -91,8 +97,12 @@ bool xlat_is_stack(const struct bt_insn *in);
 bool xlat_is_string(const struct bt_insn *in);
 
 /* Sensitive and 64-bit-invalid instructions: the callout for in, or NULL if
- * in is an ordinary instruction; *ends says the callout always leaves the TU
- * (bt_callout.c). */
-bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends);
+ * in is an ordinary instruction; *ends says the callout always leaves the TU,
+ * *cls is its enum sens_class or -1 if it is not sensitive (bt_callout.c). */
+bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls);
+
+/* A sensitive instruction under the treatment the policy gives its class
+ * (xlat_sensitive.c). 0, or -1 (failed). */
+int xlat_sensitive(struct tu *t, const struct bt_insn *in, bt_callout_fn *fn, bool ends, int cls);
 
 #endif

@@ -30,6 +30,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 	uart_init(&m->com1, cfg->console_out, cfg->console_opaque);
 	dbgexit_init(&m->dexit, machine_on_exit, m);
 	vgamem_init(m->vga);
+	policy_default(&m->policy);
 
 	/* The fixed PC devices; a failure here is a programming error in the map. */
 	int rc = 0;

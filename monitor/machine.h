@@ -22,6 +22,7 @@
 #include "monitor/guestmem.h"
 #include "monitor/iobus.h"
 #include "monitor/multiboot.h"
+#include "monitor/sensitive.h"
 #include "monitor/stop.h"
 #include "monitor/uart.h"
 #include "monitor/vcpu.h"
@@ -47,6 +48,7 @@ struct machine {
 	struct mb_boot boot;
 	struct vcpu_state boot_state;
 	bool loaded;
+	struct policy policy;      /* treatments of sensitive instructions (translators) */
 
 	/* Set by a device (any thread), consumed by the engine on the vCPU thread. */
 	atomic_bool exit_pending;

@@ -3,6 +3,7 @@
 #ifndef BT86_MONITOR_VCPU_H
 #define BT86_MONITOR_VCPU_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum vcpu_reg { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI, R_COUNT };
@@ -80,6 +81,11 @@ struct vcpu_state {
 
 /* A flat 4 GiB segment of the given selector and type at ring 0. */
 struct vcpu_seg vcpu_flat_seg(uint16_t sel, uint16_t type);
+
+/* What an instruction changed, for events: "eax 0x0->0x5a eflags.IF 1->0 ..."
+ * (EIP excluded); "no change" if nothing did. */
+void vcpu_state_diff(const struct vcpu_state *before, const struct vcpu_state *after,
+		     char *out, size_t len);
 
 const char *vcpu_reg_name(enum vcpu_reg r);
 const char *vcpu_seg_name(enum vcpu_segreg s);

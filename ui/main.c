@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/kvm_probe.h"
 #include "monitor/machine.h"
+#include "monitor/sensitive.h"
 #include "ui/console.h"
 #include "ui/disas.h"
 #include "ui/options.h"
@@ -75,6 +76,10 @@ int main(int argc, char **argv)
 		printf("bt86 %s\n", PACKAGE_VERSION);
 		return 0;
 	}
+	if (o.list_sensitive) {
+		sens_print_table(stdout);
+		return 0;
+	}
 	struct machine_config cfg = {
 		.ram_size = o.ram_size,
 		.console_out = console_out,
@@ -90,6 +95,11 @@ int main(int argc, char **argv)
 	if (ops->create(&m, &e, &unavailable, err, sizeof err) < 0) {
 		machine_destroy(&m);
 		return bt86_fail(unavailable ? STATUS_UNAVAILABLE : STATUS_GUEST_ERROR, err);
+	}
+	if (o.policy && e->ops->configure(e, "policy", o.policy, err, sizeof err) < 0) {
+		e->ops->destroy(e);
+		machine_destroy(&m);
+		return bt86_fail(STATUS_USAGE, err);
 	}
 	if (ops == &engine_kvm_ops && kvm_probe_software_backend())
 		fprintf(stderr, "bt86: note: /dev/kvm here is a software backend (no VMX/SVM in /proc/cpuinfo); "

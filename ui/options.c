@@ -7,8 +7,9 @@
 #include "engine/engine.h"
 #include "monitor/guestmem.h"
 #include "monitor/machine.h"
+#include "monitor/sensitive.h"
 
-enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS };
+enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -17,6 +18,8 @@ static const struct option opt_long[] = {
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "list-sensitive", no_argument, NULL, OPT_LIST_SENSITIVE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -36,6 +39,10 @@ void opt_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"      --cmdline=STR   arguments passed to the guest after its path\n"
 		"      --stats         print the engine's counters (TC, chains, exits) at the end\n"
+		"      --policy=SPEC   treatments of sensitive instructions for bt, CLASS=TREATMENT,...\n"
+		"                      (TREATMENT: trap callout intc adaptive naive; CLASS all sets\n"
+		"                      every class that supports it; see --list-sensitive)\n"
+		"      --list-sensitive  print the sensitive-instruction table and exit\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
@@ -77,6 +84,17 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 		case OPT_STATS:
 			o->stats = true;
 			break;
+		case OPT_POLICY: {
+			struct policy p;
+			policy_default(&p);
+			if (policy_parse(&p, optarg, err, errlen) < 0)
+				return -1;
+			o->policy = optarg;
+			break;
+		}
+		case OPT_LIST_SENSITIVE:
+			o->list_sensitive = true;
+			return 0;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 			return -1;

@@ -13,6 +13,8 @@ struct bt86_options {
 	uint64_t ram_size;
 	bool help, version;
 	bool stats;              /* print engine counters at the end */
+	bool list_sensitive;     /* print the sensitive-instruction table and exit */
+	const char *policy;      /* --policy CLASS=TREATMENT,... or NULL */
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in err. */

@@ -1,0 +1,95 @@
+/* Trap-and-emulate, and adaptive retranslation ("innocent until proven
+ * guilty"): an instruction translated IDENT faults on the host, the fault
+ * handler hands it here, its callout emulates it from the dispatcher, and
+ * the trap is counted per guest address. Under the adaptive treatment, the
+ * SENS_ADAPTIVE_THRESHOLD-th trap at an address marks it guilty: a new CCF
+ * is translated from there with the instruction emulated inline (or as a
+ * callout), and the old translation is patched with a forwarding jump to it,
+ * so chains into the old CCF keep working and never trap there again. */
+#include "engine/bt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BT_TRAPS_INIT 1024   /* slots, a power of two */
+
+static struct bt_trapcount *bt_trap_slot(struct bt_engine *be, uint32_t eip, bool create)
+{
+	if (!be->traps) {
+		if (!create)
+			return NULL;
+		be->traps = calloc(BT_TRAPS_INIT, sizeof *be->traps);
+		if (!be->traps)
+			return NULL;
+		be->ntraps_cap = BT_TRAPS_INIT;
+	}
+	uint32_t mask = be->ntraps_cap - 1;
+	for (uint32_t i = (eip * 2654435761u) & mask, n = 0; n < be->ntraps_cap; i = (i + 1) & mask, n++) {
+		struct bt_trapcount *t = &be->traps[i];
+		if (t->count && t->eip == eip)
+			return t;
+		if (!t->count) {
+			if (!create)
+				return NULL;
+			t->eip = eip;
+			return t;
+		}
+	}
+	return NULL;   /* full: stop counting new addresses (they stay trap-emulated) */
+}
+
+bool bt_is_guilty(void *opaque, uint32_t eip)
+{
+	struct bt_trapcount *t = bt_trap_slot(opaque, eip, false);
+	return t && t->count >= SENS_ADAPTIVE_THRESHOLD;
+}
+
+/* Retranslate from the guilty instruction and forward the old CCF to it. */
+static void bt_retranslate(struct bt_engine *be, struct ccf *old, const struct ccf_map *m,
+			   const struct bt_insn *in)
+{
+	struct ccf *fresh = bt_get_ccf(be, in->eip, be->xlat.tu_max, false);
+	if (!fresh || fresh == old || !old->valid)
+		return;
+	tc_forward(&be->tc, old, m->host_off, fresh);
+	evlog_add(&be->base.m->events, EV_RETRANSLATE, in->eip, (int32_t)fresh->id,
+		  "'%s' trapped %u times: retranslated as %s in CCF %u; CCF %u forwards to it",
+		  in->text, SENS_ADAPTIVE_THRESHOLD, fresh->map[0].kind == CK_INTC ? "intc" : "callout",
+		  fresh->id, old->id);
+}
+
+bool bt_trap(struct bt_engine *be, struct ccf *c, const struct ccf_map *m)
+{
+	struct bt_ctx *ctx = be->ctx;
+	struct bt_callout co = { 0 };
+	bool ends;
+	int cls;
+
+	if (bt_fetch_insn(be, m->eip, &co.insn) < 0) {
+		bt_set_pending(be, STOP_ERROR, m->eip, "cannot decode the trapping instruction at EIP 0x%08x", m->eip);
+		return false;
+	}
+	co.fn = bt_callout_lookup(&co.insn, &ends, &cls);
+	co.ccf_id = c->id;
+	if (!co.fn || cls < 0) {
+		bt_set_pending(be, STOP_ERROR, m->eip, "unexpected trap at EIP 0x%08x: %s", m->eip, co.insn.text);
+		return false;
+	}
+	if (co.insn.mem_op >= 0)
+		ctx->callout_ea = bt_insn_ea(ctx, &co.insn);
+	ctx->arch.eip = m->eip;
+	struct vcpu_state before = ctx->arch;
+	int leave = co.fn(be, ctx, &co);
+	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
+	if (!leave)
+		ctx->arch.eip = m->eip + m->len;
+	char diff[80];
+	vcpu_state_diff(&before, &ctx->arch, diff, sizeof diff);
+	struct bt_trapcount *t = bt_trap_slot(be, m->eip, true);
+	uint32_t n = t ? ++t->count : 0;
+	evlog_add(&be->base.m->events, EV_TRAP, m->eip, (int32_t)c->id, "%s (trap %u): %s", co.insn.text, n, diff);
+	if (n == SENS_ADAPTIVE_THRESHOLD && be->base.m->policy.t[cls] == TREAT_ADAPTIVE)
+		bt_retranslate(be, c, m, &co.insn);
+	return !be->has_pending;
+}
