@@ -198,13 +198,15 @@ void sens_print_table(FILE *out)
 		fprintf(out, "%-20s %-11s %-5s %-19s %s\n", s->mnemonic, sens_classes[s->cls].name,
 			s->traps ? "yes" : "no", s->emulation, s->why);
 	}
-	fprintf(out, "\n%-11s %-34s %-9s %s\n", "class", "instructions", "default", "treatments");
+	fprintf(out, "\n%-11s %-9s %-33s %s\n", "class", "default", "treatments", "instructions");
 	for (int c = 0; c < SC_COUNT; c++) {
-		fprintf(out, "%-11s %-34s %-9s", sens_classes[c].name, sens_classes[c].summary,
-			treatment_name(sens_classes[c].dflt));
+		char list[64] = "";
 		for (int t = 0; t < TREAT_COUNT; t++)
-			if (sens_supports((enum sens_class)c, (enum treatment)t))
-				fprintf(out, " %s", treatment_name((enum treatment)t));
-		fputc('\n', out);
+			if (sens_supports((enum sens_class)c, (enum treatment)t)) {
+				strncat(list, list[0] ? "," : "", sizeof list - strlen(list) - 1);
+				strncat(list, treatment_name((enum treatment)t), sizeof list - strlen(list) - 1);
+			}
+		fprintf(out, "%-11s %-9s %-33s %s\n", sens_classes[c].name, treatment_name(sens_classes[c].dflt),
+			list, sens_classes[c].summary);
 	}
 }
