@@ -48,6 +48,7 @@ bool bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32
 	evlog_add(&be->base.m->events, EV_EXCEPTION, eip, -1, "%s%s on '%s'",
 		  emu_exception_name(vector), err, insn_text);
 	ctx->arch.eip = eip;   /* faults return to the faulting instruction */
+	be->delivered = true;
 	enum emu_result r = emu_deliver(&em, vector, DELIVER_EXCEPTION, has_error, error, eip);
 	if (r == EMU_JUMP)
 		return true;
@@ -213,6 +214,52 @@ static int bt_enter(struct bt_engine *be, const struct ccf *c)
 	return 0;
 }
 
+/* Deliver a pending external interrupt if the guest can take it now.
+ * Returns true if it delivered one (or stopped on a triple fault). */
+static bool bt_take_interrupt(struct bt_engine *be, bool *once)
+{
+	struct bt_ctx *ctx = be->ctx;
+	struct machine *m = be->base.m;
+
+	ctx->irq_pending = pic_intr(&m->pic);
+	if (!ctx->irq_pending || !(ctx->arch.eflags & EFLAGS_IF))
+		return false;
+	if (ctx->shadow_eip == ctx->arch.eip) {
+		*once = true;   /* STI / MOV SS shadow: one more instruction first */
+		return false;
+	}
+	int vector = pic_ack(&m->pic);
+	struct emu em = { .m = m, .st = &ctx->arch };
+	uint32_t eip = ctx->arch.eip;
+	be->halted = false;
+	evlog_add(&m->events, EV_INTERRUPT, eip, -1, "external interrupt, vector 0x%02x", vector);
+	if (emu_deliver(&em, vector, DELIVER_EXTERNAL, false, 0, eip) != EMU_JUMP)
+		bt_set_pending(be, STOP_ERROR, eip, "delivering interrupt vector 0x%02x at EIP 0x%08x: %s",
+			       vector, eip, em.msg);
+	ctx->irq_pending = pic_intr(&m->pic);
+	return true;
+}
+
+/* The single-step trap after an instruction that ran with EFLAGS.TF set. */
+static void bt_single_step_trap(struct bt_engine *be)
+{
+	struct bt_ctx *ctx = be->ctx;
+	struct emu em = { .m = be->base.m, .st = &ctx->arch };
+	uint32_t eip = ctx->arch.eip;
+	ctx->arch.dr[6] |= 0x4000;   /* DR6.BS: the #DB was a single step */
+	evlog_add(&be->base.m->events, EV_EXCEPTION, eip, -1, "#DB single-step trap");
+	if (emu_deliver(&em, EXC_DB, DELIVER_EXCEPTION, false, 0, eip) != EMU_JUMP)
+		bt_set_pending(be, STOP_ERROR, eip, "delivering a single-step #DB at EIP 0x%08x: %s", eip, em.msg);
+}
+
+static void bt_irq_notify(void *opaque)
+{
+	struct bt_engine *be = opaque;
+	be->ctx->irq_pending = 1;
+	if (!pthread_equal(pthread_self(), be->thread))
+		bt_signal_kick(be);
+}
+
 static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode)
 {
 	struct bt_ctx *ctx = be->ctx;
@@ -236,8 +283,27 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 		}
 		if (machine_take_exit(m, ctx->arch.eip, s))
 			break;
+		if (mode == BT_RUN)
+			ctx->lookup = be->tc.lookup;   /* an interrupt kick may have emptied it */
+		if (ctx->shadow_eip && ctx->shadow_eip != ctx->arch.eip && !once)
+			ctx->shadow_eip = 0;   /* the shadowed instruction has run */
+		if (bt_take_interrupt(be, &once))
+			continue;
+		if (be->halted) {
+			if (atomic_load(&be->stop_requested)) {
+				atomic_store(&be->stop_requested, false);
+				s->reason = STOP_REQUEST;
+				s->eip = ctx->arch.eip;
+				snprintf(s->msg, sizeof s->msg, "stopped in HLT at EIP 0x%08x", ctx->arch.eip - 1);
+				break;
+			}
+			machine_wait_for_interrupt(m);   /* the host CPU idles here */
+			continue;
+		}
 		uint32_t eip = ctx->arch.eip;
-		bool transient = once || mode == BT_STEP_INSN;
+		/* EFLAGS.TF: one instruction at a time, each followed by a #DB trap. */
+		bool tf_step = (ctx->arch.eflags & EFLAGS_TF) != 0;
+		bool transient = once || mode == BT_STEP_INSN || tf_step;
 		struct ccf *c = bt_get_ccf(be, eip, transient ? 1 : be->xlat.tu_max, transient);
 		once = false;
 		if (!c)
@@ -259,6 +325,7 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 		ctx->exit_kind = 0;
 		ctx->exit_site = 0;
 		c->entries++;
+		be->delivered = false;
 		if (bt_enter(be, c) == 0) {
 			bt_merge_flags(ctx);
 			if (ctx->exit_kind != BT_EXIT_CALLOUT)
@@ -268,6 +335,8 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 			bt_fault_handle(be, &once);
 		}
 		be->entering = NULL;
+		if (tf_step && !once && !be->has_pending && !be->delivered)
+			bt_single_step_trap(be);
 		if (mode != BT_RUN) {
 			for (int i = 0; i < c->nexits; i++)
 				if (c->exits[i].to && c->valid)
@@ -319,11 +388,14 @@ static void bt_request_stop(struct engine *e)
 	struct bt_engine *be = (struct bt_engine *)e;
 	atomic_store(&be->stop_requested, true);
 	bt_signal_kick(be);
+	machine_wake(e->m);   /* a vCPU asleep in HLT */
 }
 
 static void bt_destroy(struct engine *e)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
+	if (be->base.m->irq_opaque == be)
+		be->base.m->irq_notify = NULL;
 	if (be->perf_map)
 		fclose(be->perf_map);
 	free(be->traps);
@@ -387,6 +459,9 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	memcpy(ctx->fx_guest + 0, &fcw, 2);
 	memcpy(ctx->fx_guest + 24, &mxcsr, 4);
 	bt_set_state(&be->base, &m->boot_state);
+	be->thread = pthread_self();
+	m->irq_opaque = be;
+	m->irq_notify = bt_irq_notify;
 	if (getenv("BT86_PERF_MAP")) {
 		/* perf's convention for JIT code: perf report names CCFs by guest EIP. */
 		char path[64];

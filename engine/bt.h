@@ -43,6 +43,8 @@ struct bt_engine {
 	struct stop_info pending;
 
 	atomic_bool stop_requested;
+	bool halted;                /* in HLT with interrupts enabled: sleep until one comes */
+	bool delivered;             /* an exception or INT n was delivered by the last CCF */
 	atomic_bool running;        /* the vCPU thread is inside run/step */
 	pthread_t thread;
 	struct ccf *volatile entering;   /* the CCF the dispatcher is about to enter */

@@ -120,9 +120,7 @@ static int bt_finish(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout
 			bt_set_pending(be, STOP_HALT, in->eip,
 				       "guest halted with interrupts disabled at EIP 0x%08x", in->eip);
 		else
-			bt_set_pending(be, STOP_HALT, in->eip,
-				       "guest halted at EIP 0x%08x waiting for an interrupt no device of this machine can raise",
-				       in->eip);
+			be->halted = true;   /* the dispatcher sleeps until an interrupt */
 		return 1;
 	case EMU_STOP:
 		ctx->arch.eip = in->eip;
@@ -171,10 +169,7 @@ CALLOUT(co_popf)
 	enum emu_result r = emu_popf(&em, co->insn.p66 ? 2 : 4);
 	if (r == EMU_NEXT && (ctx->arch.eflags & EFLAGS_TF)) {
 		ctx->arch.eip = co->insn.eip + co->insn.len;
-		bt_set_pending(be, STOP_ERROR, co->insn.eip,
-			       "guest set EFLAGS.TF (single-step traps are not supported by bt yet) at EIP 0x%08x",
-			       co->insn.eip);
-		return 1;
+		return 1;   /* the dispatcher single-steps from here on */
 	}
 	return bt_finish(be, ctx, co, r, &em);
 }
@@ -504,6 +499,7 @@ CALLOUT(co_int)
 	evlog_add(&be->base.m->events, EV_INTERRUPT, in->eip, (int32_t)co->ccf_id, "software interrupt 0x%02x ('%s')",
 		  vector, in->text);
 	enum emu_result r = emu_deliver(&em, vector, DELIVER_SOFTWARE, false, 0, in->eip + in->len);
+	be->delivered = true;   /* no single-step trap after INT n */
 	return bt_finish(be, ctx, co, r, &em);
 }
 
@@ -759,6 +755,13 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
 	evlog_add(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id, "%s: %s",
 		  co->insn.text, diff);
 	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
+	/* An interrupt that became deliverable (an OUT that unmasked it, STI's
+	 * shadow passed) is taken at the next instruction boundary: leave. */
+	if (!leave && ctx->irq_pending && (ctx->arch.eflags & EFLAGS_IF) &&
+	    ctx->shadow_eip != co->insn.eip + co->insn.len) {
+		ctx->arch.eip = co->insn.eip + co->insn.len;
+		leave = 1;
+	}
 	if (leave) {   /* every leaving callout has set arch.eip */
 		ctx->next_eip = ctx->arch.eip;
 		ctx->exit_site = 0;

@@ -111,7 +111,7 @@ static void bt_on_kick(int sig, siginfo_t *si, void *ucv)
 	struct bt_engine *be = bt_tls_engine;
 	(void)sig;
 	(void)si;
-	if (!be || !atomic_load(&be->stop_requested))
+	if (!be || (!atomic_load(&be->stop_requested) && !be->ctx->irq_pending))
 		return;
 	be->ctx->lookup = be->tc.lookup_empty;
 	struct ccf *c = tc_find_host(&be->tc, (void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);

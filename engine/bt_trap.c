@@ -47,15 +47,20 @@ bool bt_is_guilty(void *opaque, uint32_t eip)
 
 /* Retranslate from the guilty instruction and forward the old CCF to it. */
 static void bt_retranslate(struct bt_engine *be, struct ccf *old, const struct ccf_map *m,
-			   const struct bt_insn *in)
+			   const struct bt_insn *in, uint32_t traps)
 {
+	/* A translation that starts at the guilty instruction and still traps
+	 * there is out of date: drop it so the retranslation replaces it. */
+	struct ccf *stale = tc_lookup_key(&be->tc, in->eip, be->ctx->arch.seg[S_CS].sel & 3 ? 1 : 0);
+	if (stale && stale->nmap && stale->map[0].kind == CK_TRAP)
+		tc_invalidate(&be->tc, stale);
 	struct ccf *fresh = bt_get_ccf(be, in->eip, be->xlat.tu_max, false);
 	if (!fresh || fresh == old || !old->valid)
 		return;
 	tc_forward(&be->tc, old, m->host_off, fresh);
 	evlog_add(&be->base.m->events, EV_RETRANSLATE, in->eip, (int32_t)fresh->id,
 		  "'%s' trapped %u times: retranslated as %s in CCF %u; CCF %u forwards to it",
-		  in->text, SENS_ADAPTIVE_THRESHOLD, fresh->map[0].kind == CK_INTC ? "intc" : "callout",
+		  in->text, traps, fresh->map[0].kind == CK_INTC ? "intc" : "callout",
 		  fresh->id, old->id);
 }
 
@@ -89,7 +94,9 @@ bool bt_trap(struct bt_engine *be, struct ccf *c, const struct ccf_map *m)
 	struct bt_trapcount *t = bt_trap_slot(be, m->eip, true);
 	uint32_t n = t ? ++t->count : 0;
 	evlog_add(&be->base.m->events, EV_TRAP, m->eip, (int32_t)c->id, "%s (trap %u): %s", co.insn.text, n, diff);
-	if (n == SENS_ADAPTIVE_THRESHOLD && be->base.m->policy.t[cls] == TREAT_ADAPTIVE)
-		bt_retranslate(be, c, m, &co.insn);
+	/* Guilty: this CCF forwards to the retranslation from now on. Other CCFs
+	 * that hold the same instruction get forwarded on their first trap. */
+	if (n >= SENS_ADAPTIVE_THRESHOLD && be->base.m->policy.t[cls] == TREAT_ADAPTIVE)
+		bt_retranslate(be, c, m, &co.insn, n);
 	return !be->has_pending;
 }

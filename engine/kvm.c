@@ -41,7 +41,9 @@ struct kvm_engine {
 	pthread_t thread;           /* the vCPU thread while run/step is active */
 	atomic_bool thread_valid;
 	atomic_bool stop_requested;
+	bool halted;                /* HLT with IF set: wait for the PIC */
 	uint64_t exits;
+	uint64_t injected;
 };
 
 static void kvm_kick_handler(int sig)
@@ -100,11 +102,14 @@ static int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t errlen)
 static void kvm_destroy(struct engine *e)
 {
 	struct kvm_engine *k = (struct kvm_engine *)e;
+	if (e->m->irq_opaque == k)
+		e->m->irq_notify = NULL;
 	kvm_close_fds(k);
 	free(k);
 }
 
 static void kvm_set_state(struct engine *e, const struct vcpu_state *st);
+static void kvm_irq_notify(void *opaque);
 
 static int kvm_create(struct machine *m, struct engine **out, int *unavailable, char *err, size_t errlen)
 {
@@ -163,6 +168,8 @@ static int kvm_create(struct machine *m, struct engine **out, int *unavailable, 
 		k->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	sigaction(KVM_KICK_SIGNAL, &sa, NULL);
 	kvm_set_state(&k->base, &m->boot_state);
+	m->irq_opaque = k;
+	m->irq_notify = kvm_irq_notify;
 	*out = &k->base;
 	return 0;
 fail:
@@ -268,13 +275,16 @@ static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 	case KVM_EXIT_HLT:
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "hlt");
 		/* RIP is already past the one-byte HLT. */
-		if (!(kvm_eflags(k) & EFLAGS_IF))
+		if (!(kvm_eflags(k) & EFLAGS_IF)) {
 			kvm_stop(k, s, STOP_HALT, eip - 1,
 				 "guest halted with interrupts disabled at EIP 0x%08x%s", NULL);
-		else
-			kvm_stop(k, s, STOP_HALT, eip - 1,
-				 "guest halted at EIP 0x%08x waiting for an interrupt no device of this machine can raise%s", NULL);
-		return true;
+			return true;
+		}
+		k->halted = true;   /* the loop sleeps until the PIC has something */
+		return false;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		evlog_add(&m->events, EV_VMEXIT, eip, -1, "interrupt window open");
+		return false;
 	case KVM_EXIT_DEBUG:
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "debug (single step)");
 		s->reason = STOP_STEP;
@@ -296,7 +306,7 @@ static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
 			kvm_stop(k, s, STOP_UNAVAILABLE, eip,
 				 "kvm: this KVM backend cannot emulate the guest instruction at EIP 0x%08x%s",
-				 kvm_probe_software_backend() ? " (software backend: no x87/SSE)" : "");
+				 kvm_probe_software_backend() ? " (a software backend: it cannot run x87/SSE and some system instructions)" : "");
 		else {
 			snprintf(why, sizeof why, " (suberror %u)", run->internal.suberror);
 			kvm_stop(k, s, STOP_ERROR, eip, "kvm: internal error at EIP 0x%08x%s", why);
@@ -321,6 +331,38 @@ static void kvm_complete_pending(struct kvm_engine *k)
 	k->run->immediate_exit = 0;
 }
 
+/* Inject a pending PIC interrupt when the guest can take it, or ask KVM to
+ * exit as soon as it can (an interrupt window). */
+static void kvm_inject(struct kvm_engine *k)
+{
+	struct machine *m = k->base.m;
+	struct kvm_run *run = k->run;
+	if (!pic_intr(&m->pic)) {
+		run->request_interrupt_window = 0;
+		return;
+	}
+	if (run->ready_for_interrupt_injection && run->if_flag) {
+		struct kvm_interrupt irq = { .irq = (uint32_t)pic_ack(&m->pic) };
+		if (ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) == 0) {
+			k->injected++;
+			k->halted = false;
+			evlog_add(&m->events, EV_INTERRUPT, kvm_eip(k), -1, "external interrupt, vector 0x%02x (injected)", irq.irq);
+		}
+		run->request_interrupt_window = pic_intr(&m->pic);
+		return;
+	}
+	run->request_interrupt_window = 1;
+}
+
+static void kvm_irq_notify(void *opaque)
+{
+	struct kvm_engine *k = opaque;
+	/* Make KVM_RUN return so the loop can inject; not a stop. */
+	k->run->immediate_exit = 1;
+	if (atomic_load(&k->thread_valid) && !pthread_equal(pthread_self(), k->thread))
+		pthread_kill(k->thread, KVM_KICK_SIGNAL);
+}
+
 static void kvm_loop(struct kvm_engine *k, struct stop_info *s)
 {
 	memset(s, 0, sizeof *s);
@@ -333,6 +375,15 @@ static void kvm_loop(struct kvm_engine *k, struct stop_info *s)
 			snprintf(s->msg, sizeof s->msg, "stopped at EIP 0x%08x", s->eip);
 			break;
 		}
+		if (k->halted) {
+			if (!pic_intr(&k->base.m->pic)) {
+				machine_wait_for_interrupt(k->base.m);
+				continue;   /* an interrupt, or a stop request */
+			}
+		}
+		kvm_inject(k);
+		if (k->halted && !pic_intr(&k->base.m->pic))
+			k->halted = false;   /* injected: the guest runs its handler */
 		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				k->run->immediate_exit = 0;
@@ -383,6 +434,7 @@ static void kvm_request_stop(struct engine *e)
 	k->run->immediate_exit = 1;
 	if (atomic_load(&k->thread_valid))
 		pthread_kill(k->thread, KVM_KICK_SIGNAL);
+	machine_wake(e->m);   /* a vCPU asleep in HLT */
 }
 
 static int kvm_stats(struct engine *e, struct engine_stat *out, int max)
@@ -391,7 +443,10 @@ static int kvm_stats(struct engine *e, struct engine_stat *out, int max)
 	if (max < 1)
 		return 0;
 	out[0] = (struct engine_stat){ "vmexits", k->exits };
-	return 1;
+	if (max < 2)
+		return 1;
+	out[1] = (struct engine_stat){ "injected", k->injected };
+	return 2;
 }
 
 static int kvm_configure(struct engine *e, const char *key, const char *value, char *err, size_t errlen)

@@ -264,6 +264,11 @@ static void tc_drop(struct tc *tc, struct ccf *c)
 	tc->stats.invalidations++;
 }
 
+void tc_invalidate(struct tc *tc, struct ccf *c)
+{
+	tc_drop(tc, c);
+}
+
 int tc_invalidate_page(struct tc *tc, uint32_t page)
 {
 	int dropped = 0;

@@ -135,6 +135,8 @@ void tc_unlink_exits(struct ccf *c);
 /* Fill the inline lookup entry for c's EIP. */
 void tc_fill_lookup(struct tc *tc, struct ccf *c);
 
+/* Drop one CCF (unlinking chains into it). */
+void tc_invalidate(struct tc *tc, struct ccf *c);
 /* Drop every CCF that has code in guest page; returns how many. */
 int tc_invalidate_page(struct tc *tc, uint32_t page);
 void tc_flush(struct tc *tc);

@@ -208,8 +208,12 @@ enum emu_result emu_deliver(struct emu *em, int vector, enum deliver_kind kind, 
 			has_error = em->has_error;
 			error_code = em->error_code;
 		}
+		/* A fault while delivering INT n is a fault of the INT instruction
+		 * itself (its address is the state's EIP); otherwise the return
+		 * address stays the faulting or interrupted instruction. */
+		if (kind == DELIVER_SOFTWARE)
+			return_eip = saved.eip;
 		kind = DELIVER_EXCEPTION;
-		/* return_eip stays: the faulting instruction (or the interrupted one). */
 	}
 	snprintf(em->msg, sizeof em->msg, "triple fault while delivering vector %d", vector);
 	return EMU_STOP;
@@ -236,7 +240,18 @@ enum emu_result emu_iret(struct emu *em, unsigned size)
 	uint32_t esp = st->gpr[R_ESP], eip = 0, csel = 0, fl = 0;
 
 	if (st->eflags & EFLAGS_NT) {
-		snprintf(em->msg, sizeof em->msg, "IRET with NT set (a task return) is not supported");
+		/* A task return: the back link at TSS offset 0 must name a busy TSS
+		 * in the GDT, else #TS(link). The task switch itself is not modelled. */
+		uint16_t link = 0;
+		uint64_t d;
+		if (emu_read(em, st->tr.base, &link, 2) < 0)
+			return EMU_FAULT;
+		if ((link & 4) || emu_read_desc(em, link, &d, EXC_TS, 0) < 0)
+			return emu_fault(em, EXC_TS, true, link & ~3u);
+		unsigned type = (unsigned)(d >> 40) & 0x1f;   /* S bit and type */
+		if (type != 0x0b && type != 0x03)
+			return emu_fault(em, EXC_TS, true, link & ~3u);
+		snprintf(em->msg, sizeof em->msg, "IRET with NT set to task 0x%x: task switches are not supported", link);
 		return EMU_STOP;
 	}
 	if (emu_read(em, esp, &eip, size) < 0 || emu_read(em, esp + size, &csel, size) < 0 ||

@@ -13,6 +13,41 @@ static void machine_on_exit(void *opaque, int status, uint32_t value)
 	atomic_store(&m->exit_pending, true);
 }
 
+static void machine_pic_notify(void *opaque)
+{
+	struct machine *m = opaque;
+	pthread_mutex_lock(&m->halt_lock);
+	pthread_cond_broadcast(&m->halt_cond);
+	pthread_mutex_unlock(&m->halt_lock);
+	if (m->irq_notify)
+		m->irq_notify(m->irq_opaque);
+}
+
+static void machine_uart_irq(void *opaque, int level)
+{
+	struct machine *m = opaque;
+	pic_set_irq(&m->pic, UART_COM1_IRQ, level);
+}
+
+bool machine_wait_for_interrupt(struct machine *m)
+{
+	pthread_mutex_lock(&m->halt_lock);
+	unsigned wakes = m->halt_wakes;
+	while (!pic_intr(&m->pic) && m->halt_wakes == wakes)
+		pthread_cond_wait(&m->halt_cond, &m->halt_lock);
+	bool intr = pic_intr(&m->pic);
+	pthread_mutex_unlock(&m->halt_lock);
+	return intr;
+}
+
+void machine_wake(struct machine *m)
+{
+	pthread_mutex_lock(&m->halt_lock);
+	m->halt_wakes++;
+	pthread_cond_broadcast(&m->halt_cond);
+	pthread_mutex_unlock(&m->halt_lock);
+}
+
 int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
@@ -31,14 +66,27 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 	dbgexit_init(&m->dexit, machine_on_exit, m);
 	vgamem_init(m->vga);
 	policy_default(&m->policy);
+	pthread_mutex_init(&m->halt_lock, NULL);
+	pthread_cond_init(&m->halt_cond, NULL);
+	pic_init(&m->pic, machine_pic_notify, m);
+	pit_init(&m->pit, &m->pic, clock_monotonic_ns, NULL);
+	uart_set_irq(&m->com1, machine_uart_irq, m);
 
 	/* The fixed PC devices; a failure here is a programming error in the map. */
 	int rc = 0;
 	rc |= iobus_register(&m->pio, UART_COM1_BASE, 8, "com1", uart_io, &m->com1);
 	rc |= iobus_register(&m->pio, DBGEXIT_PORT, DBGEXIT_SIZE, "debug-exit", dbgexit_io, &m->dexit);
 	rc |= iobus_register(&m->mmio, VGAMEM_BASE, VGAMEM_SIZE, "vga", vgamem_io, m->vga);
+	rc |= iobus_register(&m->pio, 0x20, 2, "pic-master", pic_master_io, &m->pic);
+	rc |= iobus_register(&m->pio, 0xa0, 2, "pic-slave", pic_slave_io, &m->pic);
+	rc |= iobus_register(&m->pio, 0x40, 4, "pit", pit_io, &m->pit);
+	rc |= iobus_register(&m->pio, 0x61, 1, "port61", pit_port61_io, &m->pit);
 	if (rc) {
 		snprintf(err, errlen, "internal error: overlapping device map");
+		machine_destroy(m);
+		return -1;
+	}
+	if (clock_start(&m->clock, &m->pit, err, errlen) < 0) {
 		machine_destroy(m);
 		return -1;
 	}
@@ -47,6 +95,11 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 
 void machine_destroy(struct machine *m)
 {
+	clock_stop(&m->clock);
+	pit_destroy(&m->pit);
+	pic_destroy(&m->pic);
+	pthread_cond_destroy(&m->halt_cond);
+	pthread_mutex_destroy(&m->halt_lock);
 	iobus_destroy(&m->pio);
 	iobus_destroy(&m->mmio);
 	uart_destroy(&m->com1);

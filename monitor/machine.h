@@ -21,7 +21,10 @@
 #include "monitor/evlog.h"
 #include "monitor/guestmem.h"
 #include "monitor/iobus.h"
+#include "monitor/clock.h"
 #include "monitor/multiboot.h"
+#include "monitor/pic.h"
+#include "monitor/pit.h"
 #include "monitor/sensitive.h"
 #include "monitor/stop.h"
 #include "monitor/uart.h"
@@ -44,11 +47,22 @@ struct machine {
 	struct uart com1;
 	struct dbgexit dexit;
 	struct vgamem *vga;
+	struct pic pic;            /* the 8259A pair */
+	struct pit pit;            /* the 8254, on IRQ0 */
+	struct clock clock;        /* drives the PIT's IRQ0 edges in real time */
 	struct evlog events;
 	struct mb_boot boot;
 	struct vcpu_state boot_state;
 	bool loaded;
 	struct policy policy;      /* treatments of sensitive instructions (translators) */
+
+	/* The engine's hook: the PIC's INTR output may have risen (any thread). */
+	void (*irq_notify)(void *opaque);
+	void *irq_opaque;
+	/* A halted vCPU sleeps here until an interrupt or a wake-up. */
+	pthread_mutex_t halt_lock;
+	pthread_cond_t halt_cond;
+	unsigned halt_wakes;       /* wake-ups asked for, under halt_lock */
 
 	/* Set by a device (any thread), consumed by the engine on the vCPU thread. */
 	atomic_bool exit_pending;
@@ -68,6 +82,12 @@ void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, uns
 		 bool is_write);
 void machine_mmio(struct machine *m, uint32_t eip, uint64_t addr, void *data, unsigned size,
 		  bool is_write);
+
+/* Sleep until the PIC asserts INTR or machine_wake() is called; returns
+ * true if an interrupt is what woke it. For HLT with interrupts enabled. */
+bool machine_wait_for_interrupt(struct machine *m);
+/* Wake a vCPU sleeping in machine_wait_for_interrupt (a stop request). */
+void machine_wake(struct machine *m);
 
 /* If a device ended the run, fill *s (STOP_EXIT) and return true. */
 bool machine_take_exit(struct machine *m, uint32_t eip, struct stop_info *s);

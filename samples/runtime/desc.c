@@ -69,6 +69,13 @@ void rt_set_trap_handler(uint8_t vector, rt_trap_fn fn, unsigned dpl)
 	rt_set_idt_gate(vector, rt_isr_stubs[vector], dpl, RT_GATE_INT);
 }
 
+void rt_set_trap_gate(uint8_t vector, rt_trap_fn fn, unsigned dpl,
+		      unsigned type)
+{
+	trap_handlers[vector] = fn;
+	rt_set_idt_gate(vector, rt_isr_stubs[vector], dpl, type);
+}
+
 void rt_trap_dispatch(struct rt_trap_frame *f)
 {
 	if (trap_handlers[f->vector]) {

@@ -10,7 +10,8 @@
  *
  * The TSS is described in the GDT but not loaded: a sample that wants ring
  * transitions executes `ltr RT_SEL_TSS` itself (sensitive.c shows STR
- * before and after). Guest-only; native builds never call these.
+ * before and after) or lets rt_enter_user() do it. Guest-only; native
+ * builds never call these.
  */
 #ifndef RT_DESC_H
 #define RT_DESC_H
@@ -78,8 +79,43 @@ void rt_set_idt_gate(uint8_t vector, void (*handler)(void), unsigned dpl,
 /* Route `vector` to a C handler through the runtime's stub (interrupt gate
  * with the given DPL); fn == 0 restores the default "unexpected" report. */
 void rt_set_trap_handler(uint8_t vector, rt_trap_fn fn, unsigned dpl);
+/* Like rt_set_trap_handler, with the gate type chosen: RT_GATE_INT (IF
+ * cleared on entry) or RT_GATE_TRAP (IF left as it was). */
+void rt_set_trap_gate(uint8_t vector, rt_trap_fn fn, unsigned dpl,
+		      unsigned type);
 /* Called by the ISR stubs. */
 void rt_trap_dispatch(struct rt_trap_frame *frame);
+
+/* ---- ring 3 (desc_stubs.S) ----
+ *
+ *     static void user_main(void) { ...; __asm__ volatile("int $0x80"); }
+ *     static void on_int80(struct rt_trap_frame *f) { rt_leave_user(f->eax); }
+ *     ...
+ *     rt_set_trap_handler(0x80, on_int80, 3);
+ *     uint32_t v = rt_enter_user(user_main, ustack + sizeof(ustack),
+ *                                RT_EFLAGS_IF);
+ *
+ * rt_enter_user loads TR with RT_SEL_TSS if no TSS is loaded yet, sets DS,
+ * ES, FS and GS to RT_SEL_UDATA and IRETs to fn at CPL 3 (CS RT_SEL_UCODE,
+ * SS RT_SEL_UDATA) with ESP = stack_top - 4, as if fn had been called, and
+ * EFLAGS = eflags | 2. Traps from ring 3 run on rt_tss.esp0. fn must not
+ * return (its return address leads to a ud2, an unexpected #UD). The call
+ * returns when a ring-0 trap handler calls rt_leave_user(v): that abandons
+ * the handler, reloads the data segment registers with RT_SEL_KDATA and
+ * EFLAGS with their value at the rt_enter_user call, and makes
+ * rt_enter_user return v. Not reentrant: one ring-3 excursion at a time. */
+#define RT_EFLAGS_IF  0x00000200u   /* interrupts enabled */
+#define RT_EFLAGS_AC  0x00040000u   /* alignment check (with CR0.AM, CPL 3) */
+uint32_t rt_enter_user(void (*fn)(void), void *stack_top, uint32_t eflags);
+__attribute__((noreturn)) void rt_leave_user(uint32_t v);
+/* The same excursion with the fast system-call instructions instead of
+ * IRET and a trap: programs the SYSENTER MSRs (CS RT_SEL_KCODE, so SYSEXIT
+ * lands on RT_SEL_UCODE/RT_SEL_UDATA; ESP rt_tss.esp0), loads EFLAGS with
+ * POPF at CPL 0 and enters fn with SYSEXIT. Ring 3 comes back by calling
+ * rt_user_sysenter(v), which makes rt_enter_user_sysexit return v. */
+uint32_t rt_enter_user_sysexit(void (*fn)(void), void *stack_top,
+			       uint32_t eflags);
+__attribute__((noreturn)) void rt_user_sysenter(uint32_t v);
 
 #endif /* __ASSEMBLER__ */
 #endif /* RT_DESC_H */
