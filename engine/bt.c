@@ -193,8 +193,11 @@ static void bt_chain_from_exit(struct bt_engine *be, struct ccf *to)
 	if (ctx->exit_kind != BT_EXIT_BRANCH || !ctx->exit_site || to->transient)
 		return;
 	struct ccf *from = tc_exit_owner(&be->tc, be->tc.code + ctx->exit_site, &k);
-	if (from && from->valid && !from->transient && from->exits[k].to != to) {
+	if (from && from->valid && !from->transient) {
+		bool relink = from->exits[k].to == to;
 		tc_chain(&be->tc, from, k, to);
+		if (relink)
+			return;
 		evlog_add(&be->base.m->events, EV_CHAIN, from->exits[k].target, (int32_t)from->id,
 			  "CCF %u exit %d -> CCF %u", from->id, k, to->id);
 	}

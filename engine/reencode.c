@@ -13,7 +13,11 @@ struct reenc_plan {
 	uint8_t rex;          /* REX bits to add (0 = none) */
 	int swap_hi;          /* -1, or 0..3: AH/CH/DH/BH renamed to AL/CL/DL/BL */
 	bool mem_r9;          /* the memory operand becomes gs:[r9d] (FS/GS overrides) */
+	uint8_t swap_in;      /* which ModRM fields name the high byte: SWAP_IN_REG, SWAP_IN_RM */
 };
+
+#define SWAP_IN_REG 1
+#define SWAP_IN_RM  2
 
 /* Offsets in struct bt_ctx of the FS and GS bases, which emitted code adds. */
 #define SEGBASE_OFF(s) ((int32_t)(offsetof(struct bt_ctx, arch.seg) + (s) * sizeof(struct vcpu_seg) + \
@@ -190,11 +194,11 @@ static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool gue
 		out[rex_at + 1] = 0x80;   /* 0x82 is 0x80 without 64-bit mode's consent */
 	if (in->modrm_off) {
 		unsigned reg = dec_reg(in);
-		if (pl->swap_hi >= 0 && reg == 4u + (unsigned)pl->swap_hi)
+		if (pl->swap_hi >= 0 && (pl->swap_in & SWAP_IN_REG) && reg == 4u + (unsigned)pl->swap_hi)
 			reg = (unsigned)pl->swap_hi;
 		if (dec_mod(in) == 3) {
 			unsigned rm = dec_rm(in);
-			if (pl->swap_hi >= 0 && rm == 4u + (unsigned)pl->swap_hi)
+			if (pl->swap_hi >= 0 && (pl->swap_in & SWAP_IN_RM) && rm == 4u + (unsigned)pl->swap_hi)
 				rm = (unsigned)pl->swap_hi;
 			out[k++] = (uint8_t)(0xc0 | (reg << 3) | rm);
 		} else if (pl->mem_r9) {
@@ -283,7 +287,7 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 	uint8_t out[MAX_OUT];
 	unsigned n;
 	bool guest_access = in->mem_op >= 0 && in->id != X86_INS_LEA && in->id != X86_INS_NOP;
-	struct reenc_plan pl = { 0, -1, false };
+	struct reenc_plan pl = { 0, -1, false, SWAP_IN_REG | SWAP_IN_RM };
 	unsigned hireg = 0;
 
 	*fixup = FIX_NONE;
@@ -300,8 +304,6 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 		const cs_x86_op *m = &in->x86.operands[in->mem_op];
 		need_rex |= m->mem.base == X86_REG_ESP;
 	}
-	if (pl.mem_r9 && emit_seg_ea_r9(in, e, why, whylen) < 0)
-		return -1;
 	if (need_rex && has_op_reg(in, dec_is_high8, &hireg)) {
 		pl.swap_hi = hireg == X86_REG_AH ? 0 : hireg == X86_REG_CH ? 1 : hireg == X86_REG_DH ? 2 : 3;
 		/* The swap must not disturb anything else the instruction touches. */
@@ -315,17 +317,38 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 		for (int i = 0; i < probe.nregs_write; i++)
 			if (probe.regs_write[i] == hireg)
 				probe.regs_write[i] = X86_REG_INVALID;
-		if (uses_family(&probe, pl.swap_hi) && !pl.mem_r9) {
+		/* Through R9D the address is computed before the swap: only the
+		 * address registers stop mattering (implicit uses, as CMPXCHG's AL, do). */
+		if (pl.mem_r9 && probe.mem_op >= 0) {
+			probe.x86.operands[probe.mem_op].mem.base = X86_REG_INVALID;
+			probe.x86.operands[probe.mem_op].mem.index = X86_REG_INVALID;
+			for (int i = 0; i < probe.nregs_read; i++)
+				if (probe.regs_read[i] == in->x86.operands[in->mem_op].mem.base ||
+				    probe.regs_read[i] == in->x86.operands[in->mem_op].mem.index)
+					probe.regs_read[i] = X86_REG_INVALID;
+		}
+		if (uses_family(&probe, pl.swap_hi)) {
 			snprintf(why, whylen, "high-byte register together with ESP and its own low half");
 			return -1;
 		}
 	}
+	uint8_t *mark = e->p;   /* a failure leaves nothing emitted */
+	if (pl.mem_r9 && emit_seg_ea_r9(in, e, why, whylen) < 0) {
+		e->p = mark;
+		return -1;
+	}
 	/* Try the REX bits that could name R12: none, R, B, R+B (B is forced for an ESP base). */
 	static const uint8_t tries[4] = { 0, REX_R, REX_B, REX_R | REX_B };
-	for (int t = 0; t < 4; t++) {
-		pl.rex = tries[t];
-		if (build(in, &pl, guest_access, out, &n, why, whylen) < 0)
+	static const uint8_t swaps[3] = { SWAP_IN_REG, SWAP_IN_RM, SWAP_IN_REG | SWAP_IN_RM };
+	for (int t = 0; t < 4 * 3; t++) {
+		pl.rex = tries[t % 4];
+		pl.swap_in = swaps[t / 4];
+		if (pl.swap_hi < 0 && t >= 4)
+			break;   /* the field choice only matters for a swapped high byte */
+		if (build(in, &pl, guest_access, out, &n, why, whylen) < 0) {
+			e->p = mark;
 			return -1;
+		}
 		if (!verify(d, in, out, n, &pl, guest_access))
 			continue;
 		if (pl.swap_hi >= 0) {
@@ -341,6 +364,7 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 		}
 		return 0;
 	}
+	e->p = mark;
 	snprintf(why, whylen, "no 64-bit re-encoding of '%s' checks out", in->text);
 	return -1;
 }

@@ -160,8 +160,13 @@ static void tc_add_link(struct ccf *to, struct ccf *from, uint8_t exit)
 void tc_chain(struct tc *tc, struct ccf *from, int exit, struct ccf *to)
 {
 	struct ccf_exit *x = &from->exits[exit];
-	if (from->transient || !from->valid || !to->valid || x->to == to)
+	if (from->transient || !from->valid || !to->valid)
 		return;
+	if (x->to == to) {
+		/* Still linked (a stop or a step may have pointed it back at its stub). */
+		emit_patch_rel32(x->site, to->host);
+		return;
+	}
 	tc_add_link(to, from, (uint8_t)exit);
 	x->to = to;
 	emit_patch_rel32(x->site, to->host);

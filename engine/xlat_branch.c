@@ -69,6 +69,8 @@ int xlat_branch(struct tu *t, const struct bt_insn *in)
 		tu_exit_indirect(t);
 		return 0;
 	case X86_INS_CALL:
+		if (in->p66)
+			return tu_fail(t, in, "16-bit call (operand-size prefix)");
 		if (in->x86.operands[0].type == X86_OP_IMM) {
 			push_return(t, next);
 			tu_exit_direct(t, branch_target(in));
