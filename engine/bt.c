@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "engine/reencode.h"
@@ -203,16 +204,31 @@ static void bt_chain_from_exit(struct bt_engine *be, struct ccf *to)
 	}
 }
 
+void bt_tsd(struct bt_engine *be, bool on)
+{
+	if (be->tsd)
+		prctl(PR_SET_TSC, on ? PR_TSC_SIGSEGV : PR_TSC_ENABLE, 0, 0, 0);
+}
+
+static void bt_policy_changed(struct bt_engine *be)
+{
+	enum treatment t = be->base.m->policy.t[SC_RDTSC];
+	be->tsd = t == TREAT_TRAP || t == TREAT_ADAPTIVE;
+}
+
 /* Run c until it leaves (0) or faults (1, state in ctx, details in be->fault).
  * Kept apart so nothing the caller holds lives across sigsetjmp. */
 static int bt_enter(struct bt_engine *be, const struct ccf *c)
 {
 	if (sigsetjmp(be->fault_jmp, 1) != 0) {
 		be->fault_armed = 0;
+		bt_tsd(be, false);
 		return 1;
 	}
 	be->fault_armed = 1;
+	bt_tsd(be, true);
 	bt_glue_enter(be->ctx, c->host);
+	bt_tsd(be, false);
 	be->fault_armed = 0;
 	return 0;
 }
@@ -463,6 +479,7 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	memcpy(ctx->fx_guest + 24, &mxcsr, 4);
 	bt_set_state(&be->base, &m->boot_state);
 	be->thread = pthread_self();
+	bt_policy_changed(be);
 	m->irq_opaque = be;
 	m->irq_notify = bt_irq_notify;
 	if (getenv("BT86_PERF_MAP")) {
@@ -516,6 +533,7 @@ static int bt_configure(struct engine *e, const char *key, const char *value, ch
 		if (policy_parse(&p, value, err, errlen) < 0)
 			return -1;
 		e->m->policy = p;
+		bt_policy_changed(be);
 		tc_flush(&be->tc);
 		be->ctx->exit_site = 0;
 		return 0;

@@ -45,6 +45,7 @@ struct bt_engine {
 	atomic_bool stop_requested;
 	bool halted;                /* in HLT with interrupts enabled: sleep until one comes */
 	bool delivered;             /* an exception or INT n was delivered by the last CCF */
+	bool tsd;                   /* RDTSC faults while translated code runs (trap treatment) */
 	atomic_bool running;        /* the vCPU thread is inside run/step */
 	pthread_t thread;
 	struct ccf *volatile entering;   /* the CCF the dispatcher is about to enter */
@@ -73,6 +74,9 @@ uint32_t bt_insn_ea(const struct bt_ctx *ctx, const struct bt_insn *in);
 int bt_fetch_insn(struct bt_engine *be, uint32_t eip, struct bt_insn *in);
 /* The CCF to run at eip for the current privilege (translating it if need be). */
 struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transient);
+
+/* RDTSC faulting (CR4.TSD through prctl) for this thread, on or off. */
+void bt_tsd(struct bt_engine *be, bool on);
 
 /* DAA DAS AAA AAS AAM AAD SALC (bt_bcd.c). */
 int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);

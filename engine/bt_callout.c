@@ -744,16 +744,17 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct bt_engine *be = ctx->owner;
 
+	bt_tsd(be, false);   /* C code (clock reads among it) may use RDTSC */
 	ctx->arch.eflags = (ctx->arch.eflags & ~BT_HFLAGS_MASK) | (uint32_t)(ctx->hflags & BT_HFLAGS_MASK) |
 			   EFLAGS_FIXED;
 	ctx->arch.eip = co->insn.eip;
 	co->count++;
 	struct vcpu_state before = ctx->arch;
 	int leave = co->fn(be, ctx, co);
-	char diff[96];
-	vcpu_state_diff(&before, &ctx->arch, diff, sizeof diff);
-	evlog_add(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id, "%s: %s",
-		  co->insn.text, diff);
+	struct vcpu_change ch[VCPU_MAX_CHANGES];
+	int nch = vcpu_state_changes(&before, &ctx->arch, ch, VCPU_MAX_CHANGES);
+	evlog_add_change(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id,
+			 co->insn.text, ch, nch);
 	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
 	/* An interrupt that became deliverable (an OUT that unmasked it, STI's
 	 * shadow passed) is taken at the next instruction boundary: leave. */
@@ -766,6 +767,8 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
 		ctx->next_eip = ctx->arch.eip;
 		ctx->exit_site = 0;
 		ctx->exit_kind = BT_EXIT_CALLOUT;
+	} else {
+		bt_tsd(be, true);
 	}
 	return leave;
 }

@@ -89,11 +89,13 @@ bool bt_trap(struct bt_engine *be, struct ccf *c, const struct ccf_map *m)
 	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
 	if (!leave)
 		ctx->arch.eip = m->eip + m->len;
-	char diff[80];
-	vcpu_state_diff(&before, &ctx->arch, diff, sizeof diff);
 	struct bt_trapcount *t = bt_trap_slot(be, m->eip, true);
 	uint32_t n = t ? ++t->count : 0;
-	evlog_add(&be->base.m->events, EV_TRAP, m->eip, (int32_t)c->id, "%s (trap %u): %s", co.insn.text, n, diff);
+	struct vcpu_change ch[VCPU_MAX_CHANGES];
+	int nch = vcpu_state_changes(&before, &ctx->arch, ch, VCPU_MAX_CHANGES);
+	char what[64];
+	snprintf(what, sizeof what, "%.40s (trap %u)", co.insn.text, n);
+	evlog_add_change(&be->base.m->events, EV_TRAP, m->eip, (int32_t)c->id, what, ch, nch);
 	/* Guilty: this CCF forwards to the retranslation from now on. Other CCFs
 	 * that hold the same instruction get forwarded on their first trap. */
 	if (n >= SENS_ADAPTIVE_THRESHOLD && be->base.m->policy.t[cls] == TREAT_ADAPTIVE)

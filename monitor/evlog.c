@@ -59,8 +59,45 @@ void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 	va_start(ap, fmt);
 	vsnprintf(e->desc, sizeof e->desc, fmt, ap);
 	va_end(ap);
+	e->nchanges = 0xff;
 	log->count[kind]++;
 	pthread_mutex_unlock(&log->lock);
+}
+
+void evlog_add_change(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
+		      const char *what, const struct vcpu_change *ch, int n)
+{
+	if ((unsigned)kind >= EV_KIND_COUNT)
+		return;
+	if (n > VCPU_MAX_CHANGES)
+		n = VCPU_MAX_CHANGES;
+	pthread_mutex_lock(&log->lock);
+	struct ev *e = &log->ring[log->next_seq % log->cap];
+	e->seq = log->next_seq++;
+	e->kind = kind;
+	e->eip = eip;
+	e->ccf = ccf;
+	size_t len = strnlen(what, EV_DESC_LEN / 2);
+	memcpy(e->desc, what, len);
+	e->desc[len] = 0;
+	e->nchanges = (uint8_t)n;
+	memcpy(e->changes, ch, (size_t)n * sizeof *ch);
+	log->count[kind]++;
+	pthread_mutex_unlock(&log->lock);
+}
+
+/* Turn a raw event into its final one-line form. */
+static void evlog_finish(struct ev *e)
+{
+	if (e->nchanges == 0xff)
+		return;
+	size_t len = strlen(e->desc);
+	if (len + 3 < sizeof e->desc) {
+		e->desc[len++] = ':';
+		e->desc[len++] = ' ';
+		vcpu_changes_format(e->changes, e->nchanges, e->desc + len, sizeof e->desc - len);
+	}
+	e->nchanges = 0xff;
 }
 
 size_t evlog_since(struct evlog *log, uint64_t from, struct ev *out, size_t max)
@@ -73,8 +110,10 @@ size_t evlog_since(struct evlog *log, uint64_t from, struct ev *out, size_t max)
 		oldest = log->first_seq;
 	if (from < oldest)
 		from = oldest;
-	for (uint64_t s = from; s < log->next_seq && n < max; s++)
-		out[n++] = log->ring[s % log->cap];
+	for (uint64_t s = from; s < log->next_seq && n < max; s++) {
+		out[n] = log->ring[s % log->cap];
+		evlog_finish(&out[n++]);
+	}
 	pthread_mutex_unlock(&log->lock);
 	return n;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "monitor/vcpu.h"
+
 enum ev_kind {
 	EV_TRANSLATE,     /* a TU became a CCF */
 	EV_CHAIN,         /* a CCF exit was patched to jump to its successor */
@@ -36,6 +38,10 @@ struct ev {
 	uint32_t eip;
 	int32_t ccf;           /* CCF id, or -1 */
 	char desc[EV_DESC_LEN];
+	/* Events added with evlog_add_change keep their parts raw; the readers
+	 * below format them into desc ("what: changes"), off the hot path. */
+	uint8_t nchanges;      /* 0xff: desc is final */
+	struct vcpu_change changes[VCPU_MAX_CHANGES];
 };
 
 struct evlog {
@@ -52,6 +58,11 @@ void evlog_destroy(struct evlog *log);
 
 void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A cheap event for hot paths (callouts, traps): what (copied, no formatting)
+ * and the state changes of the instruction, formatted only when read. */
+void evlog_add_change(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
+		      const char *what, const struct vcpu_change *ch, int n);
 
 /* Copy up to max events with seq >= from (oldest first); returns how many. */
 size_t evlog_since(struct evlog *log, uint64_t from, struct ev *out, size_t max);

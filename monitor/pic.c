@@ -1,6 +1,6 @@
 /* The cascaded 8259A pair (see pic.h). Priority is kept as "highest": the IR
  * level that currently has the highest priority; rank r (0 = highest) is IR
- * (highest + r) & 7. Everything below runs with the pair's mutex held except
+ * (highest + r) mod 8. Everything below runs with the pair's mutex held except
  * the public entry points, which take it and call the notify callback after
  * dropping it.
  *
@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define PIC_IR_MASK  0x07  /* IR level within a chip (priority arithmetic wraps here) */
+#define PIC_IR_BITS  3     /* IRQ number = chip index << 3 | IR level */
 #define PIC_NO_IRQ   (-1)  /* chip_pending(): nothing to deliver */
 #define PIC_NO_RANK  8     /* chip_rank(): empty mask */
 #define PIC_CMD_PORT 0     /* A0 = 0 */
@@ -21,13 +23,13 @@
 
 static uint8_t bit(int ir)
 {
-	return (uint8_t)(1u << (ir & 7));
+	return (uint8_t)(1u << (ir & PIC_IR_MASK));
 }
 
 /* Rank (0 = highest priority) of the highest-priority bit in mask, or PIC_NO_RANK. */
 static int chip_rank(const struct pic_chip *c, uint8_t mask)
 {
-	for (int r = 0; r < 8; r++)
+	for (int r = 0; r < PIC_NO_RANK; r++)
 		if (mask & bit(c->highest + r))
 			return r;
 	return PIC_NO_RANK;
@@ -35,7 +37,7 @@ static int chip_rank(const struct pic_chip *c, uint8_t mask)
 
 static int chip_ir_of_rank(const struct pic_chip *c, int rank)
 {
-	return (c->highest + rank) & 7;
+	return (c->highest + rank) & PIC_IR_MASK;
 }
 
 static bool chip_aeoi(const struct pic_chip *c)
@@ -99,7 +101,7 @@ static void chip_ack_ir(struct pic_chip *c, int ir)
 {
 	if (chip_aeoi(c)) {
 		if (c->rotate_aeoi)
-			c->highest = (uint8_t)((ir + 1) & 7);
+			c->highest = (uint8_t)((ir + 1) & PIC_IR_MASK);
 	} else {
 		c->isr |= bit(ir);
 	}
@@ -176,7 +178,7 @@ static void chip_eoi_ir(struct pic_chip *c, int ir, bool rotate)
 {
 	c->isr &= (uint8_t)~bit(ir);
 	if (rotate)
-		c->highest = (uint8_t)((ir + 1) & 7);
+		c->highest = (uint8_t)((ir + 1) & PIC_IR_MASK);
 }
 
 /* Non-specific EOI: the highest-priority level in service. In special mask
@@ -202,7 +204,7 @@ static void chip_ocw2(struct pic_chip *c, uint8_t v)
 	case PIC_OCW2_ROT_NSEOI:    chip_nseoi(c, true); break;
 	case PIC_OCW2_SEOI:         chip_eoi_ir(c, level, false); break;
 	case PIC_OCW2_ROT_SEOI:     chip_eoi_ir(c, level, true); break;
-	case PIC_OCW2_SET_PRIO:     c->highest = (uint8_t)((level + 1) & 7); break;
+	case PIC_OCW2_SET_PRIO:     c->highest = (uint8_t)((level + 1) & PIC_IR_MASK); break;
 	default:                    break;   /* PIC_OCW2_NOP */
 	}
 }
@@ -326,7 +328,7 @@ void pic_set_irq(struct pic *p, int irq, int level)
 		return;
 	pthread_mutex_lock(&p->lock);
 	bool before = pic_intr_locked(p);
-	bool latched = chip_set_line(&p->chip[irq >> 3], irq & 7, level != 0);
+	bool latched = chip_set_line(&p->chip[irq >> PIC_IR_BITS], irq & PIC_IR_MASK, level != 0);
 	latched |= pic_update_cascade(p);
 	bool after = pic_intr_locked(p);
 	pthread_mutex_unlock(&p->lock);

@@ -30,8 +30,8 @@
 
 /* What to tell the PIC about IRQ0 once the pit's lock is dropped. */
 struct pit_irq {
-	bool pulse;   /* channel 0's output rose: make IRR latch an edge */
-	bool level;   /* channel 0's output now */
+	bool pulse;   /* channel 0's output rose: drive the line 0 then 1 */
+	bool lower;   /* then drive it to 0: the output is low now */
 };
 
 /* The count and load tick in force at a given time. */
@@ -299,9 +299,7 @@ static void chan_trigger(struct pit_channel *ch, uint64_t tick)
 		return;
 	}
 	/* Modes 1, 2, 3, 5: reload the initial count and count from it. */
-	uint32_t n = ch->pending ? ch->pending_count : ch->count;
-	ch->paused = false;
-	chan_start(ch, n, tick);
+	chan_start(ch, ch->pending ? ch->pending_count : ch->count, tick);
 }
 
 /* Gate falling edge: modes 0, 2, 3, 4 stop counting. */
@@ -455,15 +453,25 @@ static void pit_settle(struct pit *t, uint64_t tick, struct pit_irq *irq)
 	chan_commit(ch, tick);
 	t->last_tick = tick;
 	t->edges += n;
-	if (n) {
-		t->irqs++;
-		irq->pulse = true;
-	}
-	irq->level = chan_out(ch, tick);
+	irq->pulse |= n != 0;
 }
 
-/* Tell the PIC, without the pit's lock. A pulse (0 then 1) always latches an
- * edge, whatever level an earlier, racing update left on the line. */
+/* Decide what IRQ0 must see for channel 0's output at tick: a pulse for any
+ * rise (counted edges, or a rise the guest caused by reprogramming), a low
+ * level when it is low. Locked. */
+static void pit_irq_finish(struct pit *t, uint64_t tick, struct pit_irq *irq)
+{
+	bool level = chan_out(&t->ch[0], tick);
+
+	irq->pulse |= level && !t->irq_out;
+	irq->lower = !level && (t->irq_out || irq->pulse);
+	t->irq_out = level;
+	t->irqs += irq->pulse;
+}
+
+/* Tell the PIC, without the pit's lock. Every rise is a pulse (0 then 1), so
+ * it latches an edge whatever level an earlier, racing update left on the
+ * line; a rise is never lost, at worst the line is left high in between. */
 static void pit_raise(struct pit *t, const struct pit_irq *irq)
 {
 	if (!t->pic)
@@ -472,27 +480,34 @@ static void pit_raise(struct pit *t, const struct pit_irq *irq)
 		pic_set_irq(t->pic, PIT_IRQ, 0);
 		pic_set_irq(t->pic, PIT_IRQ, 1);
 	}
-	pic_set_irq(t->pic, PIT_IRQ, irq->level);
+	if (irq->lower)
+		pic_set_irq(t->pic, PIT_IRQ, 0);
 }
 
+/* Power-up state (undefined in the datasheet): mode 3, LSB then MSB, not
+ * counting, output high, as QEMU resets it but without a count loaded. */
 static void chan_reset(struct pit_channel *ch, bool gate)
 {
 	memset(ch, 0, sizeof *ch);
+	ch->cw_mode = PIT_MODE_SQUARE;
+	ch->mode = PIT_MODE_SQUARE;
 	ch->access = PIT_RW_LOHI;
 	ch->state = PIT_IDLE;
+	ch->hold_out = true;
 	ch->gate = gate;
 }
 
-void pit_init(struct pit *t, struct pic *pic, pit_clock_fn *clock, void *clock_opaque)
+void pit_init(struct pit *t, struct pic *pic, pit_clock_fn *clock_fn, void *clock_opaque)
 {
 	memset(t, 0, sizeof *t);
 	t->pic = pic;
-	t->clock = clock;
+	t->clock = clock_fn;
 	t->clock_opaque = clock_opaque;
 	chan_reset(&t->ch[0], true);    /* gates of channels 0 and 1 are tied high */
 	chan_reset(&t->ch[1], true);
 	chan_reset(&t->ch[2], false);   /* port 0x61 bit 0 is clear at reset */
-	t->last_tick = pit_ns_to_tick(clock(clock_opaque));
+	t->last_tick = pit_ns_to_tick(clock_fn(clock_opaque));
+	t->irq_out = true;   /* taken as told: the PIC's line stays low until a fall */
 	pthread_mutex_init(&t->lock, NULL);
 }
 
@@ -514,7 +529,9 @@ void pit_update(struct pit *t)
 	struct pit_irq irq = { 0 };
 
 	pthread_mutex_lock(&t->lock);
-	pit_settle(t, pit_now_tick(t, NULL), &irq);
+	uint64_t tick = pit_now_tick(t, NULL);
+	pit_settle(t, tick, &irq);
+	pit_irq_finish(t, tick, &irq);
 	pthread_mutex_unlock(&t->lock);
 	pit_raise(t, &irq);
 }
@@ -538,7 +555,7 @@ void pit_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write
 	uint64_t tick = pit_now_tick(t, NULL);
 	pit_settle(t, tick, &irq);   /* edges so far happened under the old program */
 	for (unsigned i = 0; i < size; i++) {
-		unsigned port = (unsigned)((off + i) & 3);
+		unsigned port = (unsigned)((off + i) % PIT_PORTS);
 		if (port == PIT_CTRL_PORT) {
 			if (is_write)
 				reprogrammed |= pit_write_control(t, d[i], tick);
@@ -555,7 +572,7 @@ void pit_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write
 			d[i] = chan_read(ch, tick);
 		}
 	}
-	irq.level = chan_out(&t->ch[0], tick);
+	pit_irq_finish(t, tick, &irq);
 	if (reprogrammed && t->kick)
 		t->kick(t->kick_opaque);
 	pthread_mutex_unlock(&t->lock);
@@ -603,11 +620,14 @@ static int chan_describe(const struct pit_channel *ch, int i, uint64_t tick, cha
 {
 	static const char *const access[] = { "latch", "lsb", "msb", "lohi" };
 	uint32_t n = ch->state == PIT_RUNNING ? chan_run_at(ch, tick).n : ch->count;
+	char rate[32] = "";
 
+	if (n && mode_periodic(ch->mode))
+		snprintf(rate, sizeof rate, " (%.2f Hz)", (double)PIT_HZ / n);
 	return snprintf(buf, len,
-			"ch%d: mode %u %s %s count=%u (%.2f Hz) value=%u out=%d gate=%d %s%s\n",
+			"ch%d: mode %u %s %s count=%u%s value=%u out=%d gate=%d %s%s\n",
 			i, (unsigned)ch->cw_mode, access[ch->access & 3], ch->bcd ? "bcd" : "bin",
-			(unsigned)n, n ? (double)PIT_HZ / n : 0.0, (unsigned)chan_value(ch, tick),
+			(unsigned)n, rate, (unsigned)chan_value(ch, tick),
 			chan_out(ch, tick), ch->gate, pit_state_name(ch),
 			ch->pending ? " (new count pending)" : "");
 }

@@ -36,6 +36,11 @@
  *   status survives it until read.
  * - At reset no channel counts (there is no BIOS to start the 18.2 Hz tick):
  *   a guest that wants IRQ0 programs channel 0, and the host idles until then.
+ *   The channels are in mode 3 with their outputs high, so programming mode
+ *   2 or 3 does not itself make an edge; programming mode 0 drives OUT low.
+ * - IRQ0 sees every rise of channel 0's output as a pulse (line low then
+ *   high) and every fall as a low level: rises the guest causes by
+ *   reprogramming (e.g. mode 0 -> mode 2) raise IRQ0 too, as on the chip.
  * - Port 0x43 reads 0xFF (write-only register).
  *
  * Threads and locks: the pit's mutex guards all of it. The pit never holds it
@@ -55,21 +60,21 @@
 struct pic;
 
 #define PIT_BASE       0x40        /* counters 0-2 at 0x40-0x42, control word at 0x43 */
-#define PIT_PORTS      4
+#define PIT_PORTS      4           /* ports from PIT_BASE */
 #define PIT_PORT61     0x61        /* system control port B */
 #define PIT_HZ         1193182u    /* input clock, pulses per second */
-#define PIT_CHANNELS   3
+#define PIT_CHANNELS   3           /* counters 0-2 */
 #define PIT_IRQ        0           /* channel 0's output drives this PIC line */
 #define PIT_CTRL_PORT  3           /* offset of the control word register */
 #define PIT_NO_EVENT   UINT64_MAX  /* pit_next_event_ns(): no edge will come */
 
 /* Control word (port 0x43). */
 #define PIT_CW_SC_SHIFT   6      /* bits 7-6: select counter, 3 = read-back */
-#define PIT_CW_SC_READBACK 3
+#define PIT_CW_SC_READBACK 3     /* SC value of the read-back command */
 #define PIT_CW_RW_SHIFT   4      /* bits 5-4: access mode */
-#define PIT_CW_RW_MASK    0x30
+#define PIT_CW_RW_MASK    0x30   /* RW1 RW0 */
 #define PIT_CW_MODE_SHIFT 1      /* bits 3-1: mode */
-#define PIT_CW_MODE_MASK  0x0E
+#define PIT_CW_MODE_MASK  0x0E   /* M2 M1 M0 */
 #define PIT_CW_BCD        0x01   /* bit 0: count in 4 BCD digits */
 
 /* Access modes (RW1 RW0). */
@@ -96,7 +101,7 @@ struct pic;
 #define PIT_ST_NULL     0x40     /* null count: the last count written is not yet loaded */
 #define PIT_ST_RW_SHIFT 4        /* bits 5-4: access mode */
 #define PIT_ST_MODE_SHIFT 1      /* bits 3-1: mode as programmed */
-#define PIT_ST_BCD      0x01
+#define PIT_ST_BCD      0x01     /* counting in BCD */
 
 /* Port 0x61 bits. */
 #define PIT_P61_GATE2   0x01     /* channel 2 gate (read/write) */
@@ -153,12 +158,13 @@ struct pit {
 	pit_kick_fn *kick;
 	void *kick_opaque;
 	uint64_t last_tick;     /* channel 0's edges are accounted up to this tick */
+	bool irq_out;           /* channel 0's output as last passed on to IRQ0 */
 	uint64_t edges;         /* rising edges of channel 0's output */
 	uint64_t irqs;          /* IRQ0 requests raised (edges after coalescing) */
 	pthread_mutex_t lock;
 };
 
-void pit_init(struct pit *t, struct pic *pic, pit_clock_fn *clock, void *clock_opaque);
+void pit_init(struct pit *t, struct pic *pic, pit_clock_fn *clock_fn, void *clock_opaque);
 void pit_destroy(struct pit *t);
 
 /* Register (or, with fn NULL, remove) the callback told when channel 0 is

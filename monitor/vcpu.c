@@ -41,43 +41,61 @@ static void vcpu_diff_add(char *out, size_t len, size_t *n, const char *fmt, ...
 		*n += (size_t)k;
 }
 
-void vcpu_state_diff(const struct vcpu_state *a, const struct vcpu_state *b, char *out, size_t len)
+int vcpu_state_changes(const struct vcpu_state *a, const struct vcpu_state *b,
+		       struct vcpu_change *out, int max)
+{
+	int n = 0;
+#define VCPU_CMP(f, x, y) \
+	do { if ((x) != (y) && n < max) out[n++] = (struct vcpu_change){ (uint8_t)(f), (x), (y) }; } while (0)
+	for (int r = 0; r < R_COUNT; r++)
+		VCPU_CMP(VF_GPR0 + r, a->gpr[r], b->gpr[r]);
+	VCPU_CMP(VF_EFLAGS, a->eflags, b->eflags);
+	for (int s = 0; s < S_COUNT; s++)
+		VCPU_CMP(VF_SEG0 + s, a->seg[s].sel, b->seg[s].sel);
+	VCPU_CMP(VF_GDTR, a->gdtr.base, b->gdtr.base);
+	VCPU_CMP(VF_IDTR, a->idtr.base, b->idtr.base);
+	VCPU_CMP(VF_TR, a->tr.sel, b->tr.sel);
+	VCPU_CMP(VF_LDTR, a->ldtr.sel, b->ldtr.sel);
+	VCPU_CMP(VF_CR0, a->cr0, b->cr0);
+	VCPU_CMP(VF_CR3, a->cr3, b->cr3);
+	VCPU_CMP(VF_CR4, a->cr4, b->cr4);
+#undef VCPU_CMP
+	return n;
+}
+
+void vcpu_changes_format(const struct vcpu_change *ch, int n, char *out, size_t len)
 {
 	static const struct { uint32_t bit; const char *name; } flags[] = {
 		{ EFLAGS_CF, "CF" }, { EFLAGS_ZF, "ZF" }, { EFLAGS_SF, "SF" }, { EFLAGS_OF, "OF" },
 		{ EFLAGS_TF, "TF" }, { EFLAGS_IF, "IF" }, { EFLAGS_DF, "DF" }, { EFLAGS_NT, "NT" },
 		{ EFLAGS_AC, "AC" },
 	};
-	size_t n = 0;
+	static const char *const other[] = { "gdtr", "idtr", "tr", "ldtr", "cr0", "cr3", "cr4" };
+	size_t k = 0;
 	out[0] = 0;
-	for (int r = 0; r < R_COUNT; r++)
-		if (a->gpr[r] != b->gpr[r])
-			vcpu_diff_add(out, len, &n, "%s%s 0x%x->0x%x", n ? " " : "", vcpu_reg_name((enum vcpu_reg)r),
-				      a->gpr[r], b->gpr[r]);
-	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-		if ((a->eflags ^ b->eflags) & flags[i].bit)
-			vcpu_diff_add(out, len, &n, "%s%s %d->%d", n ? " " : "", flags[i].name,
-				      !!(a->eflags & flags[i].bit), !!(b->eflags & flags[i].bit));
-	if ((a->eflags ^ b->eflags) & EFLAGS_IOPL)
-		vcpu_diff_add(out, len, &n, "%sIOPL %u->%u", n ? " " : "", (a->eflags >> 12) & 3, (b->eflags >> 12) & 3);
-	for (int s = 0; s < S_COUNT; s++)
-		if (a->seg[s].sel != b->seg[s].sel || a->seg[s].base != b->seg[s].base)
-			vcpu_diff_add(out, len, &n, "%s%s 0x%x->0x%x", n ? " " : "", vcpu_seg_name((enum vcpu_segreg)s),
-				      a->seg[s].sel, b->seg[s].sel);
-	if (a->gdtr.base != b->gdtr.base || a->gdtr.limit != b->gdtr.limit)
-		vcpu_diff_add(out, len, &n, "%sgdtr 0x%x/0x%x", n ? " " : "", b->gdtr.base, b->gdtr.limit);
-	if (a->idtr.base != b->idtr.base || a->idtr.limit != b->idtr.limit)
-		vcpu_diff_add(out, len, &n, "%sidtr 0x%x/0x%x", n ? " " : "", b->idtr.base, b->idtr.limit);
-	if (a->tr.sel != b->tr.sel)
-		vcpu_diff_add(out, len, &n, "%str 0x%x->0x%x", n ? " " : "", a->tr.sel, b->tr.sel);
-	if (a->ldtr.sel != b->ldtr.sel)
-		vcpu_diff_add(out, len, &n, "%sldtr 0x%x->0x%x", n ? " " : "", a->ldtr.sel, b->ldtr.sel);
-	if (a->cr0 != b->cr0)
-		vcpu_diff_add(out, len, &n, "%scr0 0x%x->0x%x", n ? " " : "", a->cr0, b->cr0);
-	if (a->cr3 != b->cr3)
-		vcpu_diff_add(out, len, &n, "%scr3 0x%x->0x%x", n ? " " : "", a->cr3, b->cr3);
-	if (a->cr4 != b->cr4)
-		vcpu_diff_add(out, len, &n, "%scr4 0x%x->0x%x", n ? " " : "", a->cr4, b->cr4);
-	if (!n)
+	for (int i = 0; i < n; i++) {
+		const struct vcpu_change *c = &ch[i];
+		if (c->field == VF_EFLAGS) {
+			for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++)
+				if ((c->before ^ c->after) & flags[f].bit)
+					vcpu_diff_add(out, len, &k, "%s%s %d->%d", k ? " " : "", flags[f].name,
+						      !!(c->before & flags[f].bit), !!(c->after & flags[f].bit));
+			if ((c->before ^ c->after) & EFLAGS_IOPL)
+				vcpu_diff_add(out, len, &k, "%sIOPL %u->%u", k ? " " : "", (c->before >> 12) & 3,
+					      (c->after >> 12) & 3);
+			continue;
+		}
+		const char *name = c->field < VF_EFLAGS ? vcpu_reg_name((enum vcpu_reg)c->field)
+			: c->field < VF_GDTR ? vcpu_seg_name((enum vcpu_segreg)(c->field - VF_SEG0))
+			: other[c->field - VF_GDTR];
+		vcpu_diff_add(out, len, &k, "%s%s 0x%x->0x%x", k ? " " : "", name, c->before, c->after);
+	}
+	if (!k)
 		snprintf(out, len, "no change");
+}
+
+void vcpu_state_diff(const struct vcpu_state *a, const struct vcpu_state *b, char *out, size_t len)
+{
+	struct vcpu_change ch[VCPU_MAX_CHANGES];
+	vcpu_changes_format(ch, vcpu_state_changes(a, b, ch, VCPU_MAX_CHANGES), out, len);
 }

@@ -82,8 +82,25 @@ struct vcpu_state {
 /* A flat 4 GiB segment of the given selector and type at ring 0. */
 struct vcpu_seg vcpu_flat_seg(uint16_t sel, uint16_t type);
 
-/* What an instruction changed, for events: "eax 0x0->0x5a eflags.IF 1->0 ..."
- * (EIP excluded); "no change" if nothing did. */
+/* What an instruction changed, compactly, for events (EIP excluded). */
+enum vcpu_field {
+	VF_GPR0 = 0,          /* + enum vcpu_reg */
+	VF_EFLAGS = 8,
+	VF_SEG0 = 9,          /* + enum vcpu_segreg: the selector */
+	VF_GDTR = 15, VF_IDTR, VF_TR, VF_LDTR, VF_CR0, VF_CR3, VF_CR4,
+};
+struct vcpu_change {
+	uint8_t field;        /* enum vcpu_field */
+	uint32_t before, after;
+};
+#define VCPU_MAX_CHANGES 4
+
+/* Up to max changes between two states; returns how many (cheap: no text). */
+int vcpu_state_changes(const struct vcpu_state *before, const struct vcpu_state *after,
+		       struct vcpu_change *out, int max);
+/* "eax 0x0->0x5a IF 1->0 ..." or "no change". */
+void vcpu_changes_format(const struct vcpu_change *ch, int n, char *out, size_t len);
+/* Both at once. */
 void vcpu_state_diff(const struct vcpu_state *before, const struct vcpu_state *after,
 		     char *out, size_t len);
 
