@@ -212,8 +212,7 @@ void bt_tsd(struct bt_engine *be, bool on)
 
 static void bt_policy_changed(struct bt_engine *be)
 {
-	enum treatment t = be->base.m->policy.t[SC_RDTSC];
-	be->tsd = t == TREAT_TRAP || t == TREAT_ADAPTIVE;
+	be->tsd = be->base.m->policy.t[SC_RDTSC] == TREAT_TRAP;
 }
 
 /* Run c until it leaves (0) or faults (1, state in ctx, details in be->fault).

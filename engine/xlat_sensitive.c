@@ -312,8 +312,6 @@ int xlat_sensitive(struct tu *t, const struct bt_insn *in, bt_callout_fn *fn, bo
 		bool guilty = t->x->is_guilty && t->x->is_guilty(t->x->guilty_opaque, in->eip);
 		if (!guilty)
 			tr = TREAT_TRAP;
-		else if (cls == SC_RDTSC)
-			tr = TREAT_CALLOUT;   /* translated code runs with RDTSC faulting here */
 		else
 			tr = sens_supports((enum sens_class)cls, TREAT_INTC) ? TREAT_INTC : TREAT_CALLOUT;
 	}

@@ -25,9 +25,10 @@ const struct sens_class_info sens_classes[SC_COUNT] = {
 	[SC_FAR] = { "far", "far CALL JMP RET", T(CALLOUT), TREAT_CALLOUT },
 	[SC_SEG_QUERY] = { "seg-query", "LAR LSL VERR VERW", T(CALLOUT) | T(NAIVE), TREAT_CALLOUT },
 	[SC_CPUID] = { "cpuid", "CPUID", T(CALLOUT) | T(NAIVE), TREAT_CALLOUT },
-	/* RDTSC faults only with CR4.TSD; bt sets it for translated code with
-	 * prctl(PR_SET_TSC, PR_TSC_SIGSEGV) under trap and adaptive. */
-	[SC_RDTSC] = { "rdtsc", "RDTSC RDTSCP", PRIV_TREATS | T(INTC), TREAT_INTC },
+	/* RDTSC faults only with CR4.TSD; bt sets it around translated code with
+	 * prctl(PR_SET_TSC, PR_TSC_SIGSEGV) for the trap treatment. Not adaptive:
+	 * the prctl toggles would tax every callout for the rest of the run. */
+	[SC_RDTSC] = { "rdtsc", "RDTSC RDTSCP", T(TRAP) | T(CALLOUT) | T(INTC) | T(NAIVE), TREAT_INTC },
 	[SC_MSR] = { "msr", "RDMSR WRMSR RDPMC", PRIV_TREATS, TREAT_CALLOUT },
 	[SC_CACHE] = { "cache-tlb", "INVLPG WBINVD INVD", PRIV_TREATS, TREAT_CALLOUT },
 	[SC_SYSENTER] = { "sysenter", "SYSENTER SYSEXIT SYSCALL SYSRET", T(CALLOUT), TREAT_CALLOUT },
