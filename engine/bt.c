@@ -148,6 +148,14 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 {
 	uint8_t key = emu_cpl(&be->ctx->arch) != 0;
 	be->xlat.key = key;
+	be->xlat.cr0 = be->ctx->arch.cr0;
+	be->xlat.cr4 = be->ctx->arch.cr4;
+	if (be->flush_pending) {
+		be->flush_pending = false;
+		tc_flush(&be->tc);
+		be->ctx->exit_site = 0;
+		evlog_add(&be->base.m->events, EV_INVALIDATE, eip, -1, "x87/SSE availability changed (CR0/CR4): TC flushed");
+	}
 	struct ccf *c = transient ? NULL : tc_lookup_key(&be->tc, eip, key);
 	if (c)
 		return c;
@@ -397,6 +405,8 @@ static void bt_get_state(struct engine *e, struct vcpu_state *st)
 static void bt_set_state(struct engine *e, const struct vcpu_state *st)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
+	if (((be->ctx->arch.cr0 ^ st->cr0) & (CR0_EM | CR0_TS | CR0_MP)) || ((be->ctx->arch.cr4 ^ st->cr4) & 0x600))
+		be->flush_pending = true;
 	be->ctx->arch = *st;
 	be->ctx->hflags = 0x202 | (st->eflags & BT_HFLAGS_MASK);   /* host bit 1 and IF stay set */
 }

@@ -46,6 +46,7 @@ struct bt_engine {
 	bool halted;                /* in HLT with interrupts enabled: sleep until one comes */
 	bool delivered;             /* an exception or INT n was delivered by the last CCF */
 	bool tsd;                   /* RDTSC faults while translated code runs (trap treatment) */
+	bool flush_pending;         /* CR0/CR4 FPU bits changed: translations are stale */
 	atomic_bool running;        /* the vCPU thread is inside run/step */
 	pthread_t thread;
 	struct ccf *volatile entering;   /* the CCF the dispatcher is about to enter */

@@ -152,8 +152,12 @@ CALLOUT(co_clts)
 {
 	struct emu em = bt_emu(be, ctx);
 	enum emu_result r = emu_privileged_nop(&em);
-	if (r == EMU_NEXT)
+	if (r == EMU_NEXT && (ctx->arch.cr0 & CR0_TS)) {
 		ctx->arch.cr0 &= ~CR0_TS;
+		be->flush_pending = true;   /* x87/SSE were translated as #NM */
+		ctx->arch.eip = co->insn.eip + co->insn.len;
+		return 1;
+	}
 	return bt_finish(be, ctx, co, r, &em);
 }
 
@@ -328,7 +332,12 @@ CALLOUT(co_mov_special)
 	int drd = bt_dr_num(dst->reg), drs = bt_dr_num(src->reg);
 
 	if (crd >= 0) {
+		uint32_t cr0 = ctx->arch.cr0, cr4 = ctx->arch.cr4;
 		r = emu_mov_to_cr(&em, crd, bt_reg_read(ctx, src->reg));
+		/* CCFs were translated for the old CR0.EM/TS/MP and CR4.OSFXSR. */
+		if (r == EMU_NEXT && (((cr0 ^ ctx->arch.cr0) & (CR0_EM | CR0_TS | CR0_MP)) ||
+				      ((cr4 ^ ctx->arch.cr4) & 0x600)))
+			be->flush_pending = true;
 		if (r == EMU_NEXT) {
 			/* A CR write may change what translations assume: always leave. */
 			if (!bt_check_assumptions(be, ctx, co))
@@ -478,6 +487,33 @@ CALLOUT(co_ud)
 {
 	struct emu em = bt_emu(be, ctx);
 	return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
+}
+
+/* x87/MMX/SSE with CR0.TS (lazy FPU switching) or CR0.EM set. */
+CALLOUT(co_nm)
+{
+	struct emu em = bt_emu(be, ctx);
+	return bt_finish(be, ctx, co, emu_fault(&em, EXC_NM, false, 0), &em);
+}
+
+bt_callout_fn *bt_callout_ud(void)
+{
+	return co_ud;
+}
+
+bt_callout_fn *bt_callout_nm(void)
+{
+	return co_nm;
+}
+
+/* INT1 (ICEBP): a #DB trap without the gate's DPL check. */
+CALLOUT(co_int1)
+{
+	struct emu em = bt_emu(be, ctx);
+	evlog_add(&be->base.m->events, EV_INTERRUPT, co->insn.eip, (int32_t)co->ccf_id, "int1 (#DB)");
+	enum emu_result r = emu_deliver(&em, EXC_DB, DELIVER_EXCEPTION, false, 0, co->insn.eip + co->insn.len);
+	be->delivered = true;
+	return bt_finish(be, ctx, co, r, &em);
 }
 
 /* INT n, INT3, INTO: software interrupts through the IDT (a trap: the
@@ -660,7 +696,7 @@ static const struct bt_callout_entry bt_callouts[] = {
 	{ X86_INS_LTR, co_ltr_lldt, false, SC_SYS_LOAD }, { X86_INS_LLDT, co_ltr_lldt, false, SC_SYS_LOAD },
 	{ X86_INS_STR, co_store_sys, false, SC_SYS_STORE }, { X86_INS_SLDT, co_store_sys, false, SC_SYS_STORE },
 	{ X86_INS_SMSW, co_store_sys, false, SC_SYS_STORE }, { X86_INS_LMSW, co_lmsw, true, SC_SYS_LOAD },
-	{ X86_INS_CLTS, co_clts, false, SC_SYS_LOAD },
+	{ X86_INS_CLTS, co_clts, false, SC_SYS_LOAD },   /* leaves the TU when it clears TS */
 	{ X86_INS_WBINVD, co_privnop, false, SC_CACHE }, { X86_INS_INVD, co_privnop, false, SC_CACHE },
 	{ X86_INS_INVLPG, co_privnop, false, SC_CACHE },
 	{ X86_INS_LJMP, co_far_jmp, true, SC_FAR },
@@ -678,7 +714,7 @@ static const struct bt_callout_entry bt_callouts[] = {
 	{ X86_INS_SYSENTER, co_sysenter, true, SC_SYSENTER }, { X86_INS_SYSEXIT, co_sysexit, true, SC_SYSENTER },
 	{ X86_INS_SYSCALL, co_ud, true, SC_SYSENTER }, { X86_INS_SYSRET, co_ud, true, SC_SYSENTER },
 	/* Not sensitive: what 64-bit mode lacks, or what the vCPU does not offer. */
-	{ X86_INS_INT1, co_unsupported, true, -1 },
+	{ X86_INS_INT1, co_int1, true, -1 },
 	{ X86_INS_UD2, co_ud, true, -1 },
 	{ X86_INS_BOUND, co_bound, false, -1 }, { X86_INS_ARPL, co_arpl, false, -1 },
 	{ X86_INS_DAA, bt_bcd_callout, false, -1 }, { X86_INS_DAS, bt_bcd_callout, false, -1 },

@@ -68,6 +68,8 @@ int dec_insn(struct dec *d, const uint8_t *code, size_t avail, uint32_t eip, str
 	in->nregs_write = ci->detail->regs_write_count;
 	memcpy(in->regs_read, ci->detail->regs_read, sizeof in->regs_read);
 	memcpy(in->regs_write, ci->detail->regs_write, sizeof in->regs_write);
+	in->ngroups = ci->detail->groups_count > 8 ? 8 : ci->detail->groups_count;
+	memcpy(in->groups, ci->detail->groups, in->ngroups);
 
 	/* Legacy prefixes: our own scan, since we re-emit them byte by byte. */
 	while (in->npfx < in->len && dec_is_legacy_prefix(in->bytes[in->npfx])) {
@@ -135,4 +137,55 @@ bool dec_uses_reg(const struct bt_insn *in, unsigned r)
 			return true;
 	}
 	return false;
+}
+
+enum dec_unit dec_unit(const struct bt_insn *in)
+{
+	enum dec_unit u = UNIT_NONE;
+	for (int i = 0; i < in->ngroups; i++) {
+		switch (in->groups[i]) {
+		case X86_GRP_FPU: if (u == UNIT_NONE) u = UNIT_X87; break;
+		case X86_GRP_MMX: case X86_GRP_3DNOW: if (u != UNIT_SSE) u = UNIT_MMX; break;
+		case X86_GRP_SSE1: case X86_GRP_SSE2: case X86_GRP_SSE3: case X86_GRP_SSSE3:
+		case X86_GRP_SSE41: case X86_GRP_SSE42: case X86_GRP_SSE4A:
+			u = UNIT_SSE;
+			break;
+		}
+	}
+	/* MMX-register forms of SSE instructions still need SSE enabled; an x87
+	 * opcode (D8-DF) is x87 whatever the groups say. */
+	if (u == UNIT_NONE && in->opc >= 0xd8 && in->opc <= 0xdf && in->modrm_off)
+		u = UNIT_X87;
+	return u;
+}
+
+unsigned dec_hint_nop_len(const uint8_t *code, size_t avail)
+{
+	size_t p = 0;
+	while (p < avail && p < DEC_MAX_LEN && dec_is_legacy_prefix(code[p]))
+		p++;
+	if (p + 3 > avail || code[p] != 0x0f)
+		return 0;
+	uint8_t op = code[p + 1];
+	if (!(op == 0x0d || (op >= 0x18 && op <= 0x1f)))
+		return 0;
+	uint8_t modrm = code[p + 2];
+	unsigned mod = modrm >> 6, rm = modrm & 7;
+	size_t len = p + 3;
+	if (mod != 3) {
+		if (rm == 4) {
+			if (len >= avail)
+				return 0;
+			uint8_t sib = code[len++];
+			if (mod == 0 && (sib & 7) == 5)
+				len += 4;
+		}
+		if (mod == 1)
+			len += 1;
+		else if (mod == 2 || (mod == 0 && rm == 5))
+			len += 4;
+	} else if (op == 0x0d) {
+		return 0;   /* PREFETCH has a memory operand */
+	}
+	return len <= avail && len <= DEC_MAX_LEN ? (unsigned)len : 0;
 }

@@ -40,7 +40,17 @@ struct bt_insn {
 	cs_x86 x86;               /* Capstone's detail */
 	uint16_t regs_read[20], regs_write[20];
 	uint8_t nregs_read, nregs_write;
+	uint8_t groups[8];        /* Capstone's x86_insn_group list */
+	uint8_t ngroups;
 };
+
+/* Which unit executes it, for CR0.EM/TS and CR4.OSFXSR checks. */
+enum dec_unit { UNIT_NONE, UNIT_X87, UNIT_MMX, UNIT_SSE };
+enum dec_unit dec_unit(const struct bt_insn *in);
+
+/* Valid instructions Capstone does not know: hint NOPs 0F 18-1F /r and the
+ * AMD PREFETCH 0F 0D /r (no architectural effect). Their length, or 0. */
+unsigned dec_hint_nop_len(const uint8_t *code, size_t avail);
 
 int dec_init(struct dec *d);
 void dec_destroy(struct dec *d);

@@ -14,6 +14,7 @@ struct reenc_plan {
 	int swap_hi;          /* -1, or 0..3: AH/CH/DH/BH renamed to AL/CL/DL/BL */
 	bool mem_r9;          /* the memory operand becomes gs:[r9d] (FS/GS overrides) */
 	uint8_t swap_in;      /* which ModRM fields name the high byte: SWAP_IN_REG, SWAP_IN_RM */
+	bool sub_r8;          /* the high byte is copied to R8B instead of swapped (see reenc_ident) */
 };
 
 #define SWAP_IN_REG 1
@@ -101,7 +102,7 @@ static unsigned map_reg(unsigned r, const struct reenc_plan *pl)
 	if (r == X86_REG_SP)
 		return X86_REG_R12W;
 	if (pl && pl->swap_hi >= 0 && r == hi[pl->swap_hi])
-		return lo[pl->swap_hi];
+		return pl->sub_r8 ? X86_REG_R8B : lo[pl->swap_hi];
 	return r;
 }
 
@@ -168,6 +169,7 @@ static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool gue
 {
 	unsigned k = 0;
 	bool base_ext = false;
+	uint8_t sub_rex = 0;   /* R8B named through REX.R or REX.B (sub_r8) */
 	bool moffs = in->opc >= 0xa0 && in->opc <= 0xa3 && !in->modrm_off;
 
 	if (guest_access)
@@ -194,12 +196,16 @@ static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool gue
 		out[rex_at + 1] = 0x80;   /* 0x82 is 0x80 without 64-bit mode's consent */
 	if (in->modrm_off) {
 		unsigned reg = dec_reg(in);
-		if (pl->swap_hi >= 0 && (pl->swap_in & SWAP_IN_REG) && reg == 4u + (unsigned)pl->swap_hi)
-			reg = (unsigned)pl->swap_hi;
+		if (pl->swap_hi >= 0 && (pl->swap_in & SWAP_IN_REG) && reg == 4u + (unsigned)pl->swap_hi) {
+			reg = pl->sub_r8 ? 0 : (unsigned)pl->swap_hi;
+			sub_rex |= pl->sub_r8 ? REX_R : 0;
+		}
 		if (dec_mod(in) == 3) {
 			unsigned rm = dec_rm(in);
-			if (pl->swap_hi >= 0 && (pl->swap_in & SWAP_IN_RM) && rm == 4u + (unsigned)pl->swap_hi)
-				rm = (unsigned)pl->swap_hi;
+			if (pl->swap_hi >= 0 && (pl->swap_in & SWAP_IN_RM) && rm == 4u + (unsigned)pl->swap_hi) {
+				rm = pl->sub_r8 ? 0 : (unsigned)pl->swap_hi;
+				sub_rex |= pl->sub_r8 ? REX_B : 0;
+			}
 			out[k++] = (uint8_t)(0xc0 | (reg << 3) | rm);
 		} else if (pl->mem_r9) {
 			out[k++] = (uint8_t)((reg << 3) | (HR_R9 & 7));   /* [r9d] */
@@ -215,7 +221,7 @@ static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool gue
 			out[k++] = in->bytes[i];
 	}
 rex:;
-	uint8_t rex = pl->rex | (base_ext ? REX_B : 0);
+	uint8_t rex = pl->rex | (base_ext ? REX_B : 0) | sub_rex;
 	if (rex) {
 		out[rex_at] = (uint8_t)(REX | rex);
 	} else {
@@ -287,7 +293,7 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 	uint8_t out[MAX_OUT];
 	unsigned n;
 	bool guest_access = in->mem_op >= 0 && in->id != X86_INS_LEA && in->id != X86_INS_NOP;
-	struct reenc_plan pl = { 0, -1, false, SWAP_IN_REG | SWAP_IN_RM };
+	struct reenc_plan pl = { .rex = 0, .swap_hi = -1, .mem_r9 = false, .swap_in = SWAP_IN_REG | SWAP_IN_RM, .sub_r8 = false };
 	unsigned hireg = 0;
 
 	*fixup = FIX_NONE;
@@ -327,10 +333,8 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 				    probe.regs_read[i] == in->x86.operands[in->mem_op].mem.index)
 					probe.regs_read[i] = X86_REG_INVALID;
 		}
-		if (uses_family(&probe, pl.swap_hi)) {
-			snprintf(why, whylen, "high-byte register together with ESP and its own low half");
-			return -1;
-		}
+		if (uses_family(&probe, pl.swap_hi))
+			pl.sub_r8 = true;   /* swapping would disturb the low half: copy to R8B */
 	}
 	uint8_t *mark = e->p;   /* a failure leaves nothing emitted */
 	if (pl.mem_r9 && emit_seg_ea_r9(in, e, why, whylen) < 0) {
@@ -351,7 +355,26 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 		}
 		if (!verify(d, in, out, n, &pl, guest_access))
 			continue;
-		if (pl.swap_hi >= 0) {
+		if (pl.swap_hi >= 0 && pl.sub_r8) {
+			/* R8B = the high byte, the instruction on R8B, the high byte =
+			 * R8B; flags kept around the shifts with PUSHFQ/POPFQ. */
+			unsigned fam = (unsigned)pl.swap_hi;
+			emit_pushfq(e);
+			emit_mov_reg_reg32(e, HR_R8, fam);
+			static const uint8_t shr8[] = { 0x41, 0xc1, 0xe8, 0x08 };   /* shr r8d, 8 */
+			emit_bytes(e, shr8, sizeof shr8);
+			emit_popfq(e);
+			emit_bytes(e, out, n);
+			emit_pushfq(e);
+			const uint8_t back[] = {
+				0x81, (uint8_t)(0xe0 | fam), 0xff, 0x00, 0xff, 0xff,   /* and e?x, 0xffff00ff */
+				0x45, 0x0f, 0xb6, 0xc8,                                /* movzx r9d, r8b */
+				0x41, 0xc1, 0xe1, 0x08,                                /* shl r9d, 8 */
+				0x44, 0x09, (uint8_t)(0xc8 | fam),                     /* or e?x, r9d */
+			};
+			emit_bytes(e, back, sizeof back);
+			emit_popfq(e);
+		} else if (pl.swap_hi >= 0) {
 			uint8_t x = (uint8_t)(0xc0 | ((4 + pl.swap_hi) << 3) | pl.swap_hi);  /* xchg lo8, hi8 */
 			emit_u8(e, 0x86);
 			emit_u8(e, x);

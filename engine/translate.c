@@ -2,6 +2,7 @@
  * (see translate.h). */
 #include "engine/translate.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,26 +154,50 @@ static int xlat_xlatb(struct tu *t, const struct bt_insn *in)
 	return 0;
 }
 
-/* FXSAVE, FNSAVE and FNSTENV store the x87 last-instruction pointer: here
- * that is a host address inside the TC, which the guest must never see.
- * Clear it afterwards, as AMD CPUs leave it when no exception is pending. */
+/* FXSAVE, FNSAVE and FNSTENV store the x87 last-instruction and operand
+ * pointers with the host's selectors: a TC address and 64-bit CS/DS values
+ * the guest must never see. bt does not track those pointers (that would
+ * cost every x87 instruction), so they read as 0 — what AMD's FXSAVE stores
+ * when no exception is pending — and the selectors as the guest's CS/DS. */
+#define CS_SEL_OFF ((int32_t)(offsetof(struct bt_ctx, arch.seg) + S_CS * sizeof(struct vcpu_seg)))
+#define DS_SEL_OFF ((int32_t)(offsetof(struct bt_ctx, arch.seg) + S_DS * sizeof(struct vcpu_seg)))
+
+static void emit_sel_store(struct tu *t, int32_t off, int32_t sel_off)
+{
+	emit_rex(&t->e, false, HR_R9, 0, HR_R15);   /* movzx r9d, word [r15 + sel] */
+	emit_u8(&t->e, 0x0f);
+	emit_u8(&t->e, 0xb7);
+	emit_mem_base_disp32(&t->e, HR_R9, HR_R15, sel_off);
+	emit_store_guest32(&t->e, HR_R8, off, HR_R9);
+}
+
 static int xlat_fpu_ip_fixup(struct tu *t, const struct bt_insn *in, char *why, size_t whylen)
 {
-	int32_t off;
-	switch (in->id) {
-	case X86_INS_FXSAVE: off = 8; break;    /* FXSAVE image: FIP at 8 */
-	case X86_INS_FNSAVE:
-	case X86_INS_FNSTENV: off = in->p66 ? 6 : 12; break;   /* 16/32-bit environment: FIP */
-	default: return 0;
-	}
+	bool fx = in->id == X86_INS_FXSAVE;
+	if (!fx && in->id != X86_INS_FNSAVE && in->id != X86_INS_FNSTENV)
+		return 0;
 	if (reenc_lea_r8(in, &t->e, why, whylen) < 0)
 		return tu_fail(t, in, why);
-	if (in->p66) {
+	if (fx) {   /* FOP 6, FIP 8, FCS 12, FDP 16, FDS 20 */
 		emit_mov_reg_imm32(&t->e, HR_R9, 0);
-		emit_store_guest16(&t->e, HR_R8, off, HR_R9);
-	} else {
-		emit_store_guest32_imm(&t->e, HR_R8, off, 0);
+		emit_store_guest16(&t->e, HR_R8, 6, HR_R9);
+		emit_store_guest32_imm(&t->e, HR_R8, 8, 0);
+		emit_sel_store(t, 12, CS_SEL_OFF);
+		emit_store_guest32_imm(&t->e, HR_R8, 16, 0);
+		emit_sel_store(t, 20, DS_SEL_OFF);
+		return 0;
 	}
+	if (in->p66) {   /* 16-bit environment: IP 6, CS 8, DP 10, DS 12 */
+		emit_mov_reg_imm32(&t->e, HR_R9, 0);
+		emit_store_guest16(&t->e, HR_R8, 6, HR_R9);
+		emit_store_guest16(&t->e, HR_R8, 10, HR_R9);
+		return 0;
+	}
+	/* 32-bit environment: FIP 12, FCS + FOP 16, FDP 20, FDS 24 */
+	emit_store_guest32_imm(&t->e, HR_R8, 12, 0);
+	emit_sel_store(t, 16, CS_SEL_OFF);
+	emit_store_guest32_imm(&t->e, HR_R8, 20, 0);
+	emit_sel_store(t, 24, DS_SEL_OFF);
 	return 0;
 }
 
@@ -190,6 +215,38 @@ static int xlat_one(struct tu *t, const struct bt_insn *in)
 		tu_callout(t, in, co);
 		if (ends)
 			tu_exit_direct(t, t->next_eip);
+		return 0;
+	}
+	/* x87/MMX/SSE the guest has not enabled fault as on hardware: #NM with
+	 * CR0.TS (lazy FPU switching) or x87 with CR0.EM, #UD for MMX/SSE with
+	 * CR0.EM or SSE without CR4.OSFXSR. */
+	enum dec_unit unit = dec_unit(in);
+	if (unit != UNIT_NONE) {
+		bt_callout_fn *f = NULL;
+		if (unit != UNIT_X87 && (t->x->cr0 & CR0_EM))
+			f = bt_callout_ud();
+		else if (unit == UNIT_SSE && !(t->x->cr4 & 0x200))   /* CR4.OSFXSR */
+			f = bt_callout_ud();
+		else if (t->x->cr0 & (CR0_TS | CR0_EM))
+			f = (in->id == X86_INS_WAIT && !(t->x->cr0 & CR0_MP)) ? NULL : bt_callout_nm();
+		if (f) {
+			tu_mark(t, in, CK_CALLOUT, 0, 0);
+			tu_callout(t, in, f);
+			tu_exit_direct(t, t->next_eip);
+			return 0;
+		}
+	}
+	if (in->id == X86_INS_MASKMOVDQU || in->id == X86_INS_MASKMOVQ) {
+		/* An implicit DS:[EDI] store: through GS with 32-bit addressing. */
+		tu_mark(t, in, CK_REENC, 0, 0);
+		emit_u8(&t->e, PFX_GS);
+		emit_u8(&t->e, PFX_ADDR32);
+		for (unsigned i = 0; i < in->len; i++)
+			if (i >= in->npfx || !(in->bytes[i] == 0x26 || in->bytes[i] == 0x2e || in->bytes[i] == 0x36 ||
+					       in->bytes[i] == 0x3e || in->bytes[i] == 0x64 || in->bytes[i] == 0x65))
+				emit_u8(&t->e, in->bytes[i]);
+		if (in->seg == 0x64 || in->seg == 0x65)
+			return tu_fail(t, in, "FS/GS segment overrides on MASKMOV are not supported by bt yet");
 		return 0;
 	}
 	if (xlat_is_branch(in))
@@ -285,13 +342,36 @@ enum xlat_status xlat_tu(struct xlat *x, uint32_t eip, int max_insns, bool trans
 			break;
 		}
 		if (rc < 0) {
+			const uint8_t *code = x->m->mem.phys + pc;
+			size_t avail = 0;
+			while (avail < DEC_MAX_LEN && gmem_is_ram(&x->m->mem, (uint64_t)pc + avail, 1))
+				avail++;
+			unsigned hint = dec_hint_nop_len(code, avail);
+			if (hint) {   /* a hint NOP or PREFETCH Capstone does not know: no effect */
+				memset(&in, 0, sizeof in);
+				in.eip = pc;
+				in.len = (uint8_t)hint;
+				snprintf(in.text, sizeof in.text, "(hint nop)");
+				tu_mark(t, &in, CK_IDENT, 0, 0);
+				c->ninsn++;
+				pc += hint;
+				continue;
+			}
 			if (n > 0) {   /* run up to it; the next TU starts there */
 				tu_exit_direct(t, pc);
 				break;
 			}
-			snprintf(x->err, sizeof x->err, "invalid instruction at EIP 0x%08x", pc);
-			x->err_eip = pc;
-			t->failed = true;
+			/* An invalid opcode is the guest's #UD, raised when it runs. */
+			memset(&in, 0, sizeof in);
+			in.eip = pc;
+			in.len = 1;
+			in.mem_op = -1;
+			snprintf(in.text, sizeof in.text, "(bad)");
+			tu_mark(t, &in, CK_CALLOUT, 0, 0);
+			tu_callout(t, &in, bt_callout_ud());
+			tu_exit_direct(t, pc + 1);
+			c->ninsn++;
+			pc += 1;
 			break;
 		}
 		t->next_eip = pc + in.len;

@@ -52,6 +52,7 @@ struct xlat {
 	bool (*is_guilty)(void *opaque, uint32_t eip);
 	void *guilty_opaque;
 	uint8_t key;                   /* privilege key of the CCFs being made (0: CPL 0) */
+	uint32_t cr0, cr4;             /* the guest's, for x87/SSE availability (#NM, #UD) */
 	char err[256];
 	uint32_t err_eip;
 };
@@ -100,6 +101,11 @@ bool xlat_is_string(const struct bt_insn *in);
  * in is an ordinary instruction; *ends says the callout always leaves the TU,
  * *cls is its enum sens_class or -1 if it is not sensitive (bt_callout.c). */
 bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls);
+/* Callouts that raise #UD and #NM at the instruction (bt_callout.c). */
+bt_callout_fn *bt_callout_ud(void);
+bt_callout_fn *bt_callout_nm(void);
+/* The C emulation of rare stack forms (bt_stack_callout.c). */
+int bt_stack_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);
 
 /* A sensitive instruction under the treatment the policy gives its class
  * (xlat_sensitive.c). 0, or -1 (failed). */

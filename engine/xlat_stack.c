@@ -123,6 +123,13 @@ static void popa(struct tu *t)
 
 int xlat_stack(struct tu *t, const struct bt_insn *in)
 {
+	bool rare = (in->id == X86_INS_ENTER && (in->p66 || (in->x86.operands[1].imm & 0x1f))) ||
+		    (in->id == X86_INS_LEAVE && in->p66) || in->id == X86_INS_PUSHAW || in->id == X86_INS_POPAW;
+	if (rare) {
+		tu_mark(t, in, CK_CALLOUT, 0, 0);
+		tu_callout(t, in, bt_stack_callout);
+		return 0;
+	}
 	tu_mark(t, in, CK_REWRITE, 0, 0);
 	switch (in->id) {
 	case X86_INS_PUSH:

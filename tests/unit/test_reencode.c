@@ -335,15 +335,43 @@ static const struct fail_case fail_cases[] = {
 	{ "26 66 67 89 07", "16-bit addressing" },
 	{ "67 8b 44 10", "16-bit addressing" },
 	{ "67 a0 34 12", "" },
-	/* AH..BH with ESP, where the swap would disturb the instruction's own AL..BL */
-	{ "0f b0 24 24", "high-byte register" },    /* cmpxchg [esp], ah: AL implicit */
-	{ "88 24 04", "high-byte register" },       /* mov [esp+eax], ah: EAX is the index */
-	{ "88 7c 1c 04", "high-byte register" },    /* mov [esp+ebx+4], bh */
-	/* cmpxchg fs:[eax], ah: the address goes to R9D first, but CMPXCHG still
-	 * compares AL implicitly, which the AL/AH swap would replace by AH */
-	{ "64 0f b0 20", "high-byte register" },
-	{ "65 0f b0 24 24", "high-byte register" },
 };
+
+/* AH..BH with ESP where swapping with AL..BL would disturb the instruction's
+ * own low half (CMPXCHG's implicit AL, EAX as the index): the high byte is
+ * copied to R8B around the instruction instead, flags kept by PUSHFQ/POPFQ. */
+struct r8b_case {
+	const char *guest;
+	const char *core;   /* the instruction on R8B, as Capstone prints it */
+	const char *fam;    /* the 32-bit register holding the high byte */
+};
+
+static const struct r8b_case r8b_cases[] = {
+	{ "0f b0 24 24", "cmpxchg byte ptr gs:[r12d], r8b", "eax" },
+	{ "88 24 04", "mov byte ptr gs:[r12d + eax], r8b", "eax" },
+	{ "88 7c 1c 04", "mov byte ptr gs:[r12d + ebx + 4], r8b", "ebx" },
+	{ "64 0f b0 20", "cmpxchg byte ptr gs:[r9d], r8b", "eax" },
+	{ "65 0f b0 24 24", "cmpxchg byte ptr gs:[r9d], r8b", "eax" },
+};
+
+START_TEST(high_byte_through_r8b)
+{
+	const struct r8b_case *k = &r8b_cases[_i];
+	struct bt_insn in;
+	uint8_t buf[96];
+	char why[200] = "", text[600], want[300];
+	uint8_t fix = 0xee;
+
+	decode_guest(k->guest, &in);
+	struct emit e = { .p = buf, .end = buf + sizeof buf };
+	ck_assert_msg(reenc_ident(&d, &in, &e, &fix, why, sizeof why) == 0, "%s: %s", k->guest, why);
+	tl_dis64(buf, (size_t)(e.p - buf), text, sizeof text);
+	snprintf(want, sizeof want, "pushfq; mov r8d, %s; shr r8d, 8; popfq; %s; pushfq; and %s, 0xffff00ff; "
+		 "movzx r9d, r8b; shl r9d, 8; or %s, r9d; popfq", k->fam, k->core, k->fam, k->fam);
+	ck_assert_msg(strstr(text, want), "%s became '%s', want '...%s'", k->guest, text, want);
+	ck_assert_uint_eq(fix, FIX_NONE);   /* the guest's registers change only after the access */
+}
+END_TEST
 
 START_TEST(refused)
 {
@@ -734,6 +762,7 @@ static Suite *reencode_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, ident, 0, (int)(sizeof ident_cases / sizeof ident_cases[0]));
 	tcase_add_loop_test(tc, refused, 0, (int)(sizeof fail_cases / sizeof fail_cases[0]));
+	tcase_add_loop_test(tc, high_byte_through_r8b, 0, (int)(sizeof r8b_cases / sizeof r8b_cases[0]));
 	tcase_add_loop_test(tc, seg_fsgs, 0, (int)(sizeof seg_cases / sizeof seg_cases[0]));
 	tcase_add_test(tc, seg_offsets);
 	tcase_add_test(tc, seg_memop_lea);
