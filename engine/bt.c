@@ -99,6 +99,8 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 		int64_t ga = win_guest_addr(&be->win, (void *)(uintptr_t)f->addr);
 		if (f->code == SI_KERNEL && f->map->kind == CK_TRAP)
 			return bt_trap(be, f->ccf, f->map);   /* trap-and-emulate */
+		if (ga >= 0 && f->code != SI_KERNEL && bt_watch_fault(be, (uint32_t)ga, f->write, once))
+			return true;
 		if (ga >= 0 && f->code != SI_KERNEL) {
 			uint32_t page = (uint32_t)((uint64_t)ga >> 12);
 			enum win_page ps = win_page_state(&be->win, page);
@@ -195,6 +197,8 @@ static void bt_chain_from_exit(struct bt_engine *be, struct ccf *to)
 {
 	struct bt_ctx *ctx = be->ctx;
 	int k;
+	if (dbg_is_break(&be->base.m->debug, to->eip))
+		return;   /* every entry there must pass the dispatcher's breakpoint check */
 	if (ctx->exit_kind == BT_EXIT_INDIRECT && !to->transient) {
 		tc_fill_lookup(&be->tc, to);
 		return;
@@ -278,6 +282,14 @@ static void bt_single_step_trap(struct bt_engine *be)
 		bt_set_pending(be, STOP_ERROR, eip, "delivering a single-step #DB at EIP 0x%08x: %s", eip, em.msg);
 }
 
+static void bt_request_stop(struct engine *e);
+
+static void bt_stop_notify(void *opaque)
+{
+	struct bt_engine *be = opaque;
+	bt_request_stop(&be->base);
+}
+
 static void bt_irq_notify(void *opaque)
 {
 	struct bt_engine *be = opaque;
@@ -293,6 +305,8 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 	bool once = false;
 
 	memset(s, 0, sizeof *s);
+	s->bp_id = -1;
+	s->watch_kind = -1;
 	if (!be->gs_ready) {
 		win_set_gs(&be->win);
 		be->gs_ready = true;
@@ -301,6 +315,8 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 	be->thread = pthread_self();
 	atomic_store(&be->running, true);
 	ctx->lookup = be->tc.lookup;
+	be->resume_eip = ctx->arch.eip;   /* a breakpoint where we start does not stop us */
+	be->resume_valid = true;
 	for (;;) {
 		if (be->has_pending) {
 			*s = be->pending;
@@ -327,6 +343,19 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 			continue;
 		}
 		uint32_t eip = ctx->arch.eip;
+		if (!(be->resume_valid && eip == be->resume_eip) && dbg_is_break(&m->debug, eip)) {
+			int id = dbg_break_hit(&m->debug, eip);
+			s->reason = STOP_BREAK;
+			s->eip = eip;
+			s->bp_id = id;
+			s->watch_kind = -1;
+			if (id > 0)
+				snprintf(s->msg, sizeof s->msg, "breakpoint %d at 0x%08x", id, eip);
+			else
+				snprintf(s->msg, sizeof s->msg, "stopped at 0x%08x", eip);
+			evlog_add(&m->events, EV_STOP, eip, -1, "%s", s->msg);
+			break;
+		}
 		/* EFLAGS.TF: one instruction at a time, each followed by a #DB trap. */
 		bool tf_step = (ctx->arch.eflags & EFLAGS_TF) != 0;
 		bool transient = once || mode == BT_STEP_INSN || tf_step;
@@ -341,7 +370,11 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 			be->entering = NULL;
 			s->reason = STOP_REQUEST;
 			s->eip = eip;
+			s->bp_id = -1;
+			s->watch_kind = -1;
 			snprintf(s->msg, sizeof s->msg, "stopped at EIP 0x%08x", eip);
+			if (machine_take_catch(m, s->msg, sizeof s->msg))
+				s->reason = STOP_BREAK;
 			break;
 		}
 		if (mode != BT_RUN) {   /* exactly one CCF: no chains, no inline lookups */
@@ -361,6 +394,8 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 			bt_fault_handle(be, &once);
 		}
 		be->entering = NULL;
+		be->resume_valid = false;
+		bt_watch_after(be);
 		if (tf_step && !once && !be->has_pending && !be->delivered)
 			bt_single_step_trap(be);
 		if (mode != BT_RUN) {
@@ -424,6 +459,8 @@ static void bt_destroy(struct engine *e)
 	struct bt_engine *be = (struct bt_engine *)e;
 	if (be->base.m->irq_opaque == be)
 		be->base.m->irq_notify = NULL;
+	if (be->base.m->stop_opaque == be)
+		be->base.m->stop_notify = NULL;
 	if (be->perf_map)
 		fclose(be->perf_map);
 	free(be->traps);
@@ -470,6 +507,8 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	be->xlat.m = m;
 	be->xlat.tu_max = TU_MAX_DEFAULT;
 	be->xlat.policy = &m->policy;
+	be->xlat.is_breakpoint = bt_is_breakpoint;
+	be->xlat.bp_opaque = be;
 	be->xlat.is_guilty = bt_is_guilty;
 	be->xlat.guilty_opaque = be;
 
@@ -491,6 +530,8 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	bt_policy_changed(be);
 	m->irq_opaque = be;
 	m->irq_notify = bt_irq_notify;
+	m->stop_opaque = be;
+	m->stop_notify = bt_stop_notify;
 	if (getenv("BT86_PERF_MAP")) {
 		/* perf's convention for JIT code: perf report names CCFs by guest EIP. */
 		char path[64];
@@ -589,6 +630,12 @@ const struct engine_ops engine_bt_ops = {
 	.get_state = bt_get_state,
 	.set_state = bt_set_state,
 	.request_stop = bt_request_stop,
+	.debug_sync = bt_debug_sync,
+	.tc_list = bt_tc_list,
+	.tc_show = bt_tc_show,
+	.tc_translate = bt_tc_translate,
+	.tc_flush = bt_tc_flush,
+	.addr_mark = bt_addr_mark,
 	.configure = bt_configure,
 	.stats = bt_stats,
 };

@@ -31,6 +31,8 @@ struct bt_fault {
 	bool write;                /* page fault on a write (from the error code) */
 };
 
+#define BT_MAX_WATCH_PAGES 128
+
 struct bt_engine {
 	struct engine base;
 	struct bt_ctx *ctx;
@@ -47,6 +49,16 @@ struct bt_engine {
 	bool delivered;             /* an exception or INT n was delivered by the last CCF */
 	bool tsd;                   /* RDTSC faults while translated code runs (trap treatment) */
 	bool flush_pending;         /* CR0/CR4 FPU bits changed: translations are stale */
+	/* Debugger (bt_debug.c): breakpoints applied, watched pages, a watch hit. */
+	uint32_t synced_bp[DBG_MAX];
+	int nsynced_bp;
+	uint32_t watch_pages[BT_MAX_WATCH_PAGES];
+	int nwatch_pages;
+	bool watch_open, watch_hit;
+	uint32_t watch_open_page;
+	struct dbg_watch watch;
+	uint32_t resume_eip;        /* continuing from a breakpoint here: do not stop at once */
+	bool resume_valid;
 	atomic_bool running;        /* the vCPU thread is inside run/step */
 	pthread_t thread;
 	struct ccf *volatile entering;   /* the CCF the dispatcher is about to enter */
@@ -78,6 +90,19 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 
 /* RDTSC faulting (CR4.TSD through prctl) for this thread, on or off. */
 void bt_tsd(struct bt_engine *be, bool on);
+
+/* Breakpoints and watchpoints (bt_debug.c). */
+bool bt_is_breakpoint(void *opaque, uint32_t eip);
+void bt_debug_sync(struct engine *e);
+bool bt_watch_fault(struct bt_engine *be, uint32_t ga, bool write, bool *once);
+void bt_watch_after(struct bt_engine *be);
+
+/* The TC for the debugger (bt_inspect.c). */
+int bt_tc_list(struct engine *e, void (*fn)(void *ctx, const struct engine_ccf *c), void *ctx);
+int bt_tc_show(struct engine *e, uint32_t what, bool by_id, engine_line_fn *out, void *ctx, char *err, size_t errlen);
+int bt_tc_translate(struct engine *e, uint32_t eip, engine_line_fn *out, void *ctx, char *err, size_t errlen);
+void bt_tc_flush(struct engine *e);
+enum engine_mark bt_addr_mark(struct engine *e, uint32_t eip);
 
 /* DAA DAS AAA AAS AAM AAD SALC (bt_bcd.c). */
 int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);

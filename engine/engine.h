@@ -30,6 +30,25 @@ struct engine_stat {
 	uint64_t value;
 };
 
+/* One CCF as a debugger shows it (tc list). */
+struct engine_ccf {
+	uint32_t id, eip, end;        /* guest bytes [eip, end) */
+	uint16_t ninsn;
+	uint32_t host_len;
+	uint64_t entries;             /* times the dispatcher entered it */
+	uint8_t key;                  /* privilege key: 0 CPL 0, 1 CPL 1-3 */
+	int nexits;
+	uint32_t target[2];           /* exits' guest targets */
+	uint32_t succ[2];             /* chained successor CCF ids, 0 if unchained */
+	uint32_t forward;             /* CCF it forwards to (adaptive), or 0 */
+};
+
+/* One line of text for a front end (no trailing newline). */
+typedef void engine_line_fn(void *ctx, const char *line);
+
+/* How a debugger marks a guest address in its disassembly. */
+enum engine_mark { MARK_NONE, MARK_CCF_START, MARK_IN_CCF, MARK_CHAINED };
+
 struct engine_ops {
 	const char *name;     /* "bt", "kvm" */
 	const char *summary;  /* one line for --help */
@@ -45,6 +64,18 @@ struct engine_ops {
 	void (*get_state)(struct engine *e, struct vcpu_state *st);
 	void (*set_state)(struct engine *e, const struct vcpu_state *st);
 	void (*request_stop)(struct engine *e);
+	/* Breakpoints or watchpoints in m->debug changed (vCPU thread, stopped). */
+	void (*debug_sync)(struct engine *e);
+	/* The translation cache, for the debugger; NULL for an engine without
+	 * one. tc_show takes a CCF id (by_id) or a guest EIP inside a CCF. */
+	int (*tc_list)(struct engine *e, void (*fn)(void *ctx, const struct engine_ccf *c), void *ctx);
+	int (*tc_show)(struct engine *e, uint32_t what, bool by_id, engine_line_fn *out, void *ctx,
+		       char *err, size_t errlen);
+	/* What a TU at eip would become, without running or keeping it. */
+	int (*tc_translate)(struct engine *e, uint32_t eip, engine_line_fn *out, void *ctx,
+			    char *err, size_t errlen);
+	void (*tc_flush)(struct engine *e);
+	enum engine_mark (*addr_mark)(struct engine *e, uint32_t eip);
 	/* Set an engine parameter ("tu-max", "tc-size" for bt); 0, or -1 with err. */
 	int (*configure)(struct engine *e, const char *key, const char *value, char *err, size_t errlen);
 	/* Counters for --stats and benchmarks: fills up to max, returns how many. */

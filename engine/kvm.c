@@ -366,6 +366,8 @@ static void kvm_irq_notify(void *opaque)
 static void kvm_loop(struct kvm_engine *k, struct stop_info *s)
 {
 	memset(s, 0, sizeof *s);
+	s->bp_id = -1;
+	s->watch_kind = -1;
 	k->thread = pthread_self();
 	atomic_store(&k->thread_valid, true);
 	for (;;) {

@@ -38,7 +38,8 @@ int win_init(struct win *w, const struct guestmem *gm, char *err, size_t errlen)
 	}
 	w->base = w->reserve + WIN_GUARD;
 	w->page = calloc(WIN_PAGES, 1);
-	if (!w->page) {
+	w->watch = calloc(WIN_PAGES, 1);
+	if (!w->page || !w->watch) {
 		snprintf(err, errlen, "out of memory");
 		win_destroy(w);
 		return -1;
@@ -57,6 +58,7 @@ void win_destroy(struct win *w)
 	if (w->reserve)
 		munmap(w->reserve, WIN_GUARD + WIN_SIZE + WIN_GUARD);
 	free(w->page);
+	free(w->watch);
 	memset(w, 0, sizeof *w);
 }
 
@@ -66,20 +68,47 @@ int win_set_gs(const struct win *w)
 	return (int)syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)(uintptr_t)w->base);
 }
 
+/* The protection a RAM page needs now. */
+void win_reprotect(struct win *w, uint32_t page)
+{
+	if (w->page[page] == WIN_PAGE_HOLE)
+		return;
+	int prot = PROT_READ | PROT_WRITE;
+	if (w->watch[page] == WIN_WATCH_ALL)
+		prot = PROT_NONE;
+	else if (w->watch[page] == WIN_WATCH_WRITE || w->page[page] == WIN_PAGE_CODE)
+		prot = PROT_READ;
+	mprotect(w->base + ((uint64_t)page << 12), 4096, prot);
+}
+
 void win_protect_code(struct win *w, uint32_t page)
 {
 	if (w->page[page] != WIN_PAGE_RW)
 		return;
-	mprotect(w->base + ((uint64_t)page << 12), 4096, PROT_READ);
 	w->page[page] = WIN_PAGE_CODE;
+	win_reprotect(w, page);
 }
 
 void win_unprotect(struct win *w, uint32_t page)
 {
 	if (w->page[page] != WIN_PAGE_CODE)
 		return;
-	mprotect(w->base + ((uint64_t)page << 12), 4096, PROT_READ | PROT_WRITE);
 	w->page[page] = WIN_PAGE_RW;
+	win_reprotect(w, page);
+}
+
+void win_set_watch(struct win *w, uint32_t page, enum win_watch level)
+{
+	if (w->watch[page] == level)
+		return;
+	w->watch[page] = (uint8_t)level;
+	win_reprotect(w, page);
+}
+
+void win_open(struct win *w, uint32_t page)
+{
+	if (w->page[page] != WIN_PAGE_HOLE)
+		mprotect(w->base + ((uint64_t)page << 12), 4096, PROT_READ | PROT_WRITE);
 }
 
 enum win_page win_page_state(const struct win *w, uint32_t page)

@@ -33,10 +33,15 @@ enum win_page {
 	WIN_PAGE_CODE,    /* RAM holding translated code: read-only */
 };
 
+/* Watchpoints overlay the page state: a watched page is read-only (write
+ * watch) or inaccessible (read/access watch) whatever else it is. */
+enum win_watch { WIN_WATCH_NONE, WIN_WATCH_WRITE, WIN_WATCH_ALL };
+
 struct win {
 	uint8_t *reserve;      /* the whole reservation, guards included */
 	uint8_t *base;         /* guest linear address 0 */
 	uint8_t *page;         /* enum win_page per 4 KiB page */
+	uint8_t *watch;        /* enum win_watch per page */
 	const struct guestmem *gm;
 };
 
@@ -51,6 +56,11 @@ void win_protect_code(struct win *w, uint32_t page);
 /* Make it writable again (its CCFs are gone). */
 void win_unprotect(struct win *w, uint32_t page);
 enum win_page win_page_state(const struct win *w, uint32_t page);
+/* Watch a page (or stop watching it: WIN_WATCH_NONE). */
+void win_set_watch(struct win *w, uint32_t page, enum win_watch level);
+/* Make a page fully accessible for one instruction, then put its protection back. */
+void win_open(struct win *w, uint32_t page);
+void win_reprotect(struct win *w, uint32_t page);
 
 /* The guest linear address of a host address inside the window, or -1. */
 int64_t win_guest_addr(const struct win *w, const void *host);

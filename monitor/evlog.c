@@ -2,6 +2,7 @@
 #include "monitor/evlog.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +62,16 @@ void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 	va_end(ap);
 	e->nchanges = 0xff;
 	log->count[kind]++;
+	struct ev copy;
+	bool hook = log->hook && (atomic_load(&log->hook_mask) & (1u << kind));
+	if (hook)
+		copy = *e;
 	pthread_mutex_unlock(&log->lock);
+	if (hook)
+		log->hook(log->hook_opaque, &copy);
 }
+
+static void evlog_finish(struct ev *e);
 
 void evlog_add_change(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 		      const char *what, const struct vcpu_change *ch, int n)
@@ -83,7 +92,15 @@ void evlog_add_change(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_
 	e->nchanges = (uint8_t)n;
 	memcpy(e->changes, ch, (size_t)n * sizeof *ch);
 	log->count[kind]++;
+	struct ev copy;
+	bool hook = log->hook && (atomic_load(&log->hook_mask) & (1u << kind));
+	if (hook)
+		copy = *e;
 	pthread_mutex_unlock(&log->lock);
+	if (hook) {
+		evlog_finish(&copy);
+		log->hook(log->hook_opaque, &copy);
+	}
 }
 
 /* Turn a raw event into its final one-line form. */

@@ -10,6 +10,7 @@
 #define BT86_MONITOR_EVLOG_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,11 @@ struct evlog {
 	uint64_t first_seq;    /* oldest seq not cleared; the ring holds the newest cap */
 	uint64_t count[EV_KIND_COUNT];
 	pthread_mutex_t lock;
+	/* Called (outside the lock) for every event of a kind in hook_mask, with
+	 * the event fully formatted: the debugger's catch and until. */
+	void (*hook)(void *opaque, const struct ev *e);
+	void *hook_opaque;
+	atomic_uint hook_mask;
 };
 
 int evlog_init(struct evlog *log, uint32_t cap);

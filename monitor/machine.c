@@ -23,6 +23,36 @@ static void machine_pic_notify(void *opaque)
 		m->irq_notify(m->irq_opaque);
 }
 
+/* An event a catch (or until EVENT-KIND) waits for: stop the engine. */
+static void machine_event_hook(void *opaque, const struct ev *e)
+{
+	struct machine *m = opaque;
+	if (!dbg_catch_match(&m->debug, e->kind, e->desc))
+		return;
+	pthread_mutex_lock(&m->debug.lock);
+	snprintf(m->catch_hit, sizeof m->catch_hit, "caught %s at EIP 0x%08x: %s", evlog_kind_name(e->kind),
+		 e->eip, e->desc);
+	pthread_mutex_unlock(&m->debug.lock);
+	atomic_store(&m->catch_pending, true);
+	if (m->stop_notify)
+		m->stop_notify(m->stop_opaque);
+}
+
+void machine_sync_catches(struct machine *m)
+{
+	atomic_store(&m->events.hook_mask, atomic_load(&m->debug.catch_mask));
+}
+
+bool machine_take_catch(struct machine *m, char *msg, size_t len)
+{
+	if (!atomic_exchange(&m->catch_pending, false))
+		return false;
+	pthread_mutex_lock(&m->debug.lock);
+	snprintf(msg, len, "%s", m->catch_hit);
+	pthread_mutex_unlock(&m->debug.lock);
+	return true;
+}
+
 static void machine_uart_irq(void *opaque, int level)
 {
 	struct machine *m = opaque;
@@ -66,6 +96,9 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 	dbgexit_init(&m->dexit, machine_on_exit, m);
 	vgamem_init(m->vga);
 	policy_default(&m->policy);
+	dbg_init(&m->debug);
+	m->events.hook = machine_event_hook;
+	m->events.hook_opaque = m;
 	pthread_mutex_init(&m->halt_lock, NULL);
 	pthread_cond_init(&m->halt_cond, NULL);
 	pic_init(&m->pic, machine_pic_notify, m);
@@ -100,6 +133,7 @@ void machine_destroy(struct machine *m)
 	pic_destroy(&m->pic);
 	pthread_cond_destroy(&m->halt_cond);
 	pthread_mutex_destroy(&m->halt_lock);
+	dbg_destroy(&m->debug);
 	iobus_destroy(&m->pio);
 	iobus_destroy(&m->mmio);
 	uart_destroy(&m->com1);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "monitor/debug.h"
 #include "monitor/debugexit.h"
 #include "monitor/evlog.h"
 #include "monitor/guestmem.h"
@@ -55,6 +56,13 @@ struct machine {
 	struct vcpu_state boot_state;
 	bool loaded;
 	struct policy policy;      /* treatments of sensitive instructions (translators) */
+	struct debugstate debug;   /* breakpoints, watchpoints, catches */
+	/* The engine's asynchronous stop (a catch fired); any thread. */
+	void (*stop_notify)(void *opaque);
+	void *stop_opaque;
+	/* The event a catch stopped on, for the stop message (under debug.lock). */
+	char catch_hit[EV_DESC_LEN + 32];
+	atomic_bool catch_pending;
 
 	/* The engine's hook: the PIC's INTR output may have risen (any thread). */
 	void (*irq_notify)(void *opaque);
@@ -88,6 +96,11 @@ void machine_mmio(struct machine *m, uint32_t eip, uint64_t addr, void *data, un
 bool machine_wait_for_interrupt(struct machine *m);
 /* Wake a vCPU sleeping in machine_wait_for_interrupt (a stop request). */
 void machine_wake(struct machine *m);
+
+/* After catches changed: make the event log call back for their kinds. */
+void machine_sync_catches(struct machine *m);
+/* If a catch fired since the last call, its description and true. */
+bool machine_take_catch(struct machine *m, char *msg, size_t len);
 
 /* If a device ended the run, fill *s (STOP_EXIT) and return true. */
 bool machine_take_exit(struct machine *m, uint32_t eip, struct stop_info *s);

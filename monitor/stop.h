@@ -29,6 +29,11 @@ struct stop_info {
 	uint32_t eip;        /* guest EIP at the stop */
 	char msg[256];       /* one line for the user, without "bt86: " */
 	bool want_insn;      /* the front end should add the instruction at eip */
+	/* For STOP_BREAK: what hit. */
+	int bp_id;           /* breakpoint or watchpoint id, 0 internal, -1 none */
+	int watch_kind;      /* enum wp_kind of a watchpoint hit, or -1 */
+	uint32_t watch_addr;
+	uint64_t watch_old, watch_new;
 };
 
 const char *stop_reason_name(enum stop_reason r);

@@ -1,0 +1,143 @@
+/* Guest symbols (see symbols.h). The ELF is read again here rather than by
+ * the loader, which wants only the program headers; every offset is checked
+ * against the file. */
+#include "monitor/symbols.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SYM_MAX_FILE (256u << 20)
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void sym_parse(struct symtab *t, const uint8_t *img, size_t len)
+{
+	Elf32_Ehdr eh;
+	if (len < sizeof eh || memcmp(img, ELFMAG, SELFMAG) || img[EI_CLASS] != ELFCLASS32)
+		return;
+	memcpy(&eh, img, sizeof eh);
+	if (eh.e_shentsize != sizeof(Elf32_Shdr) || (uint64_t)eh.e_shoff + (uint64_t)eh.e_shnum * sizeof(Elf32_Shdr) > len)
+		return;
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		Elf32_Shdr sh, strh;
+		memcpy(&sh, img + eh.e_shoff + i * sizeof sh, sizeof sh);
+		if (sh.sh_type != SHT_SYMTAB || sh.sh_entsize != sizeof(Elf32_Sym) || sh.sh_link >= eh.e_shnum)
+			continue;
+		memcpy(&strh, img + eh.e_shoff + sh.sh_link * sizeof strh, sizeof strh);
+		if ((uint64_t)sh.sh_offset + sh.sh_size > len || (uint64_t)strh.sh_offset + strh.sh_size > len)
+			continue;
+		unsigned n = sh.sh_size / sizeof(Elf32_Sym);
+		struct sym *s = realloc(t->s, (size_t)(t->n + (int)n) * sizeof *s);
+		if (!s)
+			return;
+		t->s = s;
+		for (unsigned k = 0; k < n; k++) {
+			Elf32_Sym es;
+			memcpy(&es, img + sh.sh_offset + k * sizeof es, sizeof es);
+			unsigned type = ELF32_ST_TYPE(es.st_info);
+			if ((type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE) || es.st_shndx == SHN_UNDEF ||
+			    es.st_name >= strh.sh_size)
+				continue;
+			const char *name = (const char *)img + strh.sh_offset + es.st_name;
+			size_t nl = strnlen(name, strh.sh_size - es.st_name);
+			if (nl == 0 || nl == strh.sh_size - es.st_name || name[0] == '.' || name[0] == '$')
+				continue;
+			if (type == STT_NOTYPE && ELF32_ST_BIND(es.st_info) == STB_LOCAL && es.st_size == 0 &&
+			    strchr(name, '.'))
+				continue;   /* assembler-local labels */
+			char *copy = strndup(name, nl);
+			if (!copy)
+				continue;
+			t->s[t->n++] = (struct sym){ copy, es.st_value, es.st_size, type == STT_FUNC };
+		}
+	}
+	qsort(t->s, (size_t)t->n, sizeof *t->s, sym_cmp);
+}
+
+int sym_load(struct symtab *t, const char *path, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof *t);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (len <= 0 || (unsigned long)len > SYM_MAX_FILE) {
+		fclose(f);
+		return 0;
+	}
+	uint8_t *img = malloc((size_t)len);
+	if (img && fread(img, 1, (size_t)len, f) == (size_t)len)
+		sym_parse(t, img, (size_t)len);
+	free(img);
+	fclose(f);
+	return 0;
+}
+
+void sym_free(struct symtab *t)
+{
+	for (int i = 0; i < t->n; i++)
+		free(t->s[i].name);
+	free(t->s);
+	memset(t, 0, sizeof *t);
+}
+
+bool sym_lookup(const struct symtab *t, const char *name, uint32_t *addr)
+{
+	for (int i = 0; i < t->n; i++)
+		if (strcmp(t->s[i].name, name) == 0) {
+			*addr = t->s[i].addr;
+			return true;
+		}
+	return false;
+}
+
+const struct sym *sym_at(const struct symtab *t, uint32_t addr, uint32_t *off)
+{
+	int lo = 0, hi = t->n - 1, best = -1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		if (t->s[mid].addr <= addr) {
+			best = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	/* Prefer a function that covers addr among symbols at the same address. */
+	for (int i = best; i >= 0 && best >= 0 && t->s[i].addr == t->s[best].addr; i--)
+		if (t->s[i].func)
+			best = i;
+	if (best < 0)
+		return NULL;
+	const struct sym *s = &t->s[best];
+	if (s->size && addr >= s->addr + s->size)
+		return NULL;
+	if (!s->size && addr - s->addr > 0x10000)
+		return NULL;
+	if (off)
+		*off = addr - s->addr;
+	return s;
+}
+
+void sym_format(const struct symtab *t, uint32_t addr, char *buf, size_t len)
+{
+	uint32_t off;
+	const struct sym *s = sym_at(t, addr, &off);
+	if (!s)
+		snprintf(buf, len, "%s", "");
+	else if (off)
+		snprintf(buf, len, "%s+0x%x", s->name, off);
+	else
+		snprintf(buf, len, "%s", s->name);
+}
