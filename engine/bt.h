@@ -54,7 +54,7 @@ struct bt_engine {
 	int nsynced_bp;
 	uint32_t watch_pages[BT_MAX_WATCH_PAGES];
 	int nwatch_pages;
-	bool watch_open, watch_hit;
+	bool watch_open, watch_hit, watch_fresh;
 	uint32_t watch_open_page;
 	struct dbg_watch watch;
 	uint32_t resume_eip;        /* continuing from a breakpoint here: do not stop at once */

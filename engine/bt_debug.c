@@ -91,10 +91,17 @@ bool bt_watch_fault(struct bt_engine *be, uint32_t ga, bool write, bool *once)
 		return false;
 	struct bt_insn in;
 	uint32_t size = 4;
-	if (bt_fetch_insn(be, be->ctx->arch.eip, &in) == 0 && in.mem_op >= 0)
-		size = in.x86.operands[in.mem_op].size ? in.x86.operands[in.mem_op].size : 4;
+	bool reads = !write, writes = write;
+	if (bt_fetch_insn(be, be->ctx->arch.eip, &in) == 0 && in.mem_op >= 0) {
+		const cs_x86_op *op = &in.x86.operands[in.mem_op];
+		size = op->size ? op->size : 4;
+		if (op->access) {   /* Capstone knows: a read-modify-write does both */
+			reads = op->access & CS_AC_READ;
+			writes = op->access & CS_AC_WRITE;
+		}
+	}
 	struct dbg_watch w;
-	be->watch_hit = dbg_watch_find(&be->base.m->debug, ga, size, write, &w);
+	be->watch_hit = dbg_watch_find(&be->base.m->debug, ga, size, reads, writes, &w);
 	if (be->watch_hit)
 		be->watch = w;
 	if (write && win_page_state(&be->win, page) == WIN_PAGE_CODE) {
@@ -104,6 +111,7 @@ bool bt_watch_fault(struct bt_engine *be, uint32_t ga, bool write, bool *once)
 	win_open(&be->win, page);
 	be->watch_open_page = page;
 	be->watch_open = true;
+	be->watch_fresh = true;   /* the instruction runs in the next round */
 	*once = true;
 	return true;
 }
@@ -113,6 +121,10 @@ void bt_watch_after(struct bt_engine *be)
 {
 	if (!be->watch_open)
 		return;
+	if (be->watch_fresh) {
+		be->watch_fresh = false;
+		return;
+	}
 	be->watch_open = false;
 	win_reprotect(&be->win, be->watch_open_page);
 	if (!be->watch_hit)

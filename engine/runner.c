@@ -94,15 +94,18 @@ static void *runner_main(void *arg)
 		bool final = s.reason == STOP_EXIT || s.reason == STOP_HALT ||
 			     s.reason == STOP_ERROR || s.reason == STOP_UNAVAILABLE;
 		r->state = final ? RUNNER_EXITED : RUNNER_STOPPED;
-		pthread_cond_broadcast(&r->cond);
-		/* Listeners run unlocked: they may call back into the runner. */
+		/* Listeners run unlocked (they may call back into the runner), and
+		 * before waiters wake, so whoever waits sees every front end told. */
 		struct { runner_listener_fn *fn; void *ctx; } ls[RUNNER_MAX_LISTENERS];
 		memcpy(ls, r->listeners, sizeof ls);
+		r->notifying = true;
 		pthread_mutex_unlock(&r->lock);
 		for (int i = 0; i < RUNNER_MAX_LISTENERS; i++)
 			if (ls[i].fn)
 				ls[i].fn(ls[i].ctx, &s);
 		pthread_mutex_lock(&r->lock);
+		r->notifying = false;
+		pthread_cond_broadcast(&r->cond);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -178,7 +181,7 @@ struct stop_info runner_wait(struct runner *r)
 {
 	struct stop_info s;
 	pthread_mutex_lock(&r->lock);
-	while (r->state == RUNNER_RUNNING)
+	while (r->state == RUNNER_RUNNING || r->notifying)
 		pthread_cond_wait(&r->cond, &r->lock);
 	s = r->last;
 	pthread_mutex_unlock(&r->lock);
@@ -196,7 +199,7 @@ bool runner_wait_for(struct runner *r, int timeout_ms, struct stop_info *s)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&r->lock);
-	while (r->state == RUNNER_RUNNING)
+	while (r->state == RUNNER_RUNNING || r->notifying)
 		if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT)
 			break;
 	bool stopped = r->state != RUNNER_RUNNING;

@@ -50,6 +50,7 @@ struct runner {
 	pthread_cond_t cond;
 	enum runner_state state;
 	bool has_req, quit, started;
+	bool notifying;             /* listeners are being told of a stop */
 	struct runner_req req;
 	struct stop_info last;      /* the last stop */
 	uint64_t stops;             /* how many stops so far (a cursor for waiters) */

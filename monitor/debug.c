@@ -97,7 +97,8 @@ int dbg_watch_add(struct debugstate *d, uint32_t addr, uint32_t len, enum wp_kin
 	return id;
 }
 
-bool dbg_watch_find(struct debugstate *d, uint32_t addr, uint32_t len, bool is_write, struct dbg_watch *out)
+bool dbg_watch_find(struct debugstate *d, uint32_t addr, uint32_t len, bool is_read, bool is_write,
+		    struct dbg_watch *out)
 {
 	bool found = false;
 	pthread_mutex_lock(&d->lock);
@@ -105,7 +106,7 @@ bool dbg_watch_find(struct debugstate *d, uint32_t addr, uint32_t len, bool is_w
 		struct dbg_watch *w = &d->wp[i];
 		if (!w->enabled || addr >= w->addr + w->len || w->addr >= addr + len)
 			continue;
-		if (w->kind == WP_ACCESS || (w->kind == WP_WRITE) == is_write) {
+		if (w->kind == WP_ACCESS || (w->kind == WP_WRITE && is_write) || (w->kind == WP_READ && is_read)) {
 			w->hits++;
 			*out = *w;
 			found = true;

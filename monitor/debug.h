@@ -73,8 +73,10 @@ int dbg_break_hit(struct debugstate *d, uint32_t addr);
 
 int dbg_watch_add(struct debugstate *d, uint32_t addr, uint32_t len, enum wp_kind kind, uint64_t value);
 /* The first enabled watchpoint overlapping [addr, addr+len) of a kind that
- * an access of this direction triggers; copies it to *out. */
-bool dbg_watch_find(struct debugstate *d, uint32_t addr, uint32_t len, bool is_write, struct dbg_watch *out);
+ * this access triggers (a read-modify-write both reads and writes); copies it
+ * to *out. */
+bool dbg_watch_find(struct debugstate *d, uint32_t addr, uint32_t len, bool is_read, bool is_write,
+		    struct dbg_watch *out);
 void dbg_watch_set_value(struct debugstate *d, int id, uint64_t value);
 /* Copy the enabled watchpoints (for an engine to arm them). */
 int dbg_watch_list(struct debugstate *d, struct dbg_watch *out, int max);
