@@ -42,6 +42,11 @@ struct kvm_engine {
 	atomic_bool thread_valid;
 	atomic_bool stop_requested;
 	bool halted;                /* HLT with IF set: wait for the PIC */
+	/* The debugger's breakpoints and watchpoints in the debug registers. */
+	uint32_t dr_addr[4];
+	int dr_kind[4];             /* -1 exec breakpoint, else enum wp_kind */
+	int dr_id[4];
+	int ndr;
 	uint64_t exits;
 	uint64_t injected;
 };
@@ -285,12 +290,35 @@ static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "interrupt window open");
 		return false;
-	case KVM_EXIT_DEBUG:
+	case KVM_EXIT_DEBUG: {
+		uint64_t dr6 = run->debug.arch.dr6;
+		for (int i = 0; i < k->ndr; i++) {
+			if (!(dr6 & (1u << i)))
+				continue;
+			evlog_add(&m->events, EV_VMEXIT, eip, -1, "debug (DR%d)", i);
+			s->reason = STOP_BREAK;
+			s->eip = eip;
+			s->bp_id = k->dr_id[i];
+			s->watch_kind = k->dr_kind[i];
+			s->watch_addr = k->dr_addr[i];
+			if (k->dr_kind[i] < 0) {
+				dbg_break_hit(&m->debug, eip);
+				snprintf(s->msg, sizeof s->msg, "breakpoint %d at 0x%08x", k->dr_id[i], eip);
+			} else {
+				uint32_t v = 0;
+				gmem_read(&m->mem, k->dr_addr[i], &v, 4);
+				s->watch_new = v;
+				snprintf(s->msg, sizeof s->msg, "%s %d: [0x%08x] = 0x%x", wp_kind_name((enum wp_kind)k->dr_kind[i]),
+					 k->dr_id[i], k->dr_addr[i], v);
+			}
+			return true;
+		}
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "debug (single step)");
 		s->reason = STOP_STEP;
 		s->eip = eip;
 		s->msg[0] = 0;
 		return true;
+	}
 	case KVM_EXIT_SHUTDOWN:
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "shutdown");
 		kvm_stop(k, s, STOP_ERROR, eip, "guest triple fault (shutdown) at EIP 0x%08x%s", NULL);
@@ -404,23 +432,92 @@ static void kvm_loop(struct kvm_engine *k, struct stop_info *s)
 		s->eip = kvm_eip(k);
 }
 
-static void kvm_run_engine(struct engine *e, struct stop_info *s)
+
+/* Program the debug registers for the debugger's (at most four) breakpoints
+ * and watchpoints, with single-stepping on or off. */
+static int kvm_apply_debug(struct kvm_engine *k, bool step, bool skip_here)
 {
-	kvm_loop((struct kvm_engine *)e, s);
+	struct kvm_guest_debug dbg = { 0 };
+	uint32_t eip = kvm_eip(k);
+	uint64_t dr7 = 0;
+	for (int i = 0; i < k->ndr; i++) {
+		if (skip_here && k->dr_kind[i] < 0 && k->dr_addr[i] == eip)
+			continue;   /* stepping off a breakpoint we are stopped at */
+		dbg.arch.debugreg[i] = k->dr_addr[i];
+		dr7 |= 2ull << (i * 2);   /* Gn: enable */
+		if (k->dr_kind[i] >= 0) {
+			uint64_t rw = k->dr_kind[i] == WP_WRITE ? 1 : 3;   /* 01 write, 11 read/write */
+			dr7 |= (rw | (3ull << 2)) << (16 + i * 4);         /* LEN 11: 4 bytes */
+		}
+	}
+	dbg.arch.debugreg[7] = dr7;
+	dbg.control = (dr7 || step) ? KVM_GUESTDBG_ENABLE : 0;
+	if (dr7)
+		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
+	if (step)
+		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+	k->stepping = step;
+	return ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg);
+}
+
+static bool kvm_at_breakpoint(struct kvm_engine *k)
+{
+	uint32_t eip = kvm_eip(k);
+	for (int i = 0; i < k->ndr; i++)
+		if (k->dr_kind[i] < 0 && k->dr_addr[i] == eip)
+			return true;
+	return false;
 }
 
 static void kvm_step_insn(struct engine *e, struct stop_info *s)
 {
 	struct kvm_engine *k = (struct kvm_engine *)e;
-	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP };
 
-	if (ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
+	if (kvm_apply_debug(k, true, true) < 0) {
 		kvm_stop(k, s, STOP_ERROR, kvm_eip(k), "kvm: single-step is not supported here (EIP 0x%08x)%s", NULL);
 		return;
 	}
 	kvm_loop(k, s);
-	memset(&dbg, 0, sizeof dbg);
-	ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg);
+	kvm_apply_debug(k, false, false);
+}
+
+static void kvm_run_engine(struct engine *e, struct stop_info *s)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	if (k->ndr && kvm_at_breakpoint(k)) {
+		/* Continuing from a breakpoint: step over it with it disabled first. */
+		kvm_step_insn(e, s);
+		if (s->reason != STOP_STEP)
+			return;
+	}
+	if (k->ndr && kvm_apply_debug(k, false, false) < 0) {
+		kvm_stop(k, s, STOP_ERROR, kvm_eip(k), "kvm: this KVM cannot use the debug registers (EIP 0x%08x)%s", NULL);
+		return;
+	}
+	kvm_loop(k, s);
+}
+
+static void kvm_debug_sync(struct engine *e)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	struct debugstate *d = &e->m->debug;
+	k->ndr = 0;
+	pthread_mutex_lock(&d->lock);
+	for (int i = 0; i < d->nbp && k->ndr < 4; i++)
+		if (d->bp[i].enabled) {
+			k->dr_addr[k->ndr] = d->bp[i].addr;
+			k->dr_kind[k->ndr] = -1;
+			k->dr_id[k->ndr++] = d->bp[i].internal ? 0 : d->bp[i].id;
+		}
+	for (int i = 0; i < d->nwp && k->ndr < 4; i++)
+		if (d->wp[i].enabled) {
+			k->dr_addr[k->ndr] = d->wp[i].addr & ~3u;
+			k->dr_kind[k->ndr] = d->wp[i].kind == WP_READ ? WP_ACCESS : (int)d->wp[i].kind;   /* x86 has no read-only watch */
+			k->dr_id[k->ndr++] = d->wp[i].id;
+		}
+	pthread_mutex_unlock(&d->lock);
+	kvm_apply_debug(k, false, false);
+	machine_sync_catches(e->m);
 }
 
 static void kvm_invalidate(struct engine *e, uint64_t pa, uint64_t len)
@@ -467,6 +564,7 @@ const struct engine_ops engine_kvm_ops = {
 	.run = kvm_run_engine,
 	.step_insn = kvm_step_insn,
 	.step_ccf = kvm_step_insn,   /* no CCFs: a hardware step is one instruction */
+	.debug_sync = kvm_debug_sync,
 	.invalidate = kvm_invalidate,
 	.get_state = kvm_get_state,
 	.set_state = kvm_set_state,
