@@ -446,6 +446,16 @@ static void bt_set_state(struct engine *e, const struct vcpu_state *st)
 	be->ctx->hflags = 0x202 | (st->eflags & BT_HFLAGS_MASK);   /* host bit 1 and IF stay set */
 }
 
+static void bt_get_fpu(struct engine *e, uint8_t fx[512])
+{
+	memcpy(fx, ((struct bt_engine *)e)->ctx->fx_guest, 512);
+}
+
+static void bt_set_fpu(struct engine *e, const uint8_t fx[512])
+{
+	memcpy(((struct bt_engine *)e)->ctx->fx_guest, fx, 512);
+}
+
 static void bt_request_stop(struct engine *e)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
@@ -630,6 +640,8 @@ const struct engine_ops engine_bt_ops = {
 	.get_state = bt_get_state,
 	.set_state = bt_set_state,
 	.request_stop = bt_request_stop,
+	.get_fpu = bt_get_fpu,
+	.set_fpu = bt_set_fpu,
 	.debug_sync = bt_debug_sync,
 	.tc_list = bt_tc_list,
 	.tc_show = bt_tc_show,

@@ -64,6 +64,9 @@ struct engine_ops {
 	void (*get_state)(struct engine *e, struct vcpu_state *st);
 	void (*set_state)(struct engine *e, const struct vcpu_state *st);
 	void (*request_stop)(struct engine *e);
+	/* The guest's x87/SSE state as a 512-byte FXSAVE image (vCPU thread). */
+	void (*get_fpu)(struct engine *e, uint8_t fx[512]);
+	void (*set_fpu)(struct engine *e, const uint8_t fx[512]);
 	/* Breakpoints or watchpoints in m->debug changed (vCPU thread, stopped). */
 	void (*debug_sync)(struct engine *e);
 	/* The translation cache, for the debugger; NULL for an engine without

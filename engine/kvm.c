@@ -536,6 +536,44 @@ static void kvm_request_stop(struct engine *e)
 	machine_wake(e->m);   /* a vCPU asleep in HLT */
 }
 
+/* KVM's kvm_fpu and the FXSAVE image hold the same fields. */
+static void kvm_get_fpu(struct engine *e, uint8_t fx[512])
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	struct kvm_fpu f;
+	memset(fx, 0, 512);
+	if (ioctl(k->vcpu_fd, KVM_GET_FPU, &f) < 0)
+		return;
+	memcpy(fx + 0, &f.fcw, 2);
+	memcpy(fx + 2, &f.fsw, 2);
+	fx[4] = f.ftwx;
+	memcpy(fx + 6, &f.last_opcode, 2);
+	memcpy(fx + 8, &f.last_ip, 8);
+	memcpy(fx + 16, &f.last_dp, 8);
+	memcpy(fx + 24, &f.mxcsr, 4);
+	for (int i = 0; i < 8; i++)
+		memcpy(fx + 32 + 16 * i, f.fpr[i], 16);
+	memcpy(fx + 160, f.xmm, 16 * 16);
+}
+
+static void kvm_set_fpu(struct engine *e, const uint8_t fx[512])
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	struct kvm_fpu f;
+	memset(&f, 0, sizeof f);
+	memcpy(&f.fcw, fx + 0, 2);
+	memcpy(&f.fsw, fx + 2, 2);
+	f.ftwx = fx[4];
+	memcpy(&f.last_opcode, fx + 6, 2);
+	memcpy(&f.last_ip, fx + 8, 8);
+	memcpy(&f.last_dp, fx + 16, 8);
+	memcpy(&f.mxcsr, fx + 24, 4);
+	for (int i = 0; i < 8; i++)
+		memcpy(f.fpr[i], fx + 32 + 16 * i, 16);
+	memcpy(f.xmm, fx + 160, 16 * 16);
+	ioctl(k->vcpu_fd, KVM_SET_FPU, &f);
+}
+
 static int kvm_stats(struct engine *e, struct engine_stat *out, int max)
 {
 	struct kvm_engine *k = (struct kvm_engine *)e;
@@ -569,6 +607,8 @@ const struct engine_ops engine_kvm_ops = {
 	.get_state = kvm_get_state,
 	.set_state = kvm_set_state,
 	.request_stop = kvm_request_stop,
+	.get_fpu = kvm_get_fpu,
+	.set_fpu = kvm_set_fpu,
 	.configure = kvm_configure,
 	.stats = kvm_stats,
 };

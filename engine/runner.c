@@ -85,11 +85,15 @@ static void *runner_main(void *arg)
 
 		struct stop_info s = runner_perform(r, &q);
 		struct vcpu_state st;
+		uint8_t fx[512] = { 0 };
 		r->e->ops->get_state(r->e, &st);
+		if (r->e->ops->get_fpu)
+			r->e->ops->get_fpu(r->e, fx);
 
 		pthread_mutex_lock(&r->lock);
 		r->last = s;
 		r->snap = st;
+		memcpy(r->fx, fx, sizeof fx);
 		r->stops++;
 		bool final = s.reason == STOP_EXIT || s.reason == STOP_HALT ||
 			     s.reason == STOP_ERROR || s.reason == STOP_UNAVAILABLE;
@@ -122,6 +126,8 @@ int runner_start(struct runner *r, struct engine *e, struct machine *m, char *er
 	r->last.watch_kind = -1;
 	r->last.eip = m->boot_state.eip;
 	r->snap = m->boot_state;
+	if (e->ops->get_fpu)
+		e->ops->get_fpu(e, r->fx);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -268,6 +274,32 @@ int runner_set_state(struct runner *r, const struct vcpu_state *st)
 {
 	struct runner_set_arg a = { r, st };
 	return runner_call(r, runner_do_set_state, &a);
+}
+
+void runner_fpu(struct runner *r, uint8_t fx[512])
+{
+	pthread_mutex_lock(&r->lock);
+	memcpy(fx, r->fx, 512);
+	pthread_mutex_unlock(&r->lock);
+}
+
+struct runner_fpu_arg {
+	struct runner *r;
+	const uint8_t *fx;
+};
+
+static void runner_do_set_fpu(void *p)
+{
+	struct runner_fpu_arg *a = p;
+	if (a->r->e->ops->set_fpu)
+		a->r->e->ops->set_fpu(a->r->e, a->fx);
+	memcpy(a->r->fx, a->fx, 512);
+}
+
+int runner_set_fpu(struct runner *r, const uint8_t fx[512])
+{
+	struct runner_fpu_arg a = { r, fx };
+	return runner_call(r, runner_do_set_fpu, &a);
 }
 
 int runner_listen(struct runner *r, runner_listener_fn *fn, void *ctx)

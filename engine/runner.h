@@ -55,6 +55,7 @@ struct runner {
 	struct stop_info last;      /* the last stop */
 	uint64_t stops;             /* how many stops so far (a cursor for waiters) */
 	struct vcpu_state snap;     /* the guest state at the last stop */
+	uint8_t fx[512];            /* and its x87/SSE state (FXSAVE image) */
 	/* A function to run on the vCPU thread while stopped (runner_call). */
 	void (*fn)(void *arg);
 	void *fn_arg;
@@ -82,6 +83,9 @@ void runner_snapshot(struct runner *r, struct vcpu_state *st, struct stop_info *
 int runner_call(struct runner *r, void (*fn)(void *arg), void *arg);
 /* Write the guest state (through runner_call). */
 int runner_set_state(struct runner *r, const struct vcpu_state *st);
+/* The x87/SSE state at the last stop, and writing it. */
+void runner_fpu(struct runner *r, uint8_t fx[512]);
+int runner_set_fpu(struct runner *r, const uint8_t fx[512]);
 
 int runner_listen(struct runner *r, runner_listener_fn *fn, void *ctx);
 void runner_unlisten(struct runner *r, runner_listener_fn *fn, void *ctx);
