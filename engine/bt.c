@@ -187,9 +187,11 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 			c->host_len, c->id, c->eip);
 		fflush(be->perf_map);
 	}
-	evlog_add(&be->base.m->events, EV_TRANSLATE, eip, (int32_t)c->id,
-		  "%u guest instructions 0x%08x-0x%08x -> %u bytes%s", c->ninsn, c->eip, c->end,
-		  c->host_len, transient ? " (run once)" : "");
+	/* One-instruction runs past a watched page are bookkeeping, not news. */
+	if (!(transient && be->watch_open))
+		evlog_add(&be->base.m->events, EV_TRANSLATE, eip, (int32_t)c->id,
+			  "%u guest instructions 0x%08x-0x%08x -> %u bytes%s", c->ninsn, c->eip, c->end,
+			  c->host_len, transient ? " (run once)" : "");
 	return c;
 }
 

@@ -51,7 +51,7 @@ int bt_tc_list(struct engine *e, void (*fn)(void *ctx, const struct engine_ccf *
 /* Print c: a header, then each guest instruction with its host code. */
 static void bt_show_ccf(struct bt_engine *be, const struct ccf *c, engine_line_fn *out, void *ctx)
 {
-	char line[256];
+	char line[512];
 	const struct guestmem *gm = &be->base.m->mem;
 
 	snprintf(line, sizeof line, "CCF %u: guest 0x%08x-0x%08x, %u instructions, %u bytes of host code at %p%s, entered %llu times",

@@ -30,7 +30,7 @@ static struct stop_info runner_perform(struct runner *r, const struct runner_req
 		if (e->ops->debug_sync)
 			e->ops->debug_sync(e);
 		e->ops->run(e, &s);
-		if (id > 0) {
+		if (id != -1) {
 			/* Not hit (another stop came first): remove it again. */
 			pthread_mutex_lock(&r->m->debug.lock);
 			for (int i = 0; i < r->m->debug.nbp; i++)

@@ -10,6 +10,7 @@ void dbg_init(struct debugstate *d)
 	memset(d, 0, sizeof *d);
 	pthread_mutex_init(&d->lock, NULL);
 	d->next_id = 1;
+	d->next_internal = -2;
 }
 
 void dbg_destroy(struct debugstate *d)
@@ -36,7 +37,8 @@ int dbg_break_add(struct debugstate *d, uint32_t addr, bool temporary, bool inte
 		if (d->bp[i].addr == addr && d->bp[i].internal == internal)
 			dup = true;
 	if (!dup && d->nbp < DBG_MAX) {
-		id = d->next_id++;
+		/* Internal ones (until ADDR) take no number the user would see. */
+		id = internal ? d->next_internal-- : d->next_id++;
 		d->bp[d->nbp++] = (struct dbg_break){ .id = id, .addr = addr, .enabled = true,
 						      .temporary = temporary, .internal = internal };
 		dbg_changed(d);
@@ -70,7 +72,7 @@ int dbg_break_hit(struct debugstate *d, uint32_t addr)
 		if (!d->bp[i].enabled || d->bp[i].addr != addr)
 			continue;
 		d->bp[i].hits++;
-		if (id < 0 || !d->bp[i].internal)
+		if (id <= 0 || !d->bp[i].internal)
 			id = d->bp[i].internal ? 0 : d->bp[i].id;
 		if (d->bp[i].temporary) {
 			dbg_remove_at(d->bp, &d->nbp, sizeof d->bp[0], i--);
@@ -104,7 +106,8 @@ bool dbg_watch_find(struct debugstate *d, uint32_t addr, uint32_t len, bool is_r
 	pthread_mutex_lock(&d->lock);
 	for (int i = 0; i < d->nwp && !found; i++) {
 		struct dbg_watch *w = &d->wp[i];
-		if (!w->enabled || addr >= w->addr + w->len || w->addr >= addr + len)
+		/* 64-bit ends: a watch at the top of the address space does not wrap. */
+		if (!w->enabled || (uint64_t)addr >= (uint64_t)w->addr + w->len || (uint64_t)w->addr >= (uint64_t)addr + len)
 			continue;
 		if (w->kind == WP_ACCESS || (w->kind == WP_WRITE && is_write) || (w->kind == WP_READ && is_read)) {
 			w->hits++;
@@ -177,7 +180,7 @@ int dbg_delete(struct debugstate *d, int id)
 	int rc = -1;
 	pthread_mutex_lock(&d->lock);
 	for (int i = 0; i < d->nbp && rc; i++)
-		if (d->bp[i].id == id && !d->bp[i].internal) {
+		if (d->bp[i].id == id && d->bp[i].internal == (id < 0)) {   /* negative ids: internal ones */
 			dbg_remove_at(d->bp, &d->nbp, sizeof d->bp[0], i);
 			rc = 0;
 		}

@@ -58,6 +58,7 @@ struct debugstate {
 	struct dbg_catch ct[DBG_MAX];
 	int nct;
 	int next_id;
+	int next_internal;        /* ids of internal breakpoints: -2, -3, ... */
 	atomic_uint generation;   /* bumps on every change, so engines can resync */
 	atomic_uint catch_mask;   /* bit per ev_kind with an enabled catch: a cheap test */
 };

@@ -9,6 +9,7 @@
 #include <x86intrin.h>
 
 #define CR4_TSD 0x4u   /* time stamp disable: RDTSC is privileged */
+#define CR0_DEFINED 0xe005003fu   /* PE MP EM TS ET NE WP AM NW CD PG */
 
 static const char *const emu_exc_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP",
@@ -216,6 +217,12 @@ enum emu_result emu_sgdt(struct emu *em, uint32_t lin, bool idt)
 	return emu_write(em, lin, b, 6) < 0 ? EMU_FAULT : EMU_NEXT;
 }
 
+/* Call gates, task gates and TSSs: transfers through them are not modelled. */
+static bool emu_is_gate_or_tss(unsigned type)
+{
+	return type == 0x1 || type == 0x3 || type == 0x4 || type == 0x5 || type == 0x9 || type == 0xb || type == 0xc;
+}
+
 /* Read the descriptor of sel from the GDT or LDT; raise #GP(sel) if outside. */
 static int emu_desc(struct emu *em, uint16_t sel, uint64_t *d, uint32_t *addr)
 {
@@ -305,10 +312,12 @@ enum emu_result emu_far_jmp(struct emu *em, uint16_t sel, uint32_t offset)
 		return EMU_FAULT;
 	struct vcpu_seg s = emu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
-	if (!(s.attr & SEG_S) || !(type & 8)) {
-		snprintf(em->msg, sizeof em->msg, "far jump through a system descriptor (call gate or TSS) is not supported yet");
+	if (!(s.attr & SEG_S) && emu_is_gate_or_tss(type)) {
+		snprintf(em->msg, sizeof em->msg, "far jump through a call gate, task gate or TSS is not supported yet");
 		return EMU_STOP;
 	}
+	if (!(s.attr & SEG_S) || !(type & 8))
+		return emu_fault(em, EXC_GP, true, sel & ~3u);   /* data or another system descriptor */
 	if ((type & 4) ? (int)dpl > cpl : (rpl > cpl || (int)dpl != cpl))
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (!(s.attr & SEG_P))
@@ -393,7 +402,7 @@ enum emu_result emu_mov_to_cr(struct emu *em, int cr, uint32_t v)
 			return emu_fault(em, EXC_GP, true, 0);
 		if ((v & 0x20000000u) && !(v & 0x40000000u))   /* NW without CD */
 			return emu_fault(em, EXC_GP, true, 0);
-		st->cr0 = v | CR0_ET;
+		st->cr0 = (v & CR0_DEFINED) | CR0_ET;   /* reserved bits: writes are ignored */
 		return EMU_NEXT;
 	case 2: st->cr2 = v; return EMU_NEXT;
 	case 3: st->cr3 = v; return EMU_NEXT;
@@ -428,9 +437,10 @@ enum emu_result emu_privileged_nop(struct emu *em)
 	return EMU_NEXT;
 }
 
-/* Load a code segment for a far CALL/RET: checks as for a far JMP. */
+/* Load a code segment for a far CALL (check_rpl: a non-conforming target
+ * needs RPL <= CPL) or RET (new_cpl is the selector's RPL). */
 static enum emu_result emu_load_cs(struct emu *em, uint16_t sel, uint32_t offset, int new_cpl,
-				   struct vcpu_seg *out)
+				   bool check_rpl, struct vcpu_seg *out)
 {
 	uint64_t d;
 	uint32_t addr;
@@ -440,11 +450,14 @@ static enum emu_result emu_load_cs(struct emu *em, uint16_t sel, uint32_t offset
 		return EMU_FAULT;
 	struct vcpu_seg s = emu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
-	if (!(s.attr & SEG_S) || !(type & 8)) {
-		snprintf(em->msg, sizeof em->msg, "far transfer through a call gate or TSS is not supported yet");
+	if (!(s.attr & SEG_S) && emu_is_gate_or_tss(type)) {
+		snprintf(em->msg, sizeof em->msg, "far transfer through a call gate, task gate or TSS is not supported yet");
 		return EMU_STOP;
 	}
-	if ((type & 4) ? (int)dpl > new_cpl : (int)dpl != new_cpl)
+	if (!(s.attr & SEG_S) || !(type & 8))
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
+	bool conforming = type & 4;
+	if (conforming ? (int)dpl > new_cpl : ((int)dpl != new_cpl || (check_rpl && (int)(sel & 3) > new_cpl)))
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (!(s.attr & SEG_P))
 		return emu_fault(em, EXC_NP, true, sel & ~3u);
@@ -462,9 +475,7 @@ enum emu_result emu_far_call(struct emu *em, uint16_t sel, uint32_t offset, uint
 {
 	struct vcpu_state *st = em->st;
 	struct vcpu_seg cs;
-	if ((int)(sel & 3) > emu_cpl(st))
-		return emu_fault(em, EXC_GP, true, sel & ~3u);
-	enum emu_result r = emu_load_cs(em, sel, size == 2 ? offset & 0xffff : offset, emu_cpl(st), &cs);
+	enum emu_result r = emu_load_cs(em, sel, size == 2 ? offset & 0xffff : offset, emu_cpl(st), true, &cs);
 	if (r != EMU_NEXT)
 		return r;
 	uint32_t esp = st->gpr[R_ESP], oldcs = st->seg[S_CS].sel;
@@ -492,7 +503,7 @@ enum emu_result emu_far_ret(struct emu *em, unsigned size, uint16_t pop)
 	if (rpl < cpl)
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	struct vcpu_seg cs, ss = st->seg[S_SS];
-	enum emu_result r = emu_load_cs(em, (uint16_t)sel, eip, rpl, &cs);
+	enum emu_result r = emu_load_cs(em, (uint16_t)sel, eip, rpl, false, &cs);
 	if (r != EMU_NEXT)
 		return r;
 	esp += 2 * size + pop;
@@ -513,7 +524,21 @@ enum emu_result emu_far_ret(struct emu *em, unsigned size, uint16_t pop)
 	st->seg[S_SS] = ss;
 	st->gpr[R_ESP] = esp;
 	st->eip = eip;
+	if (rpl > cpl)
+		emu_null_inner_segs(st, rpl);
 	return EMU_JUMP;
+}
+
+void emu_null_inner_segs(struct vcpu_state *st, int cpl)
+{
+	static const int segs[] = { S_ES, S_DS, S_FS, S_GS };
+	for (unsigned i = 0; i < sizeof segs / sizeof segs[0]; i++) {
+		struct vcpu_seg *g = &st->seg[segs[i]];
+		unsigned type = g->attr & SEG_TYPE_MASK, dpl = (g->attr >> SEG_DPL_SHIFT) & 3;
+		bool conforming_code = (type & 8) && (type & 4);
+		if ((g->attr & SEG_P) && !conforming_code && (int)dpl < cpl)
+			*g = (struct vcpu_seg){ .sel = 0 };
+	}
 }
 
 /* The descriptor of sel if LAR/LSL/VERR/VERW may look at it from this CPL. */

@@ -87,6 +87,9 @@ enum emu_result emu_privileged_nop(struct emu *em);
  * and next_eip with the operand size (2 or 4). */
 enum emu_result emu_far_call(struct emu *em, uint16_t sel, uint32_t offset, uint32_t next_eip,
 			     unsigned size);
+/* On a return to an outer ring, the data segments that ring may not use
+ * become null (IRET, far RET). */
+void emu_null_inner_segs(struct vcpu_state *st, int cpl);
 /* RETF [imm16]: back to the same or an outer ring. */
 enum emu_result emu_far_ret(struct emu *em, unsigned size, uint16_t pop);
 /* LAR/LSL/VERR/VERW: *ok says whether the selector passed (ZF), *value the

@@ -219,19 +219,6 @@ enum emu_result emu_deliver(struct emu *em, int vector, enum deliver_kind kind, 
 	return EMU_STOP;
 }
 
-/* On a return to an outer ring, data segments that ring may not use become null. */
-static void emu_iret_fix_data_segs(struct vcpu_state *st, int cpl)
-{
-	static const int segs[] = { S_ES, S_DS, S_FS, S_GS };
-	for (unsigned i = 0; i < sizeof segs / sizeof segs[0]; i++) {
-		struct vcpu_seg *s = &st->seg[segs[i]];
-		unsigned type = s->attr & SEG_TYPE_MASK, dpl = (s->attr >> SEG_DPL_SHIFT) & 3;
-		bool conforming_code = (type & 8) && (type & 4);
-		if ((s->attr & SEG_P) && !conforming_code && (int)dpl < cpl)
-			*s = (struct vcpu_seg){ .sel = 0 };
-	}
-}
-
 enum emu_result emu_iret(struct emu *em, unsigned size)
 {
 	struct vcpu_state *st = em->st;
@@ -321,6 +308,6 @@ enum emu_result emu_iret(struct emu *em, unsigned size)
 	st->eip = eip;
 	st->gpr[R_ESP] = esp;
 	if (rpl > cpl)
-		emu_iret_fix_data_segs(st, rpl);
+		emu_null_inner_segs(st, rpl);
 	return EMU_JUMP;
 }

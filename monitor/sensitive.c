@@ -173,6 +173,7 @@ int policy_parse(struct policy *p, const char *spec, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(buf, spec);
+	struct policy next = *p;   /* all or nothing */
 	for (char *save = NULL, *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
 		if (!eq || eq == item || !eq[1]) {
@@ -180,9 +181,10 @@ int policy_parse(struct policy *p, const char *spec, char *err, size_t errlen)
 			return -1;
 		}
 		*eq = 0;
-		if (policy_set(p, item, eq + 1, err, errlen) < 0)
+		if (policy_set(&next, item, eq + 1, err, errlen) < 0)
 			return -1;
 	}
+	*p = next;
 	return 0;
 }
 

@@ -58,7 +58,8 @@ static void sym_parse(struct symtab *t, const uint8_t *img, size_t len)
 			t->s[t->n++] = (struct sym){ copy, es.st_value, es.st_size, type == STT_FUNC };
 		}
 	}
-	qsort(t->s, (size_t)t->n, sizeof *t->s, sym_cmp);
+	if (t->n > 1)
+		qsort(t->s, (size_t)t->n, sizeof *t->s, sym_cmp);
 }
 
 int sym_load(struct symtab *t, const char *path, char *err, size_t errlen)
@@ -114,10 +115,18 @@ const struct sym *sym_at(const struct symtab *t, uint32_t addr, uint32_t *off)
 			hi = mid - 1;
 		}
 	}
-	/* Prefer a function that covers addr among symbols at the same address. */
-	for (int i = best; i >= 0 && best >= 0 && t->s[i].addr == t->s[best].addr; i--)
-		if (t->s[i].func)
-			best = i;
+	/* Among symbols at the same address prefer a function, then a sized
+	 * object, over the linker's markers (__bss_start and the like). */
+	if (best >= 0) {
+		int pick = best;
+		for (int i = best; i >= 0 && t->s[i].addr == t->s[best].addr; i--) {
+			const struct sym *c = &t->s[i], *p = &t->s[pick];
+			int rc = c->func ? 2 : c->size ? 1 : 0, rp = p->func ? 2 : p->size ? 1 : 0;
+			if (rc > rp)
+				pick = i;
+		}
+		best = pick;
+	}
 	if (best < 0)
 		return NULL;
 	const struct sym *s = &t->s[best];

@@ -66,9 +66,10 @@ int vcpu_state_changes(const struct vcpu_state *a, const struct vcpu_state *b,
 void vcpu_changes_format(const struct vcpu_change *ch, int n, char *out, size_t len)
 {
 	static const struct { uint32_t bit; const char *name; } flags[] = {
-		{ EFLAGS_CF, "CF" }, { EFLAGS_ZF, "ZF" }, { EFLAGS_SF, "SF" }, { EFLAGS_OF, "OF" },
-		{ EFLAGS_TF, "TF" }, { EFLAGS_IF, "IF" }, { EFLAGS_DF, "DF" }, { EFLAGS_NT, "NT" },
-		{ EFLAGS_AC, "AC" },
+		{ EFLAGS_CF, "CF" }, { EFLAGS_PF, "PF" }, { EFLAGS_AF, "AF" }, { EFLAGS_ZF, "ZF" },
+		{ EFLAGS_SF, "SF" }, { EFLAGS_OF, "OF" }, { EFLAGS_TF, "TF" }, { EFLAGS_IF, "IF" },
+		{ EFLAGS_DF, "DF" }, { EFLAGS_NT, "NT" }, { EFLAGS_RF, "RF" }, { EFLAGS_VM, "VM" },
+		{ EFLAGS_AC, "AC" }, { EFLAGS_ID, "ID" }, { 0x00080000u, "VIF" }, { 0x00100000u, "VIP" },
 	};
 	static const char *const other[] = { "gdtr", "idtr", "tr", "ldtr", "cr0", "cr3", "cr4" };
 	size_t k = 0;
