@@ -11,6 +11,7 @@
 #include "engine/bt.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,32 @@
 #include "monitor/interrupt.h"
 
 enum bt_mode { BT_RUN, BT_STEP_INSN, BT_STEP_CCF };
+
+/* The assembly and the emitted code use these offsets (bt_ctx.h). */
+#define BTC_CHECK(field, off) _Static_assert(offsetof(struct bt_ctx, field) == (off), #field)
+BTC_CHECK(arch.gpr, BTC_GPR);
+BTC_CHECK(arch.eip, BTC_EIP);
+BTC_CHECK(arch.eflags, BTC_EFLAGS);
+BTC_CHECK(hflags, BTC_HFLAGS);
+BTC_CHECK(host_rsp, BTC_HOST_RSP);
+BTC_CHECK(leave_ptr, BTC_LEAVE);
+BTC_CHECK(callout_ptr, BTC_CALLOUT);
+BTC_CHECK(miss_ptr, BTC_MISS);
+BTC_CHECK(win_base, BTC_WIN_BASE);
+BTC_CHECK(win_neg, BTC_WIN_NEG);
+BTC_CHECK(lookup, BTC_LOOKUP);
+BTC_CHECK(next_eip, BTC_NEXT_EIP);
+BTC_CHECK(exit_site, BTC_EXIT_SITE);
+BTC_CHECK(exit_kind, BTC_EXIT_KIND);
+BTC_CHECK(callout_ea, BTC_CALLOUT_EA);
+BTC_CHECK(irq_pending, BTC_IRQ_PENDING);
+BTC_CHECK(exit_now, BTC_EXIT_NOW);
+BTC_CHECK(shadow_eip, BTC_SHADOW_EIP);
+BTC_CHECK(shadow_top, BTC_SHADOW_TOP);
+BTC_CHECK(shadow_budget, BTC_SHADOW_BUDGET);
+BTC_CHECK(fx_guest, BTC_FX_GUEST);
+BTC_CHECK(fx_host, BTC_FX_HOST);
+_Static_assert(sizeof(struct vcpu_state) <= BTC_HFLAGS, "vcpu_state outgrew its space");
 
 void bt_set_pending(struct bt_engine *be, enum stop_reason r, uint32_t eip, const char *fmt, ...)
 {
@@ -385,6 +412,8 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 		}
 		ctx->exit_kind = 0;
 		ctx->exit_site = 0;
+		if (!atomic_load(&be->stop_requested) && !ctx->irq_pending)
+			ctx->exit_now = 0;
 		c->entries++;
 		be->delivered = false;
 		if (bt_enter(be, c) == 0) {

@@ -29,7 +29,11 @@
 #define BTC_EXIT_KIND   584    /* enum bt_exit_kind */
 #define BTC_CALLOUT_EA  588    /* effective address computed for a callout's memory operand */
 #define BTC_IRQ_PENDING 592    /* byte: an external interrupt waits (set by any thread) */
+#define BTC_EXIT_NOW    593    /* byte: a stop or interrupt wants out: shadow returns must leave too */
 #define BTC_SHADOW_EIP  596    /* interrupts stay blocked until after the instruction here (STI, MOV SS) */
+#define BTC_SHADOW_TOP  600    /* host RSP with an empty return shadow (a sentinel frame on top) */
+#define BTC_SHADOW_BUDGET 608  /* shadow frames still allowed on the host stack */
+#define BT_SHADOW_MAX   4096   /* 16 bytes a frame: 64 KiB of host stack at most */
 #define BTC_FX_GUEST    640    /* 512-byte FXSAVE area of the guest's x87/SSE state */
 #define BTC_FX_HOST     1152   /* the monitor's x87/SSE state while the guest runs */
 #define BTC_SIZE_MIN    1664
@@ -69,9 +73,12 @@ struct bt_ctx {
 	uint32_t exit_kind;
 	uint32_t callout_ea;
 	volatile uint8_t irq_pending;
-	uint8_t pad0[3];
+	volatile uint8_t exit_now;
+	uint8_t pad0[2];
 	uint32_t shadow_eip;
-	uint8_t pad[BTC_FX_GUEST - BTC_SHADOW_EIP - 4];
+	uint64_t shadow_top;
+	uint64_t shadow_budget;
+	uint8_t pad[BTC_FX_GUEST - BTC_SHADOW_BUDGET - 8];
 	_Alignas(64) uint8_t fx_guest[512];
 	_Alignas(64) uint8_t fx_host[512];
 	void *owner;               /* the struct bt_engine, for callouts */

@@ -6,6 +6,9 @@
  *                                store the guest's registers and flags, return
  *                                from bt_glue_enter
  *   bt_glue_miss                 an inline indirect lookup missed (target in R8D)
+ *   (return shadow)              guest calls translated as host calls push frames
+ *                                of (host return, -guest return) below the
+ *                                sentinel frame set up here; a leave drops them
  *   bt_glue_callout              `call [r15+BTC_CALLOUT]` with R11 = descriptor and
  *                                R8D = effective address: runs bt_callout_dispatch()
  *                                as an ordinary C call on the host stack and comes
@@ -61,6 +64,12 @@ bt_glue_enter:
 	push r15
 	mov r15, rdi
 	mov [r15 + BTC_HOST_RSP], rsp
+	/* An empty return shadow: a sentinel frame whose tag (1) matches no
+	 * guest address, then the frame budget. */
+	push 1
+	push 0
+	mov [r15 + BTC_SHADOW_TOP], rsp
+	mov qword ptr [r15 + BTC_SHADOW_BUDGET], BT_SHADOW_MAX
 	fxsave64 [r15 + BTC_FX_HOST]
 	fxrstor64 [r15 + BTC_FX_GUEST]
 	mov r11, rsi

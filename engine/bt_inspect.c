@@ -25,7 +25,7 @@ static void bt_ccf_info(const struct ccf *c, struct engine_ccf *o)
 	o->entries = c->entries;
 	o->key = c->key;
 	o->nexits = c->nexits;
-	for (int i = 0; i < c->nexits && i < 2; i++) {
+	for (int i = 0; i < c->nexits && i < 3; i++) {
 		o->target[i] = c->exits[i].target;
 		o->succ[i] = c->exits[i].to ? c->exits[i].to->id : 0;
 	}

@@ -114,6 +114,7 @@ static void bt_on_kick(int sig, siginfo_t *si, void *ucv)
 	if (!be || (!atomic_load(&be->stop_requested) && !be->ctx->irq_pending))
 		return;
 	be->ctx->lookup = be->tc.lookup_empty;
+	be->ctx->exit_now = 1;   /* shadow returns leave too */
 	struct ccf *c = tc_find_host(&be->tc, (void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
 	if (c)
 		tc_unlink_exits(c);

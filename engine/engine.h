@@ -38,8 +38,8 @@ struct engine_ccf {
 	uint64_t entries;             /* times the dispatcher entered it */
 	uint8_t key;                  /* privilege key: 0 CPL 0, 1 CPL 1-3 */
 	int nexits;
-	uint32_t target[2];           /* exits' guest targets */
-	uint32_t succ[2];             /* chained successor CCF ids, 0 if unchained */
+	uint32_t target[3];           /* exits' guest targets */
+	uint32_t succ[3];             /* chained successor CCF ids, 0 if unchained */
 	uint32_t forward;             /* CCF it forwards to (adaptive), or 0 */
 };
 

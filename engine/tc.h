@@ -24,7 +24,7 @@
 #include "engine/emit.h"
 
 #define TC_DEFAULT_SIZE (64u << 20)
-#define TC_MAX_EXITS    2
+#define TC_MAX_EXITS    3   /* a shadowed CALL has three: callee, return site, plain callee */
 #define TC_HASH_BUCKETS 65536
 
 /* How a guest instruction was translated (for tc show and the event log). */

@@ -46,6 +46,103 @@ static int load_target(struct tu *t, const struct bt_insn *in)
 	return 0;
 }
 
+/* A label's rel8: the byte at at jumps to here. */
+static void patch_rel8(struct tu *t, uint8_t *at)
+{
+	if (!t->e.overflow)
+		*at = (uint8_t)(t->e.p - (at + 1));
+}
+
+/* A direct CALL as a host call into the callee's CCF, with a shadow frame
+ * (host return point, -guest return address) on the host stack, so the
+ * translated RET can return with a host RET the CPU predicts. The budget
+ * bounds the host stack; when it is spent the call is an ordinary exit.
+ *
+ *   mov r11, rcx; mov rcx, [budget]; jrcxz plain; lea rcx, [rcx-1]
+ *   mov [budget], rcx; mov rcx, r11
+ *   mov r11, -ret; push r11; call callee    (exit 0)
+ *   jmp ret                                 (exit 1: where the shadow RET lands)
+ * plain: mov rcx, r11; jmp callee           (exit 2)                    */
+static void shadow_call(struct tu *t, uint32_t target, uint32_t ret)
+{
+	static const uint8_t save_rcx[] = { 0x49, 0x89, 0xcb };         /* mov r11, rcx */
+	static const uint8_t restore_rcx[] = { 0x4c, 0x89, 0xd9 };      /* mov rcx, r11 */
+	static const uint8_t dec_rcx[] = { 0x48, 0x8d, 0x49, 0xff };    /* lea rcx, [rcx-1] */
+	static const uint8_t push_r11 = 0x53;                           /* with REX.B: push r11 */
+
+	emit_bytes(&t->e, save_rcx, sizeof save_rcx);
+	emit_mov_reg_ctx64(&t->e, HR_RCX, BTC_SHADOW_BUDGET);
+	emit_u8(&t->e, 0xe3);   /* jrcxz plain */
+	uint8_t *to_plain = t->e.p;
+	emit_u8(&t->e, 0);
+	emit_bytes(&t->e, dec_rcx, sizeof dec_rcx);
+	emit_rex(&t->e, true, HR_RCX, 0, HR_R15);   /* mov [r15+budget], rcx */
+	emit_u8(&t->e, 0x89);
+	emit_mem_base_disp32(&t->e, HR_RCX, HR_R15, BTC_SHADOW_BUDGET);
+	emit_bytes(&t->e, restore_rcx, sizeof restore_rcx);
+	emit_mov_reg_imm64(&t->e, HR_R11, (uint64_t)0 - ret);
+	emit_u8(&t->e, REX | REX_B);
+	emit_u8(&t->e, push_r11);
+	emit_u8(&t->e, 0xe8);   /* call rel32: a patchable exit like a jmp */
+	uint8_t *site = t->e.p;
+	emit_u32(&t->e, 0);
+	tu_add_exit(t, site, target);
+	uint8_t *back = emit_jmp_rel32(&t->e, t->e.p);
+	tu_add_exit(t, back, ret);
+	patch_rel8(t, to_plain);
+	emit_bytes(&t->e, restore_rcx, sizeof restore_rcx);
+	tu_exit_direct(t, target);
+}
+
+/* RET: if the shadow frame on top of the host stack was pushed for this
+ * guest return address, return through it (and the CPU's return predictor);
+ * otherwise drop the whole shadow and look the address up. R8D holds it. */
+static void shadow_ret(struct tu *t)
+{
+	static const uint8_t save_rcx[] = { 0x49, 0x89, 0xcb };         /* mov r11, rcx */
+	static const uint8_t restore_rcx[] = { 0x4c, 0x89, 0xd9 };      /* mov rcx, r11 */
+	static const uint8_t tag[] = { 0x48, 0x8b, 0x4c, 0x24, 0x08,    /* mov rcx, [rsp+8] */
+				       0x4a, 0x8d, 0x0c, 0x01 };        /* lea rcx, [rcx+r8] */
+	static const uint8_t exit_now[] = { 0x41, 0x0f, 0xb6, 0x8f };  /* movzx ecx, byte [r15+disp32] */
+	static const uint8_t inc_budget[] = { 0x4d, 0x8d, 0x49, 0x01 }; /* lea r9, [r9+1] */
+	static const uint8_t ret8[] = { 0xc2, 0x08, 0x00 };             /* ret 8 */
+
+	emit_bytes(&t->e, save_rcx, sizeof save_rcx);
+	emit_bytes(&t->e, tag, sizeof tag);
+	emit_u8(&t->e, 0xe3);   /* jrcxz hit */
+	uint8_t *to_hit = t->e.p;
+	emit_u8(&t->e, 0);
+	/* miss: */
+	uint8_t *miss = t->e.p;
+	emit_bytes(&t->e, restore_rcx, sizeof restore_rcx);
+	emit_mov_reg_ctx64(&t->e, HR_RSP, BTC_SHADOW_TOP);   /* drop every shadow frame */
+	emit_u8(&t->e, REX | REX_W | REX_B);                 /* mov qword [r15+budget], imm32 */
+	emit_u8(&t->e, 0xc7);
+	emit_mem_base_disp32(&t->e, 0, HR_R15, BTC_SHADOW_BUDGET);
+	emit_u32(&t->e, BT_SHADOW_MAX);
+	uint8_t *to_lookup = emit_jmp_rel32(&t->e, t->e.p);
+	/* hit: unless a stop or an interrupt wants us out */
+	patch_rel8(t, to_hit);
+	emit_bytes(&t->e, exit_now, sizeof exit_now);
+	emit_u32(&t->e, BTC_EXIT_NOW);
+	emit_u8(&t->e, 0xe3);   /* jrcxz go */
+	uint8_t *to_go = t->e.p;
+	emit_u8(&t->e, 0);
+	emit_u8(&t->e, 0xe9);   /* jmp miss */
+	emit_u32(&t->e, (uint32_t)(miss - (t->e.p + 4)));
+	patch_rel8(t, to_go);
+	emit_mov_reg_ctx64(&t->e, HR_R9, BTC_SHADOW_BUDGET);
+	emit_bytes(&t->e, inc_budget, sizeof inc_budget);
+	emit_rex(&t->e, true, HR_R9, 0, HR_R15);   /* mov [r15+budget], r9 */
+	emit_u8(&t->e, 0x89);
+	emit_mem_base_disp32(&t->e, HR_R9, HR_R15, BTC_SHADOW_BUDGET);
+	emit_bytes(&t->e, restore_rcx, sizeof restore_rcx);
+	emit_bytes(&t->e, ret8, sizeof ret8);
+	if (!t->e.overflow)
+		emit_patch_rel32(to_lookup, t->e.p);
+	tu_exit_indirect(t);
+}
+
 /* Push the guest return address: store below ESP, then move ESP. */
 static void push_return(struct tu *t, uint32_t ret)
 {
@@ -73,7 +170,10 @@ int xlat_branch(struct tu *t, const struct bt_insn *in)
 			return tu_fail(t, in, "16-bit call (operand-size prefix)");
 		if (in->x86.operands[0].type == X86_OP_IMM) {
 			push_return(t, next);
-			tu_exit_direct(t, branch_target(in));
+			if (t->c->transient)
+				tu_exit_direct(t, branch_target(in));
+			else
+				shadow_call(t, branch_target(in), next);
 			return 0;
 		}
 		if (load_target(t, in) < 0)   /* before the push: [esp+n] means the old ESP */
@@ -89,7 +189,7 @@ int xlat_branch(struct tu *t, const struct bt_insn *in)
 			pop += (uint32_t)in->x86.operands[0].imm & 0xffff;
 		emit_load_guest32(&t->e, HR_R8, HR_R12, 0);
 		emit_lea32(&t->e, HR_R12, HR_R12, (int32_t)pop);
-		tu_exit_indirect(t);
+		shadow_ret(t);
 		return 0;
 	}
 	case X86_INS_JECXZ: {

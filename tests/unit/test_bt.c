@@ -497,6 +497,84 @@ START_TEST(triple_fault_stops)
 }
 END_TEST
 
+START_TEST(shadow_returns_deep_recursion)
+{
+	/* f: if (ecx) { ecx--; f(); } eax++; ret — 10001 frames, past the shadow budget */
+	static const uint8_t code[] = {
+		0xb9, 0x10, 0x27, 0, 0,          /* 0: mov ecx, 10000 */
+		0xe8, 0x02, 0, 0, 0,             /* 5: call f (12) */
+		0xfa, 0xf4,                      /* 10: cli; hlt */
+		0x85, 0xc9,                      /* 12: f: test ecx, ecx */
+		0x74, 0x06,                      /* 14: jz 22 */
+		0x49,                            /* 16: dec ecx */
+		0xe8, 0xf6, 0xff, 0xff, 0xff,    /* 17: call f */
+		0x40,                            /* 22: inc eax */
+		0xc3,                            /* 23: ret */
+	};
+	struct vcpu_state st = fx.boot;
+	st.gpr[R_EAX] = 0;
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_msg(s.reason == STOP_HALT, "%s", s.msg);
+	ck_assert_uint_eq(state().gpr[R_EAX], 10001);
+	ck_assert_uint_eq(state().gpr[R_ESP], 0x90000);
+	/* and again, now that everything is translated and chained */
+	fx.e->ops->set_state(fx.e, &st);
+	fx.e->ops->run(fx.e, &s);
+	ck_assert_uint_eq(state().gpr[R_EAX], 10001);
+}
+END_TEST
+
+START_TEST(shadow_return_to_another_address)
+{
+	/* g replaces its return address: the shadow must not be trusted. */
+	static const uint8_t code[] = {
+		0xe8, 0x06, 0, 0, 0,             /* 0: call g (11) */
+		0xbb, 0xbd, 0, 0, 0,             /* 5: mov ebx, 0xbd (must be skipped) */
+		0x90,                            /* 10 */
+		0x58,                            /* 11: g: pop eax */
+		0x68, 0x13, 0x00, 0x10, 0x00,    /* 12: push 0x100013 */
+		0xc3,                            /* 17: ret -> 19 */
+		0x90,                            /* 18 */
+		0xb9, 0x2a, 0, 0, 0,             /* 19: mov ecx, 42 */
+		0xfa, 0xf4,
+	};
+	struct vcpu_state st = fx.boot;
+	st.gpr[R_EBX] = 0;
+	struct stop_info s = run(code, sizeof code, &st);
+	ck_assert_msg(s.reason == STOP_HALT, "%s", s.msg);
+	ck_assert_uint_eq(state().gpr[R_ECX], 42);
+	ck_assert_uint_eq(state().gpr[R_EBX], 0);
+	ck_assert_uint_eq(state().gpr[R_EAX], CODE + 5);
+}
+END_TEST
+
+static void *stop_later(void *p)
+{
+	(void)p;
+	usleep(50 * 1000);
+	fx.e->ops->request_stop(fx.e);
+	return NULL;
+}
+
+START_TEST(stop_reaches_a_call_ret_loop)
+{
+	static const uint8_t code[] = {
+		0xe8, 0x02, 0, 0, 0,   /* 0: loop: call f */
+		0xeb, 0xf9,            /* 5: jmp loop */
+		0x40,                  /* 7: f: inc eax */
+		0xc3,                  /* 8: ret */
+	};
+	pthread_t t;
+	struct stop_info s;
+	load(code, sizeof code, NULL);
+	pthread_create(&t, NULL, stop_later, NULL);
+	fx.e->ops->run(fx.e, &s);
+	pthread_join(t, NULL);
+	ck_assert_msg(s.reason == STOP_REQUEST, "%s", s.msg);
+	ck_assert_uint_gt(state().gpr[R_EAX], 1000);
+}
+END_TEST
+
 static Suite *bt_suite(void)
 {
 	Suite *s = suite_create("bt");
@@ -522,6 +600,9 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, tu_max_one_is_single_instruction_ccfs);
 	tcase_add_test(tc, exceptions_and_int_n_go_through_the_idt);
 	tcase_add_test(tc, triple_fault_stops);
+	tcase_add_test(tc, shadow_returns_deep_recursion);
+	tcase_add_test(tc, shadow_return_to_another_address);
+	tcase_add_test(tc, stop_reaches_a_call_ret_loop);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -316,7 +316,7 @@ struct branch_case {
 	const char *code;      /* at CODE, after two add eax, ebx */
 	unsigned ninsn;
 	unsigned nexits;
-	uint32_t target[2];
+	uint32_t target[3];
 	uint32_t end;          /* offset from CODE */
 };
 
@@ -327,7 +327,9 @@ static const struct branch_case branch_cases[] = {
 	{ "74 05", 3, 2, { CODE + 0xb, CODE + 6 }, 6 },             /* je: taken, then fall-through */
 	{ "7f f0", 3, 2, { CODE - 0xa, CODE + 6 }, 6 },             /* jg backwards */
 	{ "0f 85 00 01 00 00", 3, 2, { CODE + 0x10a, CODE + 10 }, 10 },   /* jne near */
-	{ "e8 00 01 00 00", 3, 1, { CODE + 0x109 }, 9 },            /* call */
+	/* call: a host call into the callee (exit 0), the return site the shadow
+	 * RET lands on (exit 1), and the plain exit when the shadow is full (2) */
+	{ "e8 00 01 00 00", 3, 3, { CODE + 0x109, CODE + 9, CODE + 0x109 }, 9 },
 	{ "e2 fa", 3, 2, { CODE + 6, CODE }, 6 },                    /* loop: not taken, taken */
 	{ "e3 10", 3, 2, { CODE + 6, CODE + 0x16 }, 6 },            /* jecxz */
 	{ "c3", 3, 0, { 0 }, 5 },                                    /* ret */
@@ -369,20 +371,28 @@ START_TEST(branch_code)
 	ck_assert_uint_eq(c->exits[1].site[-1], 0xe9);
 	ck_assert_ptr_eq(c->exits[1].site, c->exits[0].site + 5);
 
-	/* call: push the guest return address (never a host one), then the exit. */
+	/* call: push the guest return address (never a host one), then a host
+	 * call with a shadow frame (host return, -guest return) under a budget. */
 	put(CODE + 0x100, "e8 fb fe ff ff");   /* call 0x100000 */
 	c = xl(CODE + 0x100, 12);
 	ck_assert_uint_eq(c->exits[0].target, CODE);
-	ck_assert_int_eq(tl_dis64(c->host, (size_t)(c->exits[0].site - 1 - c->host), text, sizeof text), 2);
-	snprintf(want, sizeof want, "mov dword ptr gs:[r12d - 4], 0x%x; lea r12d, [r12d - 4]", CODE + 0x105);
-	ck_assert_str_eq(text, want);
+	ck_assert_uint_eq(c->exits[0].site[-1], 0xe8);   /* a host call */
+	ck_assert_uint_eq(c->exits[1].target, CODE + 0x105);
+	ck_assert_int_gt(tl_dis64(c->host, (size_t)(c->exits[0].site - 1 - c->host), text, sizeof text), 2);
+	snprintf(want, sizeof want, "mov dword ptr gs:[r12d - 4], 0x%x; lea r12d, [r12d - 4]; mov r11, rcx; "
+		 "mov rcx, qword ptr [r15 + 0x%x]; jrcxz", CODE + 0x105, BTC_SHADOW_BUDGET);
+	ck_assert_msg(strncmp(text, want, strlen(want)) == 0, "call: %s", text);
+	snprintf(want, sizeof want, "movabs r11, 0x%llx; push r11", (unsigned long long)((uint64_t)0 - (CODE + 0x105)));
+	ck_assert_msg(strstr(text, want), "call: %s", text);
 
 	/* ret: pop the target into R8D, then the inline lookup. */
 	put(CODE + 0x200, "c3");
 	c = xl(CODE + 0x200, 12);
 	ck_assert_int_gt(tl_dis64(c->host, c->body_len, text, sizeof text), 0);
-	static const char ret_head[] = "mov r8d, dword ptr gs:[r12d]; lea r12d, [r12d + 4]; mov r11, rcx; ";
+	static const char ret_head[] = "mov r8d, dword ptr gs:[r12d]; lea r12d, [r12d + 4]; mov r11, rcx; "
+				       "mov rcx, qword ptr [rsp + 8]; lea rcx, [rcx + r8]; jrcxz";
 	ck_assert_msg(strncmp(text, ret_head, strlen(ret_head)) == 0, "ret: %s", text);
+	ck_assert_msg(strstr(text, "ret 8"), "ret: %s", text);
 	snprintf(want, sizeof want, "mov r10, qword ptr [r15 + 0x%x]", BTC_LOOKUP);
 	ck_assert_msg(strstr(text, want), "ret: %s", text);
 	snprintf(want, sizeof want, "jmp qword ptr [r15 + 0x%x]", BTC_MISS);
