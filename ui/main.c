@@ -1,13 +1,18 @@
-/* bt86: run a 32-bit multiboot guest on a chosen engine, headless, to the end.
+/* bt86: run a 32-bit multiboot guest on a chosen engine, headless, to the end,
+ * or under the debugger's command language.
  *
  *   bt86 samples/hello.elf               # binary translation (default engine)
  *   bt86 --engine=kvm -m 128M kernel.elf
+ *   bt86 -i samples/hello.elf            # the (bt86) prompt, stopped at the entry
+ *   bt86 -x cmds.txt samples/hello.elf   # a batch of commands, then exit
  *
  * The exit status is the guest's own (debug-exit port) or one of bt86's even
  * statuses (monitor/stop.h), so scripts can tell a guest verdict from a VMM one.
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +20,17 @@
 
 #include "engine/engine.h"
 #include "engine/kvm_probe.h"
+#include "engine/runner.h"
 #include "monitor/machine.h"
 #include "monitor/sensitive.h"
+#include "monitor/symbols.h"
+#include "ui/cli.h"
+#include "ui/cmd.h"
 #include "ui/console.h"
 #include "ui/disas.h"
 #include "ui/options.h"
+#include "ui/session.h"
+#include "ui/tui.h"
 
 static int bt86_fail(int status, const char *msg)
 {
@@ -56,6 +67,123 @@ static void bt86_print_stats(struct engine *e)
 	fputc('\n', stderr);
 }
 
+/* --demo SAMPLE without a GUEST: SAMPLE itself if it is a file, else
+ * samples/SAMPLE.elf beside the bt86 binary, else in the current directory. */
+static const char *bt86_demo_guest(const char *demo, char *buf, size_t len)
+{
+	if (access(demo, R_OK) == 0)
+		return demo;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			int n2 = snprintf(buf, len, "%s/samples/%s.elf", exe, demo);
+			if (n2 > 0 && (size_t)n2 < len && access(buf, R_OK) == 0)
+				return buf;
+		}
+	}
+	if (snprintf(buf, len, "samples/%s.elf", demo) >= (int)len)
+		return demo;
+	return buf;
+}
+
+/* The debugger front ends (-i, -x, --tui/--demo): the guest loaded and
+ * stopped at its entry point on a vCPU thread, commands on this one. */
+static int bt86_debug(const struct bt86_options *o)
+{
+	struct machine m;
+	struct console con = { .out_fd = STDOUT_FILENO };
+	struct engine *e;
+	struct runner r;
+	char err[512];
+	int unavailable;
+
+	/* Only this thread takes Ctrl-C: the clock, vCPU and trace threads
+	 * inherit the block. */
+	cli_block_sigint();
+	struct machine_config cfg = {
+		.ram_size = o->ram_size,
+		.console_out = cli_console_out,
+		.console_opaque = &con,
+	};
+	struct tui_console *tcon = NULL;
+	if (o->tui) {
+		/* The guest's serial output goes to the TUI's console pane. */
+		tcon = tui_console_new();
+		if (!tcon)
+			return bt86_fail(STATUS_USAGE, "out of memory");
+		cfg.console_out = tui_console_out;
+		cfg.console_opaque = tcon;
+	}
+	if (machine_init(&m, &cfg, err, sizeof err) < 0) {
+		tui_console_free(tcon);
+		return bt86_fail(STATUS_USAGE, err);
+	}
+	if (machine_load(&m, o->guest, o->cmdline, err, sizeof err) < 0) {
+		machine_destroy(&m);
+		tui_console_free(tcon);
+		return bt86_fail(STATUS_USAGE, err);
+	}
+	const struct engine_ops *ops = engine_find(o->engine);
+	if (ops->create(&m, &e, &unavailable, err, sizeof err) < 0) {
+		machine_destroy(&m);
+		tui_console_free(tcon);
+		return bt86_fail(unavailable ? STATUS_UNAVAILABLE : STATUS_GUEST_ERROR, err);
+	}
+	if (o->policy && e->ops->configure(e, "policy", o->policy, err, sizeof err) < 0) {
+		e->ops->destroy(e);
+		machine_destroy(&m);
+		tui_console_free(tcon);
+		return bt86_fail(STATUS_USAGE, err);
+	}
+	if (ops == &engine_kvm_ops && kvm_probe_software_backend() && !o->tui)
+		fprintf(stderr, "bt86: note: /dev/kvm here is a software backend (no VMX/SVM); it is slow and cannot run x87/SSE\n");
+
+	struct out out = OUT_STDIO(stdout), errs = OUT_STDIO(stderr);
+	struct session s = {
+		.m = &m,
+		.e = e,
+		.r = &r,
+		.guest_path = o->guest,
+		.out = &out,
+		.err = &errs,
+		.wait_stop = cli_wait_stop,
+		.frontend = tcon,
+	};
+	if (sym_load(&s.syms, o->guest, err, sizeof err) < 0)
+		fprintf(stderr, "bt86: no guest symbols: %s\n", err);
+	if (runner_start(&r, e, &m, err, sizeof err) < 0) {
+		sym_free(&s.syms);
+		e->ops->destroy(e);
+		machine_destroy(&m);
+		tui_console_free(tcon);
+		return bt86_fail(STATUS_GUEST_ERROR, err);
+	}
+	int status;
+	if (o->tui) {
+		/* The TUI handles SIGINT itself (tui_term.c), on this thread. */
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		status = tui_run(&s, o->demo);
+	} else {
+		status = cli_run(&s, o->script);
+	}
+	cmd_session_close(&s);
+	runner_destroy(&r);   /* before the engine it runs */
+	if (o->stats)
+		bt86_print_stats(e);
+	sym_free(&s.syms);
+	e->ops->destroy(e);
+	machine_destroy(&m);
+	tui_console_free(tcon);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct bt86_options o;
@@ -80,6 +208,16 @@ int main(int argc, char **argv)
 		sens_print_table(stdout);
 		return 0;
 	}
+	char demo_path[4096];
+	if (!o.guest && o.demo)
+		o.guest = bt86_demo_guest(o.demo, demo_path, sizeof demo_path);
+	if (o.gdb) {
+		/* TODO(gdb stub): start the stub on o.gdb (a session built as in
+		 * bt86_debug, its runner shared with -i/-x/--tui when given). */
+		return bt86_fail(STATUS_USAGE, "the gdb stub is not built");
+	}
+	if (o.interactive || o.script || o.tui)
+		return bt86_debug(&o);
 	struct machine_config cfg = {
 		.ram_size = o.ram_size,
 		.console_out = console_out,

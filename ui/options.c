@@ -9,7 +9,7 @@
 #include "monitor/machine.h"
 #include "monitor/sensitive.h"
 
-enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE };
+enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_TUI, OPT_DEMO, OPT_GDB };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -20,6 +20,11 @@ static const struct option opt_long[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "list-sensitive", no_argument, NULL, OPT_LIST_SENSITIVE },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "script", required_argument, NULL, 'x' },
+	{ "tui", no_argument, NULL, OPT_TUI },
+	{ "demo", required_argument, NULL, OPT_DEMO },
+	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -43,6 +48,12 @@ void opt_usage(FILE *f, const char *prog)
 		"                      (TREATMENT: trap callout intc adaptive naive; CLASS all sets\n"
 		"                      every class that supports it; see --list-sensitive)\n"
 		"      --list-sensitive  print the sensitive-instruction table and exit\n"
+		"  -i, --interactive   a debugger prompt (GNU Readline), the guest stopped at its entry\n"
+		"  -x, --script=FILE   run the debugger commands in FILE against the stopped guest, then\n"
+		"                      exit (status 1 if a command failed); see 'help' at the prompt\n"
+		"      --tui           the full-screen debugger (ncurses)\n"
+		"      --demo=SAMPLE   the full-screen debugger's guided tour of a sample (GUEST optional)\n"
+		"      --gdb=SPEC      serve the GDB remote protocol on SPEC, e.g. tcp::1234\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
@@ -61,7 +72,7 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 	o->ram_size = MACHINE_DEFAULT_RAM;
 	opterr = 0;   /* we print our own one-line errors */
 	optind = 0;   /* 0, not 1: also forgets a half-read option cluster */
-	while ((c = getopt_long(argc, argv, "+:hVm:", opt_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hVm:ix:", opt_long, NULL)) != -1) {
 		switch (c) {
 		case 'h': o->help = true; return 0;
 		case 'V': o->version = true; return 0;
@@ -95,6 +106,22 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 		case OPT_LIST_SENSITIVE:
 			o->list_sensitive = true;
 			return 0;
+		case 'i':
+			o->interactive = true;
+			break;
+		case 'x':
+			o->script = optarg;
+			break;
+		case OPT_TUI:
+			o->tui = true;
+			break;
+		case OPT_DEMO:
+			o->demo = optarg;
+			o->tui = true;
+			break;
+		case OPT_GDB:
+			o->gdb = optarg;
+			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 			return -1;
@@ -110,6 +137,16 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 			return -1;
 		}
 		}
+	}
+	if ((o->interactive ? 1 : 0) + (o->script ? 1 : 0) + (o->tui ? 1 : 0) > 1) {
+		snprintf(err, errlen, "-i, -x and --tui/--demo are different front ends: choose one");
+		return -1;
+	}
+	if (optind >= argc && o->demo)
+		return 0;   /* --demo SAMPLE names the guest itself */
+	if (optind >= argc && o->script) {
+		snprintf(err, errlen, "no guest given after -x %s (usage: bt86 -x SCRIPT GUEST)", o->script);
+		return -1;
 	}
 	if (optind >= argc) {
 		snprintf(err, errlen, "no guest given (usage: bt86 [OPTIONS] GUEST; see --help)");

@@ -15,6 +15,11 @@ struct bt86_options {
 	bool stats;              /* print engine counters at the end */
 	bool list_sensitive;     /* print the sensitive-instruction table and exit */
 	const char *policy;      /* --policy CLASS=TREATMENT,... or NULL */
+	bool interactive;        /* -i: the readline prompt, the guest stopped at its entry */
+	const char *script;      /* -x FILE: run a command script against the stopped guest */
+	bool tui;                /* --tui: the ncurses debugger */
+	const char *demo;        /* --demo SAMPLE: the TUI's guided tour of a sample */
+	const char *gdb;         /* --gdb SPEC: serve the GDB remote protocol (e.g. tcp::1234) */
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in err. */

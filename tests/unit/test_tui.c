@@ -1,0 +1,541 @@
+/* Unit tests for the TUI's helpers that need no terminal: the layout at
+ * 80x24, in-between, 120x40 and huge sizes (slots inside the screen, never
+ * overlapping, the panes the issue asks for visible at once, tiny screens
+ * with no slots), line logs (\r\n, \r overwrite, \b, tabs, ANSI escapes,
+ * wrapping, the ring dropping the oldest), the console ring's tail and
+ * concurrent writers, parsing of tc_show lines, classroom annotations from
+ * events and CCF kinds (each kind explained once), CGA characters and
+ * colours, the guest page walk (4 KiB and 4 MiB pages, absent entries),
+ * script detection, and the key help fitting an 80-column screen. */
+#include <check.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui/tui.h"
+
+/* ---- Layout. */
+
+static bool tui_test_overlap(const struct tui_rect *a, const struct tui_rect *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+static void tui_test_check_layout(int cols, int rows, bool demo)
+{
+	struct tui_layout l;
+	tui_layout_compute(&l, cols, rows, demo);
+	ck_assert_int_eq(l.status.y, 0);
+	ck_assert_int_eq(l.cmd.y, rows - 1);
+	ck_assert_int_eq(l.msg.y, rows - 2);
+	for (int i = 0; i < l.nslots; i++) {
+		const struct tui_rect *r = &l.slot[i].r;
+		ck_assert_int_ge(r->y, 1);
+		ck_assert_int_le(r->y + r->h, rows - 2);
+		ck_assert_int_ge(r->x, 0);
+		ck_assert_int_le(r->x + r->w, cols);
+		ck_assert_int_ge(r->h, 2);
+		ck_assert_int_ge(r->w, 8);
+		ck_assert_int_ge(l.slot[i].nviews, 1);
+		for (int j = 0; j < i; j++)
+			ck_assert_msg(!tui_test_overlap(r, &l.slot[j].r), "%dx%d: slots %d and %d overlap", cols, rows, j, i);
+	}
+	/* Every view but help has a place, and each only one. */
+	for (int v = 0; v < TV_COUNT; v++) {
+		if (v == TV_HELP || (v == TV_DEMO && !demo))
+			continue;
+		int where = 0;
+		for (int i = 0; i < l.nslots; i++)
+			for (int k = 0; k < l.slot[i].nviews; k++)
+				where += l.slot[i].views[k] == (enum tui_view)v;
+		ck_assert_msg(where == 1, "%dx%d: view %s is in %d slots", cols, rows, tui_view_name((enum tui_view)v), where);
+	}
+}
+
+static bool tui_test_visible(const struct tui_layout *l, enum tui_view v)
+{
+	for (int i = 0; i < l->nslots; i++)
+		if (tui_slot_view(&l->slot[i]) == v)
+			return true;
+	return false;
+}
+
+START_TEST(layout_sizes)
+{
+	static const int sizes[][2] = { { 60, 16 }, { 80, 24 }, { 80, 25 }, { 100, 30 }, { 119, 40 }, { 120, 35 },
+					{ 120, 36 }, { 120, 40 }, { 160, 50 }, { 250, 80 } };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		tui_test_check_layout(sizes[i][0], sizes[i][1], false);
+		tui_test_check_layout(sizes[i][0], sizes[i][1], true);
+	}
+}
+END_TEST
+
+START_TEST(layout_80x24)
+{
+	struct tui_layout l;
+	tui_layout_compute(&l, 80, 24, false);
+	ck_assert_int_eq(l.size, TS_SMALL);
+	/* Registers, disassembly, the CCF, events and the console at once. */
+	static const enum tui_view need[] = { TV_REGS, TV_DISAS, TV_CCF, TV_EVENTS, TV_CONSOLE };
+	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+		ck_assert_msg(tui_test_visible(&l, need[i]), "80x24 does not show %s", tui_view_name(need[i]));
+	/* The registers pane has its 8 lines and the disassembly as many. */
+	int regs = tui_layout_find(&l, TV_REGS), dis = tui_layout_find(&l, TV_DISAS);
+	ck_assert_int_ge(l.slot[regs].r.h - 1, 8);
+	ck_assert_int_ge(l.slot[dis].r.h - 1, 8);
+	/* TC, memory, CGA and output are a cycle away: showing one switches its slot. */
+	int s = tui_layout_show(&l, TV_TC);
+	ck_assert_int_ge(s, 0);
+	ck_assert_int_eq(tui_slot_view(&l.slot[s]), TV_TC);
+	ck_assert_int_ge(tui_layout_show(&l, TV_MEM), 0);
+	ck_assert_int_ge(tui_layout_show(&l, TV_CGA), 0);
+	ck_assert_int_ge(tui_layout_show(&l, TV_OUTPUT), 0);
+	ck_assert_int_eq(tui_layout_show(&l, TV_HELP), -1);
+}
+END_TEST
+
+START_TEST(layout_large)
+{
+	struct tui_layout l;
+	tui_layout_compute(&l, 120, 40, false);
+	ck_assert_int_eq(l.size, TS_LARGE);
+	static const enum tui_view need[] = { TV_REGS, TV_DISAS, TV_TC, TV_CCF, TV_EVENTS, TV_CONSOLE, TV_OUTPUT };
+	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+		ck_assert_msg(tui_test_visible(&l, need[i]), "120x40 does not show %s", tui_view_name(need[i]));
+	ck_assert_int_gt(l.nslots, 5);
+	/* Classroom mode: the annotations get a slot of their own, events stay. */
+	tui_layout_compute(&l, 120, 40, true);
+	ck_assert(tui_test_visible(&l, TV_DEMO));
+	ck_assert(tui_test_visible(&l, TV_EVENTS));
+	/* Bigger screens give the panes more room. */
+	struct tui_layout big;
+	tui_layout_compute(&big, 200, 60, false);
+	int c1 = tui_layout_find(&l, TV_CCF), c2 = tui_layout_find(&big, TV_CCF);
+	ck_assert_int_gt(big.slot[c2].r.h * big.slot[c2].r.w, l.slot[c1].r.h * l.slot[c1].r.w);
+}
+END_TEST
+
+START_TEST(layout_tiny)
+{
+	struct tui_layout l;
+	tui_layout_compute(&l, 59, 24, false);
+	ck_assert_int_eq(l.size, TS_TINY);
+	ck_assert_int_eq(l.nslots, 0);
+	tui_layout_compute(&l, 80, 15, true);
+	ck_assert_int_eq(l.nslots, 0);
+	tui_layout_compute(&l, 0, 0, false);   /* never negative rows */
+	ck_assert_int_ge(l.cmd.y, 0);
+	ck_assert_int_ge(l.msg.y, 0);
+}
+END_TEST
+
+/* ---- Line logs. */
+
+static void put(struct tui_lines *l, const char *s)
+{
+	tui_lines_put(l, s, strlen(s));
+}
+
+START_TEST(lines_terminal_like)
+{
+	struct tui_lines l;
+	tui_lines_init(&l, 16);
+	put(&l, "hello\r\nworld\n");
+	ck_assert_uint_eq(tui_lines_count(&l), 2);
+	ck_assert_str_eq(tui_lines_get(&l, 0), "hello");
+	ck_assert_str_eq(tui_lines_get(&l, 1), "world");
+	put(&l, "12345\rab\n");             /* \r returns, the rest stays */
+	ck_assert_str_eq(tui_lines_get(&l, 2), "ab345");
+	put(&l, "abc\b\bX\n");               /* backspace moves back */
+	ck_assert_str_eq(tui_lines_get(&l, 3), "aXc");
+	put(&l, "a\tb\n");                   /* tab stops every 8 */
+	ck_assert_str_eq(tui_lines_get(&l, 4), "a       b");
+	put(&l, "\033[1;31mred\033[0m \033(Bok\x07\n");   /* escapes and BEL dropped */
+	ck_assert_str_eq(tui_lines_get(&l, 5), "red ok");
+	put(&l, "caf\xc3\xa9\n");            /* non-ASCII shown as '?' */
+	ck_assert_str_eq(tui_lines_get(&l, 6), "caf??");
+	put(&l, "partial");
+	ck_assert_uint_eq(tui_lines_count(&l), 8);
+	ck_assert_str_eq(tui_lines_get(&l, 7), "partial");
+	ck_assert_str_eq(tui_lines_get(&l, 99), "");
+	tui_lines_free(&l);
+}
+END_TEST
+
+START_TEST(lines_wrap_and_ring)
+{
+	struct tui_lines l;
+	tui_lines_init(&l, 3);
+	char longline[TUI_LINE_MAX * 2];
+	memset(longline, 'x', sizeof longline - 1);
+	longline[sizeof longline - 1] = 0;
+	put(&l, longline);
+	ck_assert_uint_eq(l.total, 2);   /* wrapped twice at TUI_LINE_MAX - 1, one x left over */
+	ck_assert_int_eq((int)strlen(tui_lines_get(&l, 0)), TUI_LINE_MAX - 1);
+	ck_assert_str_eq(tui_lines_get(&l, 2), "x");
+	tui_lines_add(&l, "");   /* ends that line */
+	for (int i = 0; i < 10; i++) {
+		char b[16];
+		snprintf(b, sizeof b, "line %d", i);
+		tui_lines_add(&l, b);
+	}
+	ck_assert_uint_eq(tui_lines_count(&l), 13);
+	ck_assert_uint_eq(tui_lines_first(&l), 10);   /* only the newest 3 kept */
+	ck_assert_str_eq(tui_lines_get(&l, 9), "");
+	ck_assert_str_eq(tui_lines_get(&l, 10), "line 7");
+	ck_assert_str_eq(tui_lines_get(&l, 12), "line 9");
+	tui_lines_free(&l);
+}
+END_TEST
+
+static void *tui_test_writer(void *arg)
+{
+	for (int i = 0; i < 1000; i++) {
+		const char *s = "abc\n";
+		for (const char *p = s; *p; p++)
+			tui_console_out(arg, (uint8_t)*p);
+	}
+	return NULL;
+}
+
+START_TEST(console_tail_and_threads)
+{
+	struct tui_console *c = tui_console_new();
+	ck_assert_ptr_nonnull(c);
+	const char *text = "one\ntwo\nthree\nfour";
+	for (const char *p = text; *p; p++)
+		tui_console_out(c, (uint8_t)*p);
+	char buf[8][TUI_LINE_MAX];
+	uint64_t total;
+	int n = tui_console_tail(c, 0, buf, 2, &total);
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(total, 4);
+	ck_assert_str_eq(buf[0], "three");
+	ck_assert_str_eq(buf[1], "four");   /* the partial line shows */
+	n = tui_console_tail(c, 2, buf, 8, NULL);   /* two lines back */
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(buf[1], "two");
+	n = tui_console_tail(c, 100, buf, 8, NULL);
+	ck_assert_int_eq(n, 0);
+	ck_assert_uint_eq(c->bytes, strlen(text));
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, tui_test_writer, c);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	ck_assert_uint_eq(c->bytes, strlen(text) + 4 * 4000);
+	n = tui_console_tail(c, 0, buf, 8, NULL);
+	for (int i = 1; i < n; i++)   /* lines interleave whole bytes; each is a run of abc */
+		ck_assert_int_gt((int)strlen(buf[i]), 0);
+	tui_console_free(c);
+}
+END_TEST
+
+/* ---- tc_show lines (the format of engine/bt_inspect.c). */
+
+START_TEST(ccf_parse)
+{
+	struct tui_ccf_line l;
+	tui_ccf_parse("CCF 12: guest 0x00100012-0x00100020, 5 instructions, 84 bytes of host code at 0x7f00, entered 3 times", &l);
+	ck_assert_int_eq(l.type, TCL_HEADER);
+	ck_assert(strncmp(l.text, "CCF 12:", 7) == 0);
+
+	tui_ccf_parse("  exit 0 -> 0x00100020: chained to CCF 13", &l);
+	ck_assert_int_eq(l.type, TCL_EXIT);
+	tui_ccf_parse("  forwards to CCF 9 at host offset 0x12 (adaptive retranslation)", &l);
+	ck_assert_int_eq(l.type, TCL_EXIT);
+
+	char line[256];
+	snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x100012u, "89 e5 ", "mov ebp, esp", "IDENT", "mov ebp, esp");
+	tui_ccf_parse(line, &l);
+	ck_assert_int_eq(l.type, TCL_INSN);
+	ck_assert_uint_eq(l.eip, 0x100012);
+	ck_assert_str_eq(l.guest, "mov ebp, esp");
+	ck_assert_int_eq(l.kind, TK_IDENT);
+	ck_assert_str_eq(l.host, "mov ebp, esp");
+
+	/* Ten bytes overflow the bytes column; the text still parses. */
+	snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x100020u, "c7 05 00 10 10 00 01 00 00 00 ",
+		 "mov dword ptr [0x101000], 1", "REENC", "mov dword ptr gs:[0x101000], 1");
+	tui_ccf_parse(line, &l);
+	ck_assert_int_eq(l.kind, TK_REENC);
+	ck_assert_str_eq(l.guest, "mov dword ptr [0x101000], 1");
+
+	snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x10002au, "ee ", "out dx, al", "CALLOUT", "movabs r11, 0x1");
+	tui_ccf_parse(line, &l);
+	ck_assert_int_eq(l.kind, TK_CALLOUT);
+	ck_assert_str_eq(l.guest, "out dx, al");
+
+	snprintf(line, sizeof line, "  %-10s  %-24s %-34s %-7s | %s", "", "", "", "", "call qword ptr [r15 + 0x218]");
+	tui_ccf_parse(line, &l);
+	ck_assert_int_eq(l.type, TCL_HOST);
+	ck_assert_str_eq(l.host, "call qword ptr [r15 + 0x218]");
+
+	snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x200000u, "", "(unreadable)", "TRAP", "");
+	tui_ccf_parse(line, &l);
+	ck_assert_int_eq(l.kind, TK_TRAP);
+	ck_assert_str_eq(l.guest, "(unreadable)");
+
+	tui_ccf_parse("something else", &l);
+	ck_assert_int_eq(l.type, TCL_OTHER);
+	tui_ccf_parse("", &l);
+	ck_assert_int_eq(l.type, TCL_OTHER);
+
+	for (int k = TK_IDENT; k < TK_COUNT; k++)
+		ck_assert_int_eq(tui_kind_parse(tui_kind_name((enum tui_kind)k)), k);
+	ck_assert_int_eq(tui_kind_parse("BOGUS"), TK_NONE);
+}
+END_TEST
+
+/* ---- Classroom annotations. */
+
+static struct ev tui_test_ev(enum ev_kind kind, int32_t ccf, const char *desc)
+{
+	struct ev e;
+	memset(&e, 0, sizeof e);
+	e.kind = kind;
+	e.ccf = ccf;
+	e.eip = 0x101000;
+	e.nchanges = 0xff;
+	snprintf(e.desc, sizeof e.desc, "%s", desc);
+	return e;
+}
+
+static bool tui_test_has(char (*notes)[TUI_NOTE_LEN], int n, const char *needle)
+{
+	for (int i = 0; i < n; i++)
+		if (strstr(notes[i], needle))
+			return true;
+	return false;
+}
+
+START_TEST(annotate_events)
+{
+	char notes[8][TUI_NOTE_LEN];
+	uint32_t explained = 0;
+	struct ev ev[] = {
+		tui_test_ev(EV_TRANSLATE, 12, "5 guest instructions 0x00101000-0x00101010 -> 84 bytes"),
+		tui_test_ev(EV_CHAIN, 11, "CCF 11 exit 0 -> CCF 12"),
+		tui_test_ev(EV_CALLOUT, 12, "in al, dx: eax 0x0->0x60"),
+		tui_test_ev(EV_CALLOUT, 12, "in al, dx: eax 0x0->0x60"),   /* a repeat: said once */
+		tui_test_ev(EV_TRAP, 12, "cli (trap 3): IF 1->0"),
+		tui_test_ev(EV_STOP, -1, "step"),
+	};
+	int n = tui_demo_annotate(ev, sizeof ev / sizeof ev[0], NULL, 0, &explained, notes, 8);
+	ck_assert_int_eq(n, 4);
+	ck_assert(tui_test_has(notes, n, "translated a TU of 5 instructions (0x00101000-0x00101010) into CCF 12: 84 bytes"));
+	ck_assert(tui_test_has(notes, n, "chained CCF 11 -> CCF 12"));
+	ck_assert(tui_test_has(notes, n, "'in al, dx' is port I/O: a callout"));
+	ck_assert(tui_test_has(notes, n, "eax 0x0->0x60"));
+	ck_assert(tui_test_has(notes, n, "'cli' ran IDENT and faulted on the host"));
+
+	struct ev other[] = {
+		tui_test_ev(EV_CALLOUT, 3, "cpuid: eax 0x0->0x1"),
+		tui_test_ev(EV_RETRANSLATE, 4, "'cli' trapped 8 times: retranslated as intc in CCF 4; CCF 3 forwards to it"),
+		tui_test_ev(EV_TRANSLATE, 5, "garbled"),
+	};
+	n = tui_demo_annotate(other, 3, NULL, 0, &explained, notes, 8);
+	ck_assert_int_eq(n, 3);
+	ck_assert(tui_test_has(notes, n, "'cpuid' became a callout"));
+	ck_assert(tui_test_has(notes, n, "adaptive: 'cli' trapped 8 times"));
+	ck_assert(tui_test_has(notes, n, "translated: garbled"));
+
+	/* Nothing logged. */
+	n = tui_demo_annotate(NULL, 0, NULL, 0, &explained, notes, 8);
+	ck_assert_int_eq(n, 1);
+	ck_assert(tui_test_has(notes, n, "nothing was logged"));
+
+	/* The cap holds. */
+	n = tui_demo_annotate(ev, sizeof ev / sizeof ev[0], NULL, 0, &explained, notes, 2);
+	ck_assert_int_eq(n, 2);
+}
+END_TEST
+
+START_TEST(annotate_summary)
+{
+	char notes[8][TUI_NOTE_LEN];
+	uint32_t explained = 0;
+	struct ev ev[20];
+	int k = 0;
+	for (int i = 0; i < 8; i++)
+		ev[k++] = tui_test_ev(EV_TRANSLATE, i, "2 guest instructions 0x00101000-0x00101004 -> 40 bytes");
+	for (int i = 0; i < 6; i++)
+		ev[k++] = tui_test_ev(EV_CHAIN, i, "CCF 1 exit 0 -> CCF 2");
+	ev[k++] = tui_test_ev(EV_CALLOUT, 7, "out dx, al: no change");
+	ev[k++] = tui_test_ev(EV_STOP, -1, "caught callout");
+	int n = tui_demo_annotate(ev, (size_t)k, NULL, 0, &explained, notes, 8);
+	ck_assert_int_eq(n, 2);
+	ck_assert(tui_test_has(notes, n, "15 events: 8 translate, 6 chain, 1 callout"));
+	ck_assert(tui_test_has(notes, n, "'out dx, al' is port I/O"));   /* what the run stopped for */
+}
+END_TEST
+
+static int tui_test_ccf(struct tui_ccf_line *l)
+{
+	char line[256];
+	static const struct { const char *guest, *kind; } insns[] = {
+		{ "push ebp", "REWRITE" }, { "mov ebp, esp", "IDENT" }, { "cli", "INTC" },
+		{ "mov eax, dword ptr [ebx]", "REENC" }, { "out dx, al", "CALLOUT" }, { "jmp 0x101000", "EXIT" },
+	};
+	int n = 0;
+	tui_ccf_parse("CCF 7: guest 0x00101000-0x00101010, 6 instructions, 90 bytes of host code at 0x1, entered 4 times", &l[n++]);
+	for (size_t i = 0; i < sizeof insns / sizeof insns[0]; i++) {
+		snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x101000u + (unsigned)i, "90 ", insns[i].guest,
+			 insns[i].kind, "nop");
+		tui_ccf_parse(line, &l[n++]);
+	}
+	return n;
+}
+
+START_TEST(annotate_kinds_once)
+{
+	char notes[8][TUI_NOTE_LEN];
+	struct tui_ccf_line ccf[8];
+	uint32_t explained = 0;
+	int nccf = tui_test_ccf(ccf);
+	int n = tui_demo_annotate(NULL, 0, ccf, nccf, &explained, notes, 8);
+	ck_assert(tui_test_has(notes, n, "'cli' became an in-TC emulation (INTC)"));
+	ck_assert(tui_test_has(notes, n, "'out dx, al' is a CALLOUT"));
+	ck_assert(tui_test_has(notes, n, "'push ebp' was REWRITTEN"));
+	ck_assert(tui_test_has(notes, n, "'mov eax, dword ptr [ebx]' was RE-ENCODED"));
+	ck_assert(tui_test_has(notes, n, "1 of its 6 instructions are IDENT"));
+	ck_assert_int_eq(n, 5);
+	ck_assert(explained & (1u << TK_INTC));
+	/* The same CCF again with no events: it ran from the cache. */
+	n = tui_demo_annotate(NULL, 0, ccf, nccf, &explained, notes, 8);
+	ck_assert_int_eq(n, 1);
+	ck_assert(tui_test_has(notes, n, "CCF 7 ran from the cache (entered 4 times)"));
+}
+END_TEST
+
+/* ---- CGA, the page walk, scripts, the help. */
+
+START_TEST(cga_cells)
+{
+	ck_assert_int_eq(tui_cga_char('A'), 'A');
+	ck_assert_int_eq(tui_cga_char(0), ' ');
+	ck_assert_int_eq(tui_cga_char(0xdb), '.');   /* CP437 block */
+	ck_assert_int_eq(tui_cga_char(0x7f), '.');
+	/* CGA 1 is blue, 4 red, 6 brown (yellow), 7 grey (white). */
+	ck_assert_int_eq(tui_cga_color(1), 4);
+	ck_assert_int_eq(tui_cga_color(4), 1);
+	ck_assert_int_eq(tui_cga_color(6), 3);
+	ck_assert_int_eq(tui_cga_color(7), 7);
+	ck_assert_int_eq(tui_cga_color(9), tui_cga_color(1));
+}
+END_TEST
+
+START_TEST(page_walk)
+{
+	struct guestmem gm;
+	char err[128];
+	ck_assert_int_eq(gmem_init(&gm, 8 << 20, err, sizeof err), 0);
+	struct vcpu_state st;
+	memset(&st, 0, sizeof st);
+	uint32_t pa;
+	ck_assert(tui_lin2phys(&gm, &st, 0x12345, &pa));   /* paging off: identity */
+	ck_assert_uint_eq(pa, 0x12345);
+
+	const uint32_t pd = 0x10000, pt = 0x11000;
+	uint32_t pde0 = pt | 0x3;                           /* present, writable */
+	uint32_t pde1 = 0x00400000u | 0x83;                 /* 4 MiB page at 4 MiB */
+	uint32_t pte5 = 0x00222000u | 0x1;                  /* lin 0x5000 -> 0x222000 */
+	gmem_write(&gm, pd + 0 * 4, &pde0, 4);
+	gmem_write(&gm, pd + 1 * 4, &pde1, 4);
+	gmem_write(&gm, pt + 5 * 4, &pte5, 4);
+	st.cr0 = CR0_PE | CR0_PG;
+	st.cr3 = pd;
+	ck_assert(tui_lin2phys(&gm, &st, 0x5abc, &pa));
+	ck_assert_uint_eq(pa, 0x222abc);
+	ck_assert(!tui_lin2phys(&gm, &st, 0x6000, &pa));    /* PTE not present */
+	ck_assert(!tui_lin2phys(&gm, &st, 0x00800000, &pa)); /* PDE not present */
+	ck_assert(!tui_lin2phys(&gm, &st, 0x00412345, &pa)); /* PS without CR4.PSE: a table at 4 MiB, empty */
+	st.cr4 = 0x10;                                      /* CR4.PSE */
+	ck_assert(tui_lin2phys(&gm, &st, 0x00412345, &pa));
+	ck_assert_uint_eq(pa, 0x00412345);
+	st.cr4 = 0x20;                                      /* PAE: not walked */
+	ck_assert(!tui_lin2phys(&gm, &st, 0x5abc, &pa));
+	gmem_destroy(&gm);
+}
+END_TEST
+
+START_TEST(script_detection)
+{
+	char path[] = "/tmp/bt86-test-tui-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq((int)write(fd, "# a lesson\nstepf\n", 17), 17);
+	close(fd);
+	ck_assert(tui_demo_is_script(path));
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ck_assert_int_eq((int)write(fd, "\177ELF\1\1\1", 7), 7);
+	close(fd);
+	ck_assert(!tui_demo_is_script(path));
+	unlink(path);
+	ck_assert(!tui_demo_is_script(path));   /* missing */
+	ck_assert(!tui_demo_is_script(NULL));
+}
+END_TEST
+
+START_TEST(help_fits)
+{
+	char buf[TUI_LINE_MAX];
+	enum tui_role role;
+	int i = 0, keys = 0;
+	for (const char *l; (l = tui_help_line(i, buf, sizeof buf, &role)); i++) {
+		int w = 0;
+		for (const char *p = l; *p; p++)
+			w += ((unsigned char)*p & 0xc0) != 0x80;
+		ck_assert_msg(w <= 78, "help line %d is %d columns: %s", i, w, l);
+		keys += role == TR_KEY;
+	}
+	ck_assert_int_gt(keys, 15);
+	ck_assert_int_gt(i, keys);
+}
+END_TEST
+
+static Suite *tui_suite(void)
+{
+	Suite *s = suite_create("tui");
+	TCase *tc = tcase_create("layout");
+	tcase_add_test(tc, layout_sizes);
+	tcase_add_test(tc, layout_80x24);
+	tcase_add_test(tc, layout_large);
+	tcase_add_test(tc, layout_tiny);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("text");
+	tcase_add_test(tc, lines_terminal_like);
+	tcase_add_test(tc, lines_wrap_and_ring);
+	tcase_add_test(tc, console_tail_and_threads);
+	tcase_add_test(tc, ccf_parse);
+	tcase_add_test(tc, cga_cells);
+	tcase_add_test(tc, help_fits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("classroom");
+	tcase_add_test(tc, annotate_events);
+	tcase_add_test(tc, annotate_summary);
+	tcase_add_test(tc, annotate_kinds_once);
+	tcase_add_test(tc, script_detection);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("memory");
+	tcase_add_test(tc, page_walk);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(tui_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,44 @@
+/* A debugging session: the machine, its engine, the vCPU runner, the
+ * guest's symbols, and where command output goes. Every front end (the
+ * readline prompt, batch scripts, the TUI, gdb's `monitor`) works on one. */
+#ifndef BT86_UI_SESSION_H
+#define BT86_UI_SESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "engine/engine.h"
+#include "engine/runner.h"
+#include "monitor/machine.h"
+#include "monitor/symbols.h"
+#include "ui/out.h"
+
+struct cmd_trace;
+
+struct session {
+	struct machine *m;
+	struct engine *e;
+	struct runner *r;
+	struct symtab syms;
+	const char *guest_path;
+	struct out *out;          /* normal output of the command being run */
+	struct out *err;          /* its one-line errors */
+	FILE *trace;              /* trace on FILE: every CCF entry and event */
+	uint64_t trace_seq;       /* events already written to the trace */
+	struct cmd_trace *tracer; /* the trace's writer (ui/cmd_misc.c), or NULL */
+	unsigned tu_max;          /* `set tu-max` as last set (0: the engine's default) */
+	uint64_t tc_size;         /* `set tc-size` as last set (0: the engine's default) */
+	bool gdb_requested;       /* `gdb SPEC` or --gdb: the stub should listen on gdb_spec */
+	char gdb_spec[128];
+	bool quit;                /* `quit` was given */
+	bool interactive;         /* a person at a terminal (Ctrl-C stops the guest) */
+	uint32_t last_x;          /* where x/disas continue when given no address */
+	uint32_t last_disas;
+	char last_fmt[16];
+	void *frontend;           /* the front end's own state (TUI, CLI) */
+	/* Called when a command starts the guest and wants to wait for the stop
+	 * (the CLI waits with Ctrl-C handling; the TUI returns at once). */
+	void (*wait_stop)(struct session *s);
+};
+
+#endif
