@@ -2699,6 +2699,13 @@ static bool t_frames(struct gen *g)
 		e8(g, 0xc9);
 	} else if (k == 1) {
 		g->c->kvm_skip = KVM_SKIP_ENTER16;
+		/* The 16-bit pair keeps EBP's upper half and LEAVE then sets ESP to
+		 * all of EBP: make EBP a stack pointer first, or the stack would
+		 * leave the case's memory (where the two machines differ). */
+		ins(g, "mov ebp, esp");
+		e8(g, 0x89);
+		e8(g, 0xe5);
+		g->cls[EBP] = C_FREE;
 		ins(g, "enter imm16,0 (16-bit)");
 		e8(g, 0x66);
 		e8(g, 0xc8);
