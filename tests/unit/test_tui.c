@@ -180,7 +180,7 @@ START_TEST(lines_wrap_and_ring)
 	ck_assert_str_eq(tui_lines_get(&l, 2), "x");
 	tui_lines_add(&l, "");   /* ends that line */
 	for (int i = 0; i < 10; i++) {
-		char b[16];
+		char b[32];
 		snprintf(b, sizeof b, "line %d", i);
 		tui_lines_add(&l, b);
 	}
