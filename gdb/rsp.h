@@ -270,6 +270,12 @@ int rsp_wait(struct rsp *r, int timeout_ms);
  * call does nothing (gdb asks with `?` when it wants to know). */
 void rsp_notify_stop(struct rsp *r, const struct rsp_stop *stop);
 
+/* Console output while gdb waits for a stop reply (after c, s, vCont): sent
+ * as O packets, which gdb prints as they come, e.g. why the target stopped
+ * in words gdb has none for. Ignored when gdb is not waiting (O packets are
+ * only valid then, or during a monitor command). */
+void rsp_notify_output(struct rsp *r, const char *text, size_t len);
+
 /* True while gdb waits for the target to stop (after c, s, vCont). */
 bool rsp_running(const struct rsp *r);
 /* True if output is queued that the transport has not taken yet: poll for

@@ -195,6 +195,14 @@ static void monitor_out(void *ctx, const char *text, size_t len)
 	}
 }
 
+void rsp_notify_output(struct rsp *r, const char *text, size_t len)
+{
+	if (!r || !text || !r->running || r->status != RSP_OK)
+		return;
+	monitor_out(r, text, len);
+	rsp_flush(r);
+}
+
 /* qRcmd,HEX: `monitor CMD`, the command hex-encoded. */
 static void h_rcmd(struct rsp *r, char *arg, size_t len)
 {

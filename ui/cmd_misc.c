@@ -14,6 +14,7 @@
  * in the engine's own statistics). Stepping with stepf therefore records
  * every CCF run one by one. */
 #include "ui/cmd.h"
+#include "gdb/server.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -446,10 +447,14 @@ static int do_gdb(struct session *s, int argc, char **argv)
 {
 	if (argc > 2)
 		return cmd_error(s, "usage: gdb [SPEC] (e.g. tcp::1234)");
-	snprintf(s->gdb_spec, sizeof s->gdb_spec, "%s", argc == 2 ? argv[1] : "tcp::1234");
-	s->gdb_requested = true;
-	/* TODO(gdb stub): start the stub on s->gdb_spec here. */
-	return cmd_error(s, "gdb: the gdb stub is not built");
+	if (s->gdb)
+		return cmd_error(s, "gdb: the stub already listens on %s", gdb_server_where(s->gdb));
+	char where[160], err[256];
+	s->gdb = gdb_server_start(s, argc == 2 ? argv[1] : "tcp::1234", where, sizeof where, err, sizeof err);
+	if (!s->gdb)
+		return cmd_error(s, "%s", err);
+	out_printf(s->out, "gdb stub listening on %s (gdb: target remote %s)\n", where, where);
+	return 0;
 }
 
 const struct cmd cmd_table_misc[] = {

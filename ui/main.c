@@ -21,6 +21,7 @@
 #include "engine/engine.h"
 #include "engine/kvm_probe.h"
 #include "engine/runner.h"
+#include "gdb/server.h"
 #include "monitor/machine.h"
 #include "monitor/sensitive.h"
 #include "monitor/symbols.h"
@@ -90,8 +91,9 @@ static const char *bt86_demo_guest(const char *demo, char *buf, size_t len)
 	return buf;
 }
 
-/* The debugger front ends (-i, -x, --tui/--demo): the guest loaded and
- * stopped at its entry point on a vCPU thread, commands on this one. */
+/* The debugger front ends (-i, -x, --tui/--demo, --gdb): the guest loaded
+ * and stopped at its entry point on a vCPU thread, commands on this one,
+ * gdb's packets on the stub's. */
 static int bt86_debug(const struct bt86_options *o)
 {
 	struct machine m;
@@ -162,8 +164,30 @@ static int bt86_debug(const struct bt86_options *o)
 		tui_console_free(tcon);
 		return bt86_fail(STATUS_GUEST_ERROR, err);
 	}
+	if (o->gdb) {
+		char where[160], gerr[256];
+		s.gdb = gdb_server_start(&s, o->gdb, where, sizeof where, gerr, sizeof gerr);
+		if (!s.gdb) {
+			runner_destroy(&r);
+			sym_free(&s.syms);
+			e->ops->destroy(e);
+			machine_destroy(&m);
+			tui_console_free(tcon);
+			return bt86_fail(STATUS_USAGE, gerr);
+		}
+		if (!o->tui)
+			fprintf(stderr, "bt86: gdb stub listening on %s; the guest waits at its entry point\n", where);
+	}
 	int status;
-	if (o->tui) {
+	if (o->gdb && !o->tui && !o->interactive && !o->script) {
+		/* Headless: gdb alone drives the guest, until it kills it or the
+		 * guest ends. Ctrl-C here ends bt86, as it does a headless run. */
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		gdb_server_wait(s.gdb, &status);
+	} else if (o->tui) {
 		/* The TUI handles SIGINT itself (tui_term.c), on this thread. */
 		sigset_t set;
 		sigemptyset(&set);
@@ -173,6 +197,7 @@ static int bt86_debug(const struct bt86_options *o)
 	} else {
 		status = cli_run(&s, o->script);
 	}
+	gdb_server_stop(s.gdb);   /* its glue listens to the runner */
 	cmd_session_close(&s);
 	runner_destroy(&r);   /* before the engine it runs */
 	if (o->stats)
@@ -211,12 +236,7 @@ int main(int argc, char **argv)
 	char demo_path[4096];
 	if (!o.guest && o.demo)
 		o.guest = bt86_demo_guest(o.demo, demo_path, sizeof demo_path);
-	if (o.gdb) {
-		/* TODO(gdb stub): start the stub on o.gdb (a session built as in
-		 * bt86_debug, its runner shared with -i/-x/--tui when given). */
-		return bt86_fail(STATUS_USAGE, "the gdb stub is not built");
-	}
-	if (o.interactive || o.script || o.tui)
+	if (o.interactive || o.script || o.tui || o.gdb)
 		return bt86_debug(&o);
 	struct machine_config cfg = {
 		.ram_size = o.ram_size,

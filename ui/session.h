@@ -14,6 +14,7 @@
 #include "ui/out.h"
 
 struct cmd_trace;
+struct gdb_server;
 
 struct session {
 	struct machine *m;
@@ -28,8 +29,7 @@ struct session {
 	struct cmd_trace *tracer; /* the trace's writer (ui/cmd_misc.c), or NULL */
 	unsigned tu_max;          /* `set tu-max` as last set (0: the engine's default) */
 	uint64_t tc_size;         /* `set tc-size` as last set (0: the engine's default) */
-	bool gdb_requested;       /* `gdb SPEC` or --gdb: the stub should listen on gdb_spec */
-	char gdb_spec[128];
+	struct gdb_server *gdb;   /* the stub started by --gdb or `gdb SPEC`, or NULL */
 	bool quit;                /* `quit` was given */
 	bool interactive;         /* a person at a terminal (Ctrl-C stops the guest) */
 	uint32_t last_x;          /* where x/disas continue when given no address */

@@ -16,6 +16,7 @@
 #include "engine/runner.h"
 #include "monitor/machine.h"
 #include "ui/cmd.h"
+#include "gdb/server.h"
 
 #define CODE 0x100000u
 #define FUNC 0x100040u
@@ -358,7 +359,7 @@ START_TEST(argument_errors)
 		{ "help a b", "usage: help" },
 		{ "quit now", "takes no arguments" },
 		{ "gdb a b", "usage: gdb" },
-		{ "gdb tcp::1", "the gdb stub is not built" },
+		{ "gdb tcp::99999", "gdb: " },
 		{ "\"unterminated", "unknown command" },
 		{ "info/x registers", "info takes no /FORMAT" },
 	};
@@ -673,9 +674,14 @@ START_TEST(help_quit_misc)
 	expect_ok("events translate");
 	expect_ok("print 0x10+0x20");
 	expect_out("0x00000030 48");
-	expect_err("gdb", "not built");
-	ck_assert(fx.s.gdb_requested);
-	ck_assert_str_eq(fx.s.gdb_spec, "tcp::1234");
+	expect_err("gdb unix:/nonexistent-dir/bt86.sock", "gdb: ");
+	ck_assert_ptr_null(fx.s.gdb);
+	expect_ok("gdb 127.0.0.1:0");
+	expect_out("gdb stub listening on 127.0.0.1:");
+	ck_assert_ptr_nonnull(fx.s.gdb);
+	expect_err("gdb 127.0.0.1:0", "already listens");
+	gdb_server_stop(fx.s.gdb);
+	fx.s.gdb = NULL;
 	expect_ok("quit");
 	ck_assert(fx.s.quit);
 }

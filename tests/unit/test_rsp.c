@@ -1073,6 +1073,8 @@ END_TEST
 
 /* ---- Run control and stop replies. ---- */
 
+#define RSP_SIGSTOP_FOR_TEST 17   /* gdb's SIGSTOP: any signal number will do */
+
 static void stop_with(enum rsp_stop_kind kind, int sig, uint64_t addr)
 {
 	struct rsp_stop s = { .signal = sig, .kind = kind, .watch_addr = addr };
@@ -1179,6 +1181,22 @@ START_TEST(target_error_codes)
 	XCHG_EQ("m1000,4", "E01");
 	tg.mem_err = RSP_ERROR;
 	XCHG_EQ("m1000,4", "E01");
+}
+END_TEST
+
+/* Console output before a stop reply: O packets, only while gdb waits. */
+START_TEST(output_while_running)
+{
+	rsp_notify_output(r, "early\n", 6);          /* gdb is not waiting: dropped */
+	ck_assert_str_eq(take_out(), "");
+	send_no_reply("c");
+	rsp_notify_output(r, "hi\n", 3);
+	ck_assert_str_eq(one_packet(), "O68690a");
+	stop_with(RSP_STOP_NONE, RSP_SIGSTOP_FOR_TEST, 0);
+	ck_assert_str_eq(one_packet(), "T11thread:1;");
+	rsp_notify_output(NULL, "x", 1);
+	rsp_notify_output(r, NULL, 1);
+	ck_assert_str_eq(take_out(), "");
 }
 END_TEST
 
@@ -2077,6 +2095,7 @@ static Suite *rsp_suite(void)
 	tcase_add_test(tc, write_binary_with_escapes);
 	tcase_add_test(tc, breakpoints);
 	tcase_add_test(tc, continue_and_stop_replies);
+	tcase_add_test(tc, output_while_running);
 	tcase_add_test(tc, stop_reported_from_inside_cont);
 	tcase_add_test(tc, resume_errors);
 	tcase_add_test(tc, target_error_codes);
