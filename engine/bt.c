@@ -158,6 +158,12 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 		}
 		return bt_guest_exception(be, EXC_GP, true, 0, eip, text);
 	}
+	case SIGBUS:
+		if (f->code == BUS_ADRALN)   /* host AC was set: see bt_sync_ac */
+			return bt_guest_exception(be, EXC_AC, true, 0, eip, text);
+		bt_set_pending(be, STOP_ERROR, eip, "host SIGBUS (code %d) in translated code at EIP 0x%08x: %s",
+			       f->code, eip, text);
+		return false;
 	case SIGFPE:
 		return bt_guest_exception(be, EXC_DE, false, 0, eip, text);
 	case SIGILL:
@@ -267,6 +273,7 @@ static int bt_enter(struct bt_engine *be, const struct ccf *c)
 	}
 	be->fault_armed = 1;
 	bt_tsd(be, true);
+	bt_sync_ac(be->ctx);
 	bt_glue_enter(be->ctx, c->host);
 	bt_tsd(be, false);
 	be->fault_armed = 0;

@@ -22,6 +22,20 @@
 #define BT_HFLAGS_MASK (EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF | \
 			EFLAGS_DF | EFLAGS_OF)
 
+/* Alignment checking (#AC) is the host's own: while the guest runs at CPL 3
+ * with CR0.AM and EFLAGS.AC set, host RFLAGS.AC is set in the TC, so a
+ * misaligned guest access raises SIGBUS (BUS_ADRALN) at the exact instruction
+ * and costs nothing otherwise. Host AC is recomputed from the virtual flags
+ * on every way back into the TC (CPL, CR0 and AC only change in C code) and
+ * never reaches monitor C code: the glue and the signal handlers clear it. */
+static inline void bt_sync_ac(struct bt_ctx *ctx)
+{
+	if (emu_cpl(&ctx->arch) == 3 && (ctx->arch.cr0 & CR0_AM) && (ctx->arch.eflags & EFLAGS_AC))
+		ctx->hflags |= EFLAGS_AC;
+	else
+		ctx->hflags &= ~(uint64_t)EFLAGS_AC;
+}
+
 /* What a host fault in translated code turned out to be. */
 struct bt_fault {
 	int signo, code;

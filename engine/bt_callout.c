@@ -792,6 +792,7 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
 	evlog_add_change(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id,
 			 co->insn.text, ch, nch);
 	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
+	bt_sync_ac(ctx);   /* a POPF or IRET at CPL 3 may have changed AC */
 	/* An interrupt that became deliverable (an OUT that unmasked it, STI's
 	 * shadow passed) is taken at the next instruction boundary: leave. */
 	if (!leave && ctx->irq_pending && (ctx->arch.eflags & EFLAGS_IF) &&

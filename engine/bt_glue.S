@@ -14,8 +14,9 @@
  *                                as an ordinary C call on the host stack and comes
  *                                back, or leaves the TC if it returns non-zero
  *
- * The guest's x87/SSE state and its DF never reach C code: both paths into C
- * swap FXSAVE areas and clear DF (the ABI wants DF clear at calls).
+ * The guest's x87/SSE state, its DF and host AC (set for guest alignment
+ * checking) never reach C code: both paths into C swap FXSAVE areas and
+ * clear DF (the ABI wants DF clear at calls) and AC.
  */
 #include "engine/bt_ctx.h"
 
@@ -36,6 +37,13 @@
 	pushfq
 	pop qword ptr [r15 + BTC_HFLAGS]
 	cld
+	/* Host AC (guest alignment checking, bt_sync_ac) must not reach C. */
+	test dword ptr [r15 + BTC_HFLAGS], 0x40000
+	jz .Lac_clear\@
+	pushfq
+	and dword ptr [rsp], ~0x40000
+	popfq
+.Lac_clear\@:
 .endm
 
 .macro LOAD_GUEST

@@ -57,8 +57,17 @@ static uint32_t bt_swap01(uint32_t v)
 	return (v & 0xffff0000u) | ((v & 0xff) << 8) | ((v >> 8) & 0xff);
 }
 
+/* Linux leaves RFLAGS.AC as it was when it runs a handler: a signal taken in
+ * a CCF with host AC set (bt_sync_ac) must clear it before any C code (libc
+ * copies unaligned). sigreturn restores the interrupted flags. */
+static inline void bt_clear_host_ac(void)
+{
+	__asm__ volatile("pushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq" ::: "memory", "cc");
+}
+
 static void bt_on_fault(int sig, siginfo_t *si, void *ucv)
 {
+	bt_clear_host_ac();
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	struct bt_engine *be = bt_tls_engine;
@@ -107,6 +116,7 @@ static void bt_on_fault(int sig, siginfo_t *si, void *ucv)
 
 static void bt_on_kick(int sig, siginfo_t *si, void *ucv)
 {
+	bt_clear_host_ac();
 	ucontext_t *uc = ucv;
 	struct bt_engine *be = bt_tls_engine;
 	(void)sig;
