@@ -27,6 +27,7 @@
 #include "gdb/regs_i386.h"
 #include "monitor/debug.h"
 #include "monitor/guestmem.h"
+#include "monitor/paging.h"
 #include "monitor/stop.h"
 #include "ui/cmd.h"
 #include "ui/session.h"
@@ -81,6 +82,7 @@ struct gdb_glue {
 	int exit_status;
 	struct glue_bp bp[GLUE_MAX_BP];
 	int nbp;
+	unsigned maxphyaddr;     /* the CPU's, for the page-table walk's reserved bits */
 };
 
 /* ---- Monitor output and the runner listener. ---- */
@@ -131,75 +133,86 @@ static void glue_runner_now(struct runner *r, uint64_t *stops, enum runner_state
 
 /* ---- Guest memory: linear addresses, RAM and the VGA window only. ---- */
 
-static bool glue_read_phys(struct gdb_glue *g, uint64_t pa, void *buf, size_t len)
+/* A debugger's access through the guest's page tables (monitor/paging.h):
+ * any present mapping, read-only pages written too, no A/D bits set. */
+#define GLUE_PG_FLAGS PG_FORCE
+
+static bool glue_is_vga(const struct machine *m, uint64_t pa, size_t len)
 {
+	return m->vga && pa >= GMEM_VGA_BASE && pa + len <= GMEM_VGA_END;
+}
+
+static bool glue_phys_present(void *ctx, uint64_t pa, size_t len)
+{
+	struct gdb_glue *g = ctx;
+	return gmem_is_ram(&g->s.m->mem, pa, len) || glue_is_vga(g->s.m, pa, len);
+}
+
+static bool glue_read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	struct gdb_glue *g = ctx;
 	struct machine *m = g->s.m;
 	if (gmem_read(&m->mem, pa, buf, len) == 0)
 		return true;
-	if (m->vga && pa >= GMEM_VGA_BASE && pa + len <= GMEM_VGA_END) {
+	if (glue_is_vga(m, pa, len)) {
 		memcpy(buf, m->vga->bytes + (pa - GMEM_VGA_BASE), len);
 		return true;
 	}
 	return false;
 }
 
-/* The physical address of a linear one through the guest's page tables
- * (two-level, 4 MiB pages with CR4.PSE, and PAE), or the same address with
- * paging off. false if it is not mapped. */
+/* On the vCPU thread (glue_do_write): RAM writes drop the translations of
+ * what changed. */
+static bool glue_write_phys(void *ctx, uint64_t pa, const void *buf, size_t len)
+{
+	struct gdb_glue *g = ctx;
+	struct machine *m = g->s.m;
+	struct engine *e = g->s.e;
+	if (gmem_write(&m->mem, pa, buf, len) == 0) {
+		if (e->ops->invalidate)
+			e->ops->invalidate(e, pa, len);
+		return true;
+	}
+	if (glue_is_vga(m, pa, len)) {
+		memcpy(m->vga->bytes + (pa - GMEM_VGA_BASE), buf, len);
+		return true;
+	}
+	return false;
+}
+
+static struct pg_phys glue_phys(struct gdb_glue *g)
+{
+	return (struct pg_phys){ .ctx = g, .present = glue_phys_present, .read = glue_read_phys,
+				 .write = glue_write_phys };
+}
+
+/* The physical address of a linear one through the guest's page tables, or
+ * the same address with paging off. false if it is not mapped. */
 static bool glue_translate(struct gdb_glue *g, const struct vcpu_state *st, uint32_t lin, uint64_t *pa)
 {
-	if (!(st->cr0 & CR0_PG)) {
-		*pa = lin;
-		return true;
-	}
-	if (st->cr4 & 0x20) {   /* CR4.PAE: 3 levels of 64-bit entries */
-		uint64_t pdpte, pde, pte;
-		if (!glue_read_phys(g, (st->cr3 & ~0x1fu) + 8u * (lin >> 30), &pdpte, 8) || !(pdpte & 1))
-			return false;
-		uint64_t pd = pdpte & 0x000ffffffffff000ull;
-		if (!glue_read_phys(g, pd + 8u * ((lin >> 21) & 0x1ff), &pde, 8) || !(pde & 1))
-			return false;
-		if (pde & 0x80) {
-			*pa = (pde & 0x000fffffffe00000ull) | (lin & 0x1fffff);
-			return true;
-		}
-		uint64_t pt = pde & 0x000ffffffffff000ull;
-		if (!glue_read_phys(g, pt + 8u * ((lin >> 12) & 0x1ff), &pte, 8) || !(pte & 1))
-			return false;
-		*pa = (pte & 0x000ffffffffff000ull) | (lin & 0xfff);
-		return true;
-	}
-	uint32_t pde, pte;
-	if (!glue_read_phys(g, (st->cr3 & ~0xfffu) + 4u * (lin >> 22), &pde, 4) || !(pde & 1))
+	struct pg_phys phys = glue_phys(g);
+	struct pg_mode mode = pg_mode_of(st, g->maxphyaddr);
+	struct pg_result r;
+	if (pg_translate(&phys, &mode, lin, PG_READ, GLUE_PG_FLAGS, &r) != PG_OK)
 		return false;
-	if ((pde & 0x80) && (st->cr4 & 0x10)) {   /* PS with CR4.PSE: a 4 MiB page */
-		*pa = (pde & 0xffc00000u) | (lin & 0x3fffff);
-		return true;
-	}
-	if (!glue_read_phys(g, (pde & ~0xfffu) + 4u * ((lin >> 12) & 0x3ff), &pte, 4) || !(pte & 1))
-		return false;
-	*pa = (pte & ~0xfffu) | (lin & 0xfff);
+	*pa = r.pa;
 	return true;
+}
+
+/* gdb's addresses are 64-bit: refuse what leaves the 4 GiB linear space
+ * rather than wrap around as the CPU would. */
+static bool glue_lin_range(uint64_t addr, size_t len)
+{
+	return addr <= 0xffffffffull && len <= 0x100000000ull - addr;
 }
 
 /* Read len bytes at linear addr, all or nothing. */
 static bool glue_read_lin(struct gdb_glue *g, const struct vcpu_state *st, uint64_t addr, void *buf, size_t len)
 {
-	uint8_t *b = buf;
-	if (addr > 0xffffffffull || len > 0x100000000ull - addr)
-		return false;
-	while (len) {
-		size_t n = 0x1000 - (addr & 0xfff);
-		if (n > len)
-			n = len;
-		uint64_t pa;
-		if (!glue_translate(g, st, (uint32_t)addr, &pa) || !glue_read_phys(g, pa, b, n))
-			return false;
-		addr += n;
-		b += n;
-		len -= n;
-	}
-	return true;
+	struct pg_phys phys = glue_phys(g);
+	struct pg_mode mode = pg_mode_of(st, g->maxphyaddr);
+	return glue_lin_range(addr, len) &&
+	       pg_read_lin(&phys, &mode, (uint32_t)addr, buf, len, GLUE_PG_FLAGS, NULL) == PG_OK;
 }
 
 static int glue_read_mem(void *target, uint64_t addr, void *buf, size_t len)
@@ -219,52 +232,21 @@ struct glue_write_call {
 	int rc;
 };
 
-/* On the vCPU thread: copy, drop the translations of what changed, and keep
- * the watchpoints' remembered values in step with memory. */
+/* On the vCPU thread: copy (glue_write_phys drops the translations of what
+ * changed), and keep the watchpoints' remembered values in step with memory. */
 static void glue_do_write(void *arg)
 {
 	struct glue_write_call *c = arg;
 	struct gdb_glue *g = c->g;
 	struct machine *m = g->s.m;
-	struct engine *e = g->s.e;
-	uint64_t addr = c->addr;
-	const uint8_t *b = c->data;
-	size_t len = c->len;
+	struct pg_phys phys = glue_phys(g);
+	struct pg_mode mode = pg_mode_of(c->st, g->maxphyaddr);
 
 	c->rc = EFAULT;
-	if (addr > 0xffffffffull || len > 0x100000000ull - addr)
+	/* All or nothing: pg_write_lin checks every page before it writes any. */
+	if (!glue_lin_range(c->addr, c->len) ||
+	    pg_write_lin(&phys, &mode, (uint32_t)c->addr, c->data, c->len, GLUE_PG_FLAGS, NULL) != PG_OK)
 		return;
-	/* First make sure every byte is writable, so the write is all or nothing. */
-	for (uint64_t a = addr; a < addr + len;) {
-		size_t n = 0x1000 - (a & 0xfff);
-		if (n > addr + len - a)
-			n = (size_t)(addr + len - a);
-		uint64_t pa;
-		if (!glue_translate(g, c->st, (uint32_t)a, &pa))
-			return;
-		bool ram = gmem_is_ram(&m->mem, pa, n);
-		bool vga = m->vga && pa >= GMEM_VGA_BASE && pa + n <= GMEM_VGA_END;
-		if (!ram && !vga)
-			return;
-		a += n;
-	}
-	while (len) {
-		size_t n = 0x1000 - (addr & 0xfff);
-		if (n > len)
-			n = len;
-		uint64_t pa;
-		glue_translate(g, c->st, (uint32_t)addr, &pa);
-		if (gmem_is_ram(&m->mem, pa, n)) {
-			gmem_write(&m->mem, pa, b, n);
-			if (e->ops->invalidate)
-				e->ops->invalidate(e, pa, n);
-		} else {
-			memcpy(m->vga->bytes + (pa - GMEM_VGA_BASE), b, n);
-		}
-		addr += n;
-		b += n;
-		len -= n;
-	}
 	struct dbg_watch w[DBG_MAX];
 	int nw = dbg_watch_list(&m->debug, w, DBG_MAX);
 	for (int i = 0; i < nw; i++)
@@ -1055,6 +1037,7 @@ struct gdb_glue *gdb_glue_create(struct session *s, char *err, size_t errlen)
 	g->s.interactive = false;
 	g->s.frontend = g;
 	g->s.wait_stop = glue_wait_stop;
+	g->maxphyaddr = pg_cpu_maxphyaddr();
 	pthread_mutex_init(&g->lock, NULL);
 	g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (g->efd < 0) {
