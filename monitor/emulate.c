@@ -8,6 +8,8 @@
 #include <string.h>
 #include <x86intrin.h>
 
+#include "monitor/paging.h"
+
 #define CR4_TSD 0x4u   /* time stamp disable: RDTSC is privileged */
 #define CR0_DEFINED 0xe005003fu   /* PE MP EM TS ET NE WP AM NW CD PG */
 
@@ -41,15 +43,62 @@ static int emu_iopl(const struct vcpu_state *st)
 	return (int)((st->eflags & EFLAGS_IOPL) >> 12);
 }
 
+/* Physical addresses of the (at most two: len <= 4096) pages of lin..lin+len,
+ * all checked before the caller touches any; -1 after raising #PF. */
+static int emu_walk(struct emu *em, uint32_t lin, unsigned len, bool write, uint64_t pa[2])
+{
+	struct pg_phys ram = pg_phys_ram(&em->m->mem);
+	struct pg_mode mode = pg_mode_of(em->st, em->m->maxphyaddr);
+	unsigned flags = PG_SET_AD | (!em->sys && emu_cpl(em->st) == 3 ? PG_USER : 0);
+	uint32_t second = (lin | 0xfffu) + 1;   /* the next page, if the access reaches it */
+	uint32_t at[2] = { lin, second };
+	int n = len > 1 && (uint32_t)(lin + len - 1) - lin >= second - lin ? 2 : 1;
+	for (int i = 0; i < n; i++) {
+		struct pg_result r;
+		switch (pg_translate(&ram, &mode, at[i], write ? PG_WRITE : PG_READ, flags, &r)) {
+		case PG_OK:
+			pa[i] = r.pa;
+			break;
+		case PG_FAULT:
+			em->st->cr2 = r.lin;
+			emu_fault(em, EXC_PF, true, r.error);
+			return -1;
+		case PG_BAD_PHYS:
+			snprintf(em->msg, sizeof em->msg, "a page table entry for 0x%08x is at 0x%llx, outside RAM",
+				 at[i], (unsigned long long)r.bad_pa);
+			emu_fault(em, EXC_GP, true, 0);
+			return -1;
+		}
+	}
+	return n;
+}
+
 static int emu_access(struct emu *em, uint32_t lin, void *buf, unsigned len, bool write)
 {
 	struct guestmem *gm = &em->m->mem;
 	uint8_t *b = buf;
 
 	if (em->st->cr0 & CR0_PG) {
-		snprintf(em->msg, sizeof em->msg, "paging is not supported yet");
-		emu_fault(em, EXC_GP, true, 0);
-		return -1;
+		uint64_t pa[2];
+		int n = emu_walk(em, lin, len, write, pa);
+		if (n < 0)
+			return -1;
+		unsigned first = n == 2 ? 0x1000u - (lin & 0xfffu) : len;
+		for (int i = 0; i < n; i++) {
+			unsigned off = i ? first : 0, cnt = i ? len - first : first;
+			for (unsigned k = 0; k < cnt; k++) {
+				uint64_t a = pa[i] + k;
+				if (gmem_is_ram(gm, a, 1)) {
+					if (write)
+						gm->phys[a] = b[off + k];
+					else
+						b[off + k] = gm->phys[a];
+				} else {
+					machine_mmio(em->m, em->st->eip, (uint32_t)a, b + off + k, 1, write);
+				}
+			}
+		}
+		return 0;
 	}
 	for (unsigned i = 0; i < len; ) {
 		uint32_t a = lin + i;
@@ -78,6 +127,24 @@ int emu_read(struct emu *em, uint32_t lin, void *buf, unsigned len)
 int emu_write(struct emu *em, uint32_t lin, const void *buf, unsigned len)
 {
 	return emu_access(em, lin, (void *)buf, len, true);
+}
+
+int emu_read_sys(struct emu *em, uint32_t lin, void *buf, unsigned len)
+{
+	bool was = em->sys;
+	em->sys = true;
+	int rc = emu_access(em, lin, buf, len, false);
+	em->sys = was;
+	return rc;
+}
+
+int emu_write_sys(struct emu *em, uint32_t lin, const void *buf, unsigned len)
+{
+	bool was = em->sys;
+	em->sys = true;
+	int rc = emu_access(em, lin, (void *)buf, len, true);
+	em->sys = was;
+	return rc;
 }
 
 enum emu_result emu_cli(struct emu *em)
@@ -235,7 +302,7 @@ static int emu_desc(struct emu *em, uint16_t sel, uint64_t *d, uint32_t *addr)
 		return -1;
 	}
 	*addr = base + idx;
-	return emu_read(em, *addr, d, 8);
+	return emu_read_sys(em, *addr, d, 8);
 }
 
 static struct vcpu_seg emu_seg_from_desc(uint16_t sel, uint64_t d)
@@ -255,7 +322,7 @@ static void emu_mark_accessed(struct emu *em, uint32_t addr, uint64_t d)
 {
 	if (!(d & (1ull << 40))) {
 		uint8_t b = (uint8_t)((d >> 40) | 1);
-		emu_write(em, addr + 5, &b, 1);
+		emu_write_sys(em, addr + 5, &b, 1);
 	}
 }
 
@@ -350,7 +417,7 @@ enum emu_result emu_ltr(struct emu *em, uint16_t sel)
 	if (!(s.attr & SEG_P))
 		return emu_fault(em, EXC_NP, true, sel & ~3u);
 	uint8_t b = (uint8_t)((d >> 40) | 2);   /* mark it busy in the GDT */
-	emu_write(em, addr + 5, &b, 1);
+	emu_write_sys(em, addr + 5, &b, 1);
 	s.attr |= 2;
 	em->st->tr = s;
 	return EMU_NEXT;

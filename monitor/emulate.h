@@ -48,6 +48,9 @@ struct emu {
 	bool has_error;
 	uint32_t error_code;
 	char msg[160];           /* for EMU_STOP */
+	/* Implicit supervisor accesses (descriptor tables, the TSS, the inner
+	 * stack of an interrupt): page protection as at CPL 0 whatever the CPL. */
+	bool sys;
 };
 
 const char *emu_exception_name(int vector);   /* "#GP" */
@@ -55,9 +58,15 @@ const char *emu_exception_name(int vector);   /* "#GP" */
 enum emu_result emu_fault(struct emu *em, int vector, bool has_error, uint32_t error_code);
 int emu_cpl(const struct vcpu_state *st);
 
-/* Guest linear memory (paging off: physical RAM or MMIO); -1 after raising #GP. */
+/* Guest linear memory: with CR0.PG through the guest's page tables (A and D
+ * bits set as the CPU does; a #PF with CR2 and its error code if a page is
+ * not there or not allowed, checked for every page before any byte is
+ * written), then physical RAM or MMIO. -1 after raising the fault. */
 int emu_read(struct emu *em, uint32_t lin, void *buf, unsigned len);
 int emu_write(struct emu *em, uint32_t lin, const void *buf, unsigned len);
+/* The same as implicit supervisor accesses (em->sys). */
+int emu_read_sys(struct emu *em, uint32_t lin, void *buf, unsigned len);
+int emu_write_sys(struct emu *em, uint32_t lin, const void *buf, unsigned len);
 
 enum emu_result emu_cli(struct emu *em);
 enum emu_result emu_sti(struct emu *em);

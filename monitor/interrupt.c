@@ -45,13 +45,15 @@ static int emu_read_desc(struct emu *em, uint16_t sel, uint64_t *d, int vec_on_f
 		emu_fault(em, vec_on_fail, true, (sel & ~3u) | ext);
 		return -1;
 	}
-	return emu_read(em, base + (sel & ~7u), d, 8);
+	return emu_read_sys(em, base + (sel & ~7u), d, 8);
 }
 
-static int emu_push32(struct emu *em, uint32_t *esp, uint32_t v, unsigned size)
+/* A push of the delivery, onto the stack of the handler's ring: supervisor
+ * pages for ring 0-2 whatever the interrupted CPL. */
+static int emu_push32(struct emu *em, uint32_t *esp, uint32_t v, unsigned size, int ring)
 {
 	*esp -= size;
-	return emu_write(em, *esp, &v, size);
+	return ring < 3 ? emu_write_sys(em, *esp, &v, size) : emu_write(em, *esp, &v, size);
 }
 
 /* Deliver one event; *fault_vector is set (and -1 returned) if delivery
@@ -69,7 +71,7 @@ static int emu_deliver_once(struct emu *em, int vector, enum deliver_kind kind, 
 		emu_fault(em, EXC_GP, true, idt_err);
 		return -1;
 	}
-	if (emu_read(em, st->idtr.base + (uint32_t)vector * 8, &gate, 8) < 0)
+	if (emu_read_sys(em, st->idtr.base + (uint32_t)vector * 8, &gate, 8) < 0)
 		return -1;
 	unsigned type = (unsigned)(gate >> 40) & 0x1f;   /* S bit and type */
 	unsigned gdpl = (unsigned)(gate >> 45) & 3;
@@ -132,8 +134,8 @@ static int emu_deliver_once(struct emu *em, int vector, enum deliver_kind kind, 
 			emu_fault(em, EXC_TS, true, (st->tr.sel & ~3u) | ext);
 			return -1;
 		}
-		if (emu_read(em, tss + 4 + 8 * (uint32_t)new_cpl, &esp_n, 4) < 0 ||
-		    emu_read(em, tss + 8 + 8 * (uint32_t)new_cpl, &ss_n, 2) < 0)
+		if (emu_read_sys(em, tss + 4 + 8 * (uint32_t)new_cpl, &esp_n, 4) < 0 ||
+		    emu_read_sys(em, tss + 8 + 8 * (uint32_t)new_cpl, &ss_n, 2) < 0)
 			return -1;
 		uint64_t sd;
 		if (emu_read_desc(em, ss_n, &sd, EXC_TS, ext) < 0)
@@ -150,13 +152,14 @@ static int emu_deliver_once(struct emu *em, int vector, enum deliver_kind kind, 
 			return -1;
 		}
 		esp = esp_n;
-		if (emu_push32(em, &esp, old_ss.sel, size) < 0 || emu_push32(em, &esp, old_esp, size) < 0)
+		if (emu_push32(em, &esp, old_ss.sel, size, new_cpl) < 0 ||
+		    emu_push32(em, &esp, old_esp, size, new_cpl) < 0)
 			return -1;
 	}
-	if (emu_push32(em, &esp, old_eflags, size) < 0 || emu_push32(em, &esp, old_cs.sel, size) < 0 ||
-	    emu_push32(em, &esp, return_eip, size) < 0)
+	if (emu_push32(em, &esp, old_eflags, size, new_cpl) < 0 || emu_push32(em, &esp, old_cs.sel, size, new_cpl) < 0 ||
+	    emu_push32(em, &esp, return_eip, size, new_cpl) < 0)
 		return -1;
-	if (has_error && emu_push32(em, &esp, error_code, size) < 0)
+	if (has_error && emu_push32(em, &esp, error_code, size, new_cpl) < 0)
 		return -1;
 
 	/* Committed: nothing below can fault. */
@@ -187,7 +190,10 @@ enum emu_result emu_deliver(struct emu *em, int vector, enum deliver_kind kind, 
 		int rc = emu_deliver_once(em, current, kind, has_error, error_code, return_eip);
 		if (rc == 0)
 			return EMU_JUMP;
+		uint32_t cr2 = em->st->cr2;
 		*em->st = saved;   /* a fault in delivery leaves the state as it was */
+		if (em->vector == EXC_PF)
+			em->st->cr2 = cr2;   /* ... but CR2 names the page that faulted */
 		if (rc == -2)
 			return EMU_STOP;
 		int second = em->vector;
@@ -231,7 +237,7 @@ enum emu_result emu_iret(struct emu *em, unsigned size)
 		 * in the GDT, else #TS(link). The task switch itself is not modelled. */
 		uint16_t link = 0;
 		uint64_t d;
-		if (emu_read(em, st->tr.base, &link, 2) < 0)
+		if (emu_read_sys(em, st->tr.base, &link, 2) < 0)
 			return EMU_FAULT;
 		if ((link & 4) || emu_read_desc(em, link, &d, EXC_TS, 0) < 0)
 			return emu_fault(em, EXC_TS, true, link & ~3u);

@@ -1,5 +1,6 @@
 /* The virtual machine's assembly of memory, buses and devices (see machine.h). */
 #include "monitor/machine.h"
+#include "monitor/paging.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 	memset(m, 0, sizeof *m);
 	if (gmem_init(&m->mem, cfg->ram_size ? cfg->ram_size : MACHINE_DEFAULT_RAM, err, errlen) < 0)
 		return -1;
+	m->maxphyaddr = pg_cpu_maxphyaddr();
 	m->vga = malloc(sizeof *m->vga);
 	if (!m->vga || evlog_init(&m->events, MACHINE_EVLOG_CAP) < 0) {
 		snprintf(err, errlen, "out of memory");

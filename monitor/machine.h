@@ -43,6 +43,7 @@ struct machine_config {
 
 struct machine {
 	struct guestmem mem;
+	unsigned maxphyaddr;       /* the CPU's physical-address width, for page walks */
 	struct iobus pio;
 	struct iobus mmio;
 	struct uart com1;
