@@ -93,11 +93,12 @@ static void bt_merge_flags(struct bt_ctx *ctx)
 
 int bt_fetch_insn(struct bt_engine *be, uint32_t eip, struct bt_insn *in)
 {
-	const struct guestmem *gm = &be->base.m->mem;
-	size_t avail = 0;
-	while (avail < DEC_MAX_LEN && gmem_is_ram(gm, (uint64_t)eip + avail, 1))
-		avail++;
-	return avail ? dec_insn(&be->xlat.dec, gm->phys + eip, avail, eip, in) : -1;
+	uint8_t buf[DEC_MAX_LEN];
+	bool pf;
+	be->xlat.st = &be->ctx->arch;
+	be->xlat.user = emu_cpl(&be->ctx->arch) == 3;
+	size_t avail = xlat_code(&be->xlat, eip, buf, &pf);
+	return avail ? dec_insn(&be->xlat.dec, buf, avail, eip, in) : -1;
 }
 
 /* The instruction text at eip, for messages about faults. */
@@ -126,12 +127,17 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 		int64_t ga = win_guest_addr(&be->win, (void *)(uintptr_t)f->addr);
 		if (f->code == SI_KERNEL && f->map->kind == CK_TRAP)
 			return bt_trap(be, f->ccf, f->map);   /* trap-and-emulate */
+		if (ga >= 0 && f->code != SI_KERNEL && be->win.paging) {
+			int r = bt_paging_fault(be, (uint32_t)ga, f->write, once, text);
+			if (r >= 0)
+				return r;
+		}
 		if (ga >= 0 && f->code != SI_KERNEL && bt_watch_fault(be, (uint32_t)ga, f->write, once))
 			return true;
 		if (ga >= 0 && f->code != SI_KERNEL) {
 			uint32_t page = (uint32_t)((uint64_t)ga >> 12);
 			enum win_page ps = win_page_state(&be->win, page);
-			if (ps == WIN_PAGE_CODE) {
+			if (ps == WIN_PAGE_CODE && !be->win.paging) {
 				/* Self-modifying code: drop the page's CCFs, let the write
 				 * through, and run the writing instruction once, alone. */
 				int n = tc_invalidate_page(&be->tc, page);
@@ -185,11 +191,19 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 	be->xlat.key = key;
 	be->xlat.cr0 = be->ctx->arch.cr0;
 	be->xlat.cr4 = be->ctx->arch.cr4;
+	be->xlat.st = &be->ctx->arch;
+	be->xlat.user = emu_cpl(&be->ctx->arch) == 3;
+	if (bt_paging_sync(be) < 0)
+		return NULL;
 	if (be->flush_pending) {
 		be->flush_pending = false;
 		tc_flush(&be->tc);
 		be->ctx->exit_site = 0;
-		evlog_add(&be->base.m->events, EV_INVALIDATE, eip, -1, "x87/SSE availability changed (CR0/CR4): TC flushed");
+		if (be->win.paging)   /* no page holds translated code now */
+			memset(be->win.pcode, 0, ((be->win.gm->size >> 12) + 1) * sizeof *be->win.pcode);
+		evlog_add(&be->base.m->events, EV_INVALIDATE, eip, -1, "%s: TC flushed",
+			  be->flush_why ? be->flush_why : "x87/SSE availability changed (CR0/CR4)");
+		be->flush_why = NULL;
 	}
 	struct ccf *c = transient ? NULL : tc_lookup_key(&be->tc, eip, key);
 	if (c)
@@ -202,6 +216,11 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 			bt_set_pending(be, STOP_ERROR, be->xlat.err_eip, "%s", be->xlat.err);
 			return NULL;
 		}
+		if (st == XLAT_PF) {   /* the code is not there (or not executable): #PF */
+			be->ctx->arch.cr2 = be->xlat.pf_lin;
+			bt_guest_exception(be, EXC_PF, true, be->xlat.pf_error, eip, "(instruction fetch)");
+			return NULL;
+		}
 		tc_flush(&be->tc);   /* full: start over */
 		be->ctx->exit_site = 0;
 		be->ctx->exit_kind = 0;
@@ -212,7 +231,9 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 		bt_set_pending(be, STOP_ERROR, eip, "a TU at EIP 0x%08x does not fit the translation cache", eip);
 		return NULL;
 	}
-	if (!transient)
+	if (!transient && be->win.paging)
+		bt_paging_code(be, c->page_first, c->page_last);
+	else if (!transient)
 		for (uint32_t p = c->page_first; p <= c->page_last; p++)
 			win_protect_code(&be->win, p);
 	if (be->perf_map) {

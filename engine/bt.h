@@ -63,6 +63,7 @@ struct bt_engine {
 	bool delivered;             /* an exception or INT n was delivered by the last CCF */
 	bool tsd;                   /* RDTSC faults while translated code runs (trap treatment) */
 	bool flush_pending;         /* CR0/CR4 FPU bits changed: translations are stale */
+	const char *flush_why;      /* why, for the event (NULL: x87/SSE availability) */
 	/* Debugger (bt_debug.c): breakpoints applied, watched pages, a watch hit. */
 	uint32_t synced_bp[DBG_MAX];
 	int nsynced_bp;
@@ -142,5 +143,16 @@ unsigned bt_reg_size(unsigned reg);
 int bt_signal_init(char *err, size_t errlen);
 void bt_signal_bind(struct bt_engine *be);
 void bt_signal_kick(struct bt_engine *be);
+
+/* Shadow paging (bt_paging.c). sync: bring the window in line with the
+ * guest's paging controls before running (-1: stop pending). fault: a host
+ * fault at linear lin in a paged window; 1 go on, 0 stop or exception
+ * delivered as bt_guest_exception says, -1 not a paging matter (MMIO, a
+ * watchpoint). code: the linear pages first..last hold translated code.
+ * invlpg: drop a page; returns how many CCFs went with it. */
+int bt_paging_sync(struct bt_engine *be);
+int bt_paging_fault(struct bt_engine *be, uint32_t lin, bool write, bool *once, const char *text);
+void bt_paging_code(struct bt_engine *be, uint32_t first, uint32_t last);
+int bt_paging_invlpg(struct bt_engine *be, uint32_t lin);
 
 #endif

@@ -148,6 +148,19 @@ CALLOUT(co_cpuid) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, c
 CALLOUT(co_rdtsc) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_rdtsc(&em), &em); }
 CALLOUT(co_privnop) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_privileged_nop(&em), &em); }
 
+/* INVLPG: drop the page from the paged window and its translations; leave,
+ * as the CCF running it may be among them. */
+CALLOUT(co_invlpg)
+{
+	struct emu em = bt_emu(be, ctx);
+	enum emu_result r = emu_privileged_nop(&em);
+	if (r != EMU_NEXT || !be->win.paging)
+		return bt_finish(be, ctx, co, r, &em);
+	bt_paging_invlpg(be, ctx->callout_ea);
+	ctx->arch.eip = co->insn.eip + co->insn.len;
+	return 1;
+}
+
 CALLOUT(co_clts)
 {
 	struct emu em = bt_emu(be, ctx);
@@ -308,8 +321,6 @@ static int bt_check_assumptions(struct bt_engine *be, struct bt_ctx *ctx, struct
 {
 	const struct vcpu_state *st = &ctx->arch;
 	const char *why = NULL;
-	if (st->cr0 & CR0_PG)
-		why = "the guest enabled paging, which bt does not support yet";
 	for (int s = 0; s < S_COUNT && !why; s++) {
 		if (s == S_FS || s == S_GS || !(st->seg[s].attr & SEG_P))
 			continue;
@@ -698,7 +709,7 @@ static const struct bt_callout_entry bt_callouts[] = {
 	{ X86_INS_SMSW, co_store_sys, false, SC_SYS_STORE }, { X86_INS_LMSW, co_lmsw, true, SC_SYS_LOAD },
 	{ X86_INS_CLTS, co_clts, false, SC_SYS_LOAD },   /* leaves the TU when it clears TS */
 	{ X86_INS_WBINVD, co_privnop, false, SC_CACHE }, { X86_INS_INVD, co_privnop, false, SC_CACHE },
-	{ X86_INS_INVLPG, co_privnop, false, SC_CACHE },
+	{ X86_INS_INVLPG, co_invlpg, false, SC_CACHE },
 	{ X86_INS_LJMP, co_far_jmp, true, SC_FAR },
 	{ X86_INS_LCALL, co_far_call, true, SC_FAR }, { X86_INS_RETF, co_far_ret, true, SC_FAR },
 	{ X86_INS_LDS, co_load_far_ptr, true, SC_SEG_WRITE }, { X86_INS_LES, co_load_far_ptr, true, SC_SEG_WRITE },

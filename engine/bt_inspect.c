@@ -146,10 +146,17 @@ int bt_tc_translate(struct engine *e, uint32_t eip, engine_line_fn *out, void *c
 	be->xlat.key = emu_cpl(&be->ctx->arch) != 0;
 	be->xlat.cr0 = be->ctx->arch.cr0;
 	be->xlat.cr4 = be->ctx->arch.cr4;
+	be->xlat.st = &be->ctx->arch;
+	be->xlat.user = emu_cpl(&be->ctx->arch) == 3;
 	enum xlat_status st = xlat_tu(&be->xlat, eip, be->xlat.tu_max, true, &c);
 	if (st == XLAT_FULL) {
 		tc_flush(&be->tc);
 		st = xlat_tu(&be->xlat, eip, be->xlat.tu_max, true, &c);
+	}
+	if (st == XLAT_PF) {
+		snprintf(err, errlen, "0x%08x cannot be fetched: the guest would take #PF(0x%x) at 0x%08x", eip,
+			 be->xlat.pf_error, be->xlat.pf_lin);
+		return -1;
 	}
 	if (st != XLAT_OK) {
 		snprintf(err, errlen, "%s", st == XLAT_FAIL ? be->xlat.err : "the translation cache is full");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/reencode.h"
+#include "monitor/paging.h"
 
 #define STUB_ROOM 160   /* space kept for exit stubs at the end of a TU */
 
@@ -279,15 +280,55 @@ static int xlat_one(struct tu *t, const struct bt_insn *in)
 	return xlat_fpu_ip_fixup(t, in, why, sizeof why);
 }
 
-static int xlat_fetch(struct xlat *x, uint32_t pc, struct bt_insn *in)
+size_t xlat_code(struct xlat *x, uint32_t pc, uint8_t *buf, bool *pf)
 {
-	const struct guestmem *gm = &x->m->mem;
+	struct guestmem *gm = &x->m->mem;
 	size_t avail = 0;
-	while (avail < DEC_MAX_LEN && gmem_is_ram(gm, (uint64_t)pc + avail, 1))
-		avail++;
+	*pf = false;
+	if (!x->st || !(x->st->cr0 & CR0_PG)) {
+		while (avail < DEC_MAX_LEN && (uint64_t)pc + avail <= 0xffffffffull &&
+		       gmem_is_ram(gm, (uint64_t)pc + avail, 1)) {
+			buf[avail] = gm->phys[pc + avail];
+			avail++;
+		}
+		return avail;
+	}
+	struct pg_phys ram = pg_phys_ram(gm);
+	struct pg_mode mode = pg_mode_of(x->st, x->m->maxphyaddr);
+	while (avail < DEC_MAX_LEN) {
+		uint32_t a = pc + (uint32_t)avail;
+		struct pg_result r;
+		enum pg_status s = pg_translate(&ram, &mode, a, PG_EXEC, PG_SET_AD | (x->user ? PG_USER : 0), &r);
+		if (s == PG_FAULT) {
+			*pf = true;
+			x->pf_lin = r.lin;
+			x->pf_error = r.error;
+		}
+		if (s != PG_OK)
+			break;
+		/* the rest of this page */
+		size_t n = 0x1000u - (a & 0xfffu);
+		if (n > DEC_MAX_LEN - avail)
+			n = DEC_MAX_LEN - avail;
+		while (n && gmem_is_ram(gm, r.pa, 1)) {
+			buf[avail++] = gm->phys[r.pa++];
+			n--;
+		}
+		if (n)
+			break;
+		if (a + (0x1000u - (a & 0xfffu)) == 0)
+			break;   /* the end of the 4 GiB */
+	}
+	return avail;
+}
+
+static int xlat_fetch(struct xlat *x, uint32_t pc, struct bt_insn *in, bool *pf)
+{
+	uint8_t buf[DEC_MAX_LEN];
+	size_t avail = xlat_code(x, pc, buf, pf);
 	if (avail == 0)
 		return -2;
-	return dec_insn(&x->dec, gm->phys + pc, avail, pc, in);
+	return dec_insn(&x->dec, buf, avail, pc, in);
 }
 
 enum xlat_status xlat_tu(struct xlat *x, uint32_t eip, int max_insns, bool transient,
@@ -330,10 +371,16 @@ enum xlat_status xlat_tu(struct xlat *x, uint32_t eip, int max_insns, bool trans
 			tu_exit_direct(t, pc);
 			break;
 		}
-		int rc = xlat_fetch(x, pc, &in);
-		if (rc == -2) {
+		bool pf;
+		int rc = xlat_fetch(x, pc, &in, &pf);
+		if (rc == -2 || (rc < 0 && pf)) {
 			if (n > 0) {
 				tu_exit_direct(t, pc);
+				break;
+			}
+			if (pf) {   /* the guest's #PF, raised by the dispatcher */
+				x->err_eip = pc;
+				t->failed = t->page_fault = true;
 				break;
 			}
 			snprintf(x->err, sizeof x->err, "guest executes outside RAM at EIP 0x%08x", pc);
@@ -342,10 +389,8 @@ enum xlat_status xlat_tu(struct xlat *x, uint32_t eip, int max_insns, bool trans
 			break;
 		}
 		if (rc < 0) {
-			const uint8_t *code = x->m->mem.phys + pc;
-			size_t avail = 0;
-			while (avail < DEC_MAX_LEN && gmem_is_ram(&x->m->mem, (uint64_t)pc + avail, 1))
-				avail++;
+			uint8_t code[DEC_MAX_LEN];
+			size_t avail = xlat_code(x, pc, code, &pf);
 			unsigned hint = dec_hint_nop_len(code, avail);
 			if (hint) {   /* a hint NOP or PREFETCH Capstone does not know: no effect */
 				memset(&in, 0, sizeof in);
@@ -385,7 +430,7 @@ enum xlat_status xlat_tu(struct xlat *x, uint32_t eip, int max_insns, bool trans
 	if (!t->failed && !t->ended && !t->e.overflow)
 		tu_exit_direct(t, pc);
 	if (t->failed) {
-		st = XLAT_FAIL;
+		st = t->page_fault ? XLAT_PF : XLAT_FAIL;
 		goto out;
 	}
 	c->body_len = (uint32_t)(t->e.p - c->host);

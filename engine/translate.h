@@ -53,11 +53,22 @@ struct xlat {
 	void *guilty_opaque;
 	uint8_t key;                   /* privilege key of the CCFs being made (0: CPL 0) */
 	uint32_t cr0, cr4;             /* the guest's, for x87/SSE availability (#NM, #UD) */
+	/* With CR0.PG in st, code is fetched through the guest's page tables, as
+	 * a user fetch if user; a fetch that faults gives XLAT_PF. */
+	const struct vcpu_state *st;
+	bool user;
+	uint32_t pf_lin, pf_error;     /* XLAT_PF: CR2 and the #PF error code */
 	char err[256];
 	uint32_t err_eip;
 };
 
-enum xlat_status { XLAT_OK, XLAT_FULL, XLAT_FAIL };
+enum xlat_status { XLAT_OK, XLAT_FULL, XLAT_FAIL, XLAT_PF };
+
+/* Up to DEC_MAX_LEN bytes of guest code at linear pc, stopping where memory
+ * stops being fetchable (not RAM, or with paging a page that is not there or
+ * not executable). Returns how many; *pf says whether the first byte that
+ * could not be had failed with a #PF (x->pf_lin, x->pf_error). */
+size_t xlat_code(struct xlat *x, uint32_t pc, uint8_t *buf, bool *pf);
 
 enum xlat_status xlat_tu(struct xlat *x, uint32_t eip, int max_insns, bool transient,
 			 struct ccf **out);
@@ -70,6 +81,7 @@ struct tu {
 	struct ccf_map map[TU_MAX_LIMIT * 3];
 	int nmap;
 	uint32_t next_eip;     /* EIP after the current instruction */
+	bool page_fault;       /* failed: the first instruction's fetch raised #PF */
 	bool ended;            /* the current instruction ended the TU */
 	bool failed;
 };

@@ -59,6 +59,9 @@ void win_destroy(struct win *w)
 		munmap(w->reserve, WIN_GUARD + WIN_SIZE + WIN_GUARD);
 	free(w->page);
 	free(w->watch);
+	free(w->l2p);
+	free(w->filled);
+	free(w->pcode);
 	memset(w, 0, sizeof *w);
 }
 
@@ -76,7 +79,7 @@ void win_reprotect(struct win *w, uint32_t page)
 	int prot = PROT_READ | PROT_WRITE;
 	if (w->watch[page] == WIN_WATCH_ALL)
 		prot = PROT_NONE;
-	else if (w->watch[page] == WIN_WATCH_WRITE || w->page[page] == WIN_PAGE_CODE)
+	else if (w->watch[page] == WIN_WATCH_WRITE || w->page[page] == WIN_PAGE_CODE || w->page[page] == WIN_PAGE_RO)
 		prot = PROT_READ;
 	mprotect(w->base + ((uint64_t)page << 12), 4096, prot);
 }
@@ -114,6 +117,114 @@ void win_open(struct win *w, uint32_t page)
 enum win_page win_page_state(const struct win *w, uint32_t page)
 {
 	return (enum win_page)w->page[page];
+}
+
+/* Replace the whole window with inaccessible space. */
+static int win_empty(struct win *w)
+{
+	void *p = mmap(w->base, WIN_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? -1 : 0;
+}
+
+void win_paging_flush(struct win *w)
+{
+	if (!w->paging || !w->nfilled)
+		return;
+	win_empty(w);
+	for (uint32_t i = 0; i < w->nfilled; i++) {
+		w->l2p[w->filled[i]] = 0;
+		w->page[w->filled[i]] = WIN_PAGE_HOLE;
+	}
+	w->nfilled = 0;
+}
+
+int win_set_paging(struct win *w, bool on)
+{
+	if (on == w->paging)
+		return 0;
+	if (on && !w->l2p) {
+		w->l2p = calloc(WIN_PAGES, sizeof *w->l2p);
+		w->pcode = calloc((w->gm->size >> 12) + 1, sizeof *w->pcode);
+		w->filled_cap = 1024;
+		w->filled = malloc(w->filled_cap * sizeof *w->filled);
+		if (!w->l2p || !w->pcode || !w->filled)
+			return -1;
+	}
+	if (win_empty(w) < 0)
+		return -1;
+	memset(w->page, WIN_PAGE_HOLE, WIN_PAGES);
+	w->nfilled = 0;
+	if (on) {
+		memset(w->l2p, 0, WIN_PAGES * sizeof *w->l2p);
+		memset(w->pcode, 0, ((w->gm->size >> 12) + 1) * sizeof *w->pcode);
+		w->paging = true;
+		return 0;
+	}
+	w->paging = false;
+	char err[160];
+	uint64_t size = w->gm->size;
+	if (win_map_ram(w, 0, size < GMEM_VGA_BASE ? size : GMEM_VGA_BASE, err, sizeof err) < 0 ||
+	    (size > GMEM_VGA_END && win_map_ram(w, GMEM_VGA_END, size, err, sizeof err) < 0))
+		return -1;
+	for (uint64_t p = 0; p < WIN_PAGES; p++)
+		if (w->watch[p])
+			win_reprotect(w, (uint32_t)p);
+	return 0;
+}
+
+void win_paging_drop(struct win *w, uint32_t page)
+{
+	if (!w->paging || !w->l2p[page])
+		return;
+	mmap(w->base + ((uint64_t)page << 12), 4096, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	w->l2p[page] = 0;
+	w->page[page] = WIN_PAGE_HOLE;
+	/* It stays in the filled list; emptying a page twice is harmless. */
+}
+
+int win_paging_fill(struct win *w, uint32_t lin, uint32_t phys, bool writable)
+{
+	if (w->nfilled == w->filled_cap) {
+		/* Many fills since the last flush: empty the window and start over
+		 * rather than grow the list without bound. */
+		if (w->filled_cap >= (1u << 20)) {
+			win_paging_flush(w);
+		} else {
+			uint32_t *n = realloc(w->filled, 2 * w->filled_cap * sizeof *n);
+			if (!n)
+				return -1;
+			w->filled = n;
+			w->filled_cap *= 2;
+		}
+	}
+	void *p = mmap(w->base + ((uint64_t)lin << 12), 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		       w->gm->fd, (off_t)((uint64_t)phys << 12));
+	if (p == MAP_FAILED)
+		return -1;
+	if (!w->l2p[lin])
+		w->filled[w->nfilled++] = lin;
+	w->l2p[lin] = phys + 1;
+	w->page[lin] = w->pcode[phys] ? WIN_PAGE_CODE : writable ? WIN_PAGE_RW : WIN_PAGE_RO;
+	win_reprotect(w, lin);
+	return 0;
+}
+
+void win_paging_code(struct win *w, uint32_t lin, uint32_t phys)
+{
+	uint32_t was = w->pcode[phys];
+	if (was == lin + 1 || was == WIN_PCODE_MANY)
+		return;
+	w->pcode[phys] = was ? WIN_PCODE_MANY : lin + 1;
+	if (was)
+		return;   /* its mappings are read-only already */
+	for (uint32_t i = 0; i < w->nfilled; i++) {
+		uint32_t l = w->filled[i];
+		if (w->l2p[l] == phys + 1 && w->page[l] != WIN_PAGE_CODE) {
+			w->page[l] = WIN_PAGE_CODE;
+			win_reprotect(w, l);
+		}
+	}
 }
 
 int64_t win_guest_addr(const struct win *w, const void *host)

@@ -28,22 +28,38 @@
 #define WIN_PAGES (WIN_SIZE >> 12)
 
 enum win_page {
-	WIN_PAGE_HOLE,    /* not RAM: accesses fault (MMIO or nothing) */
+	WIN_PAGE_HOLE,    /* not RAM (MMIO or nothing), or with paging not filled yet: accesses fault */
 	WIN_PAGE_RW,      /* RAM, read/write */
 	WIN_PAGE_CODE,    /* RAM holding translated code: read-only */
+	WIN_PAGE_RO,      /* paging: RAM the guest may not write yet (R/W=0 for this CPL, or D=0) */
 };
 
 /* Watchpoints overlay the page state: a watched page is read-only (write
  * watch) or inaccessible (read/access watch) whatever else it is. */
 enum win_watch { WIN_WATCH_NONE, WIN_WATCH_WRITE, WIN_WATCH_ALL };
 
+/* With paging on (CR0.PG), the window is a software TLB (shadow paging): it
+ * starts empty and a host fault on a page fills it from the guest's page
+ * tables, mapped with the rights of the CPL it was filled at (a user-mode
+ * window and a supervisor one are never mixed: a CPL change empties it) and
+ * read-only until the guest PTE's D bit is set. CR3 loads, INVLPG and
+ * changes of the paging controls empty it. */
 struct win {
 	uint8_t *reserve;      /* the whole reservation, guards included */
 	uint8_t *base;         /* guest linear address 0 */
 	uint8_t *page;         /* enum win_page per 4 KiB page */
 	uint8_t *watch;        /* enum win_watch per page */
 	const struct guestmem *gm;
+	/* paging */
+	bool paging;           /* the window follows the guest's page tables */
+	uint32_t *l2p;         /* per linear page: physical page + 1, 0 if not filled */
+	uint32_t *filled;      /* the linear pages filled, to empty them quickly */
+	uint32_t nfilled, filled_cap;
+	uint32_t *pcode;       /* per physical RAM page: the linear page + 1 its CCFs were
+				* translated at, PCODE_MANY for several, 0 for none */
+	uint32_t cr3, ctl;     /* what the fills assumed: CR3, and CPL/WP/PSE/PAE/NXE bits */
 };
+#define WIN_PCODE_MANY 0xffffffffu
 
 int win_init(struct win *w, const struct guestmem *gm, char *err, size_t errlen);
 void win_destroy(struct win *w);
@@ -61,6 +77,19 @@ void win_set_watch(struct win *w, uint32_t page, enum win_watch level);
 /* Make a page fully accessible for one instruction, then put its protection back. */
 void win_open(struct win *w, uint32_t page);
 void win_reprotect(struct win *w, uint32_t page);
+
+/* Paging: switch the window between 1:1 RAM and filled-on-demand (emptied). */
+int win_set_paging(struct win *w, bool on);
+/* Empty a paged window (CR3 load, CPL or control change). */
+void win_paging_flush(struct win *w);
+/* Drop one linear page of a paged window (INVLPG). */
+void win_paging_drop(struct win *w, uint32_t page);
+/* Map linear page lin to RAM page phys, writable or read-only; code pages
+ * stay read-only. 0, or -1 if mmap failed. */
+int win_paging_fill(struct win *w, uint32_t lin, uint32_t phys, bool writable);
+/* Physical RAM page phys now holds code translated at linear page lin:
+ * every linear page mapping it becomes read-only. */
+void win_paging_code(struct win *w, uint32_t lin, uint32_t phys);
 
 /* The guest linear address of a host address inside the window, or -1. */
 int64_t win_guest_addr(const struct win *w, const void *host);
