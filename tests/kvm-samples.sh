@@ -7,6 +7,14 @@
 kvm_usable || skip_all "/dev/kvm is missing or not accessible"
 for name in $(sample_names); do
 	run_sample kvm "$name"
+	# kvm_pvm (a software backend) injects #GP when a 32-bit guest sets
+	# CR0.PG with valid page tables (CR0 0x80000011, EFER 0); hardware KVM
+	# runs the sample. Skip only that symptom on that backend.
+	if [ "$name" = paging ] && grep -q "software backend" "$TMP/$name.err" &&
+		grep -q "^unexpected exception 13 " "$TMP/$name.out"; then
+		skip_one "paging on kvm: this software KVM backend raises #GP when the guest enables paging"
+		continue
+	fi
 	check_sample kvm "$name"
 done
 finish
