@@ -291,4 +291,24 @@ else
 	cat "$TMP/noguest.err"
 fi
 
+# ---- paging: addresses are linear, through the guest's page tables ----
+if [ -f "$builddir/samples/paging.elf" ]; then
+	session paging paging <<'EOF2'
+break rt_printf
+continue
+info cr
+x/2i 0x40000000
+print *0x40000001
+x/xw 0x40005000
+EOF2
+	expect paging "[ PE ET PG ]"
+	expect paging "0x40000000:  b8 01 00 aa aa          mov eax, 0xaaaa0001"
+	expect paging "0xaaaa0001 2863267841"
+	if grep -q "x: cannot access memory at 0x40005000" "$TMP/paging.err"; then
+		pass "paging: an unmapped linear address cannot be read"
+	else
+		fail "paging: x on an unmapped page did not fail"
+		show paging
+	fi
+fi
 finish

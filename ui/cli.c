@@ -327,7 +327,7 @@ int cli_run(struct session *s, const char *script)
 	char sym[96], insn[96];
 	cmd_state(s, &st);
 	sym_format(&s->syms, st.eip, sym, sizeof sym);
-	disas_guest(&s->m->mem, st.eip, insn, sizeof insn);
+	disas_guest(&s->m->mem, s->m->maxphyaddr, &st, st.eip, insn, sizeof insn);
 	out_printf(s->out, "bt86: %s on the %s engine, stopped at its entry point. Type help for the commands.\n",
 		   s->guest_path ? s->guest_path : "the guest", s->e->ops->name);
 	out_printf(s->out, "0x%08x%s%s%s:  %s\n", st.eip, sym[0] ? " <" : "", sym, sym[0] ? ">" : "", insn);

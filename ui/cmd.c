@@ -2,6 +2,7 @@
  * prefix, dispatch, address expressions, and the stop report every front end
  * prints. */
 #include "ui/cmd.h"
+#include "ui/guestview.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -153,6 +154,20 @@ void cmd_state(struct session *s, struct vcpu_state *st)
 	runner_snapshot(s->r, st, NULL);
 }
 
+bool cmd_read(struct session *s, uint32_t lin, void *buf, size_t len)
+{
+	struct vcpu_state st;
+	cmd_state(s, &st);
+	return gv_read(&s->m->mem, s->m->maxphyaddr, &st, lin, buf, len);
+}
+
+bool cmd_mapped(struct session *s, uint32_t lin, size_t len)
+{
+	struct vcpu_state st;
+	cmd_state(s, &st);
+	return gv_readable(&s->m->mem, s->m->maxphyaddr, &st, lin, len) == len;
+}
+
 static bool cmd_reg_value(const struct vcpu_state *st, const char *name, uint32_t *v)
 {
 	static const char *const names[R_COUNT] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
@@ -243,7 +258,7 @@ int cmd_parse_addr(struct session *s, const char *text, uint32_t *addr, char *er
 	}
 	if (deref) {
 		uint32_t v;
-		if (gmem_read(&s->m->mem, total, &v, 4) < 0) {
+		if (!cmd_read(s, total, &v, 4)) {
 			snprintf(err, errlen, "cannot read memory at 0x%08x", total);
 			return -1;
 		}
@@ -264,7 +279,9 @@ void cmd_print_stop(struct session *s, const struct stop_info *st)
 		return;
 	}
 	if (st->want_insn || st->reason == STOP_STEP || st->reason == STOP_BREAK || st->reason == STOP_REQUEST) {
-		disas_guest(&s->m->mem, st->eip, insn, sizeof insn);
+		struct vcpu_state vs;
+		cmd_state(s, &vs);
+		disas_guest(&s->m->mem, s->m->maxphyaddr, &vs, st->eip, insn, sizeof insn);
 		if (st->reason == STOP_STEP)
 			out_printf(s->out, "0x%08x%s%s%s:  %s\n", st->eip, sym[0] ? " <" : "", sym, sym[0] ? ">" : "", insn);
 		else

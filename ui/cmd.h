@@ -51,6 +51,10 @@ int cmd_parse_num(const char *text, uint64_t lo, uint64_t hi, uint64_t *v);
 
 /* The guest state at the last stop. */
 void cmd_state(struct session *s, struct vcpu_state *st);
+/* Guest memory at a linear address, as the guest sees it now (through its
+ * page tables when paging is on; RAM only): read all len bytes, or can they be. */
+bool cmd_read(struct session *s, uint32_t lin, void *buf, size_t len);
+bool cmd_mapped(struct session *s, uint32_t lin, size_t len);
 /* Print a stop the way every front end shows it: "breakpoint 1 at 0x...: sample_main". */
 void cmd_print_stop(struct session *s, const struct stop_info *st);
 

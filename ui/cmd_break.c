@@ -6,6 +6,7 @@
  * and a change made while the guest runs could miss CCFs already translated,
  * so changes are refused while it runs. */
 #include "ui/cmd.h"
+#include "ui/guestview.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,9 @@ static void brk_apply(void *arg)
 	case BO_WATCH:
 		/* The value now, read on the vCPU thread so it is the guest's. */
 		c->value = 0;
-		gmem_read(&c->s->m->mem, c->addr, &c->value, c->len);
+		struct vcpu_state vs;
+		c->s->e->ops->get_state(c->s->e, &vs);
+		gv_read(&c->s->m->mem, c->s->m->maxphyaddr, &vs, c->addr, &c->value, c->len);
 		c->id = dbg_watch_add(d, c->addr, c->len, c->wkind, c->value);
 		break;
 	case BO_CATCH:
@@ -102,7 +105,7 @@ static int do_break_common(struct session *s, int argc, char **argv, bool tempor
 	} else if (cmd_parse_addr(s, argv[1], &addr, err, sizeof err) < 0) {
 		return cmd_error(s, "%s: %s", argv[0], err);
 	}
-	if (!gmem_is_ram(&s->m->mem, addr, 1))
+	if (!cmd_mapped(s, addr, 1))
 		return cmd_error(s, "%s: 0x%08x is not in guest RAM", argv[0], addr);
 	int old = brk_at(&s->m->debug, addr);
 	if (old)
@@ -189,7 +192,7 @@ static int do_watch_common(struct session *s, int argc, char **argv, enum wp_kin
 		return cmd_error(s, "%s: %s", argv[0], err);
 	if (argc == 3 && (cmd_parse_num(argv[2], 1, 8, &len) < 0 || (len & (len - 1))))
 		return cmd_error(s, "%s: bad length '%s' (1, 2, 4 or 8 bytes)", argv[0], argv[2]);
-	if (!gmem_is_ram(&s->m->mem, addr, len))
+	if (!cmd_mapped(s, addr, len))
 		return cmd_error(s, "%s: 0x%08x is not in guest RAM", argv[0], addr);
 	struct brk_call c = { .s = s, .op = BO_WATCH, .addr = addr, .len = (uint32_t)len, .wkind = kind };
 	if (cmd_on_vcpu(s, argv[0], brk_apply, &c) < 0)

@@ -207,10 +207,10 @@ static uint8_t *info_read_table(struct session *s, const char *name, uint32_t ba
 		cmd_error(s, "info %s: out of memory", name);
 		return NULL;
 	}
-	if (gmem_read(&s->m->mem, base, buf, bytes) < 0) {
+	if (!cmd_read(s, base, buf, bytes)) {
 		free(buf);
 		cmd_error(s, "info %s: the table at 0x%08x (%u bytes) is not in guest RAM%s", name, base, bytes,
-			  paging ? " (paging is on: bases are read as physical addresses)" : "");
+			  paging ? " (or not mapped by the guest's page tables)" : "");
 		return NULL;
 	}
 	return buf;
@@ -291,7 +291,7 @@ static int info_tss(struct session *s)
 	uint32_t t[26];
 	uint32_t bytes = st.tr.limit + 1 < sizeof t ? st.tr.limit + 1 : (uint32_t)sizeof t;
 	memset(t, 0, sizeof t);
-	if (gmem_read(&s->m->mem, st.tr.base, t, bytes) < 0)
+	if (!cmd_read(s, st.tr.base, t, bytes))
 		return cmd_error(s, "info tss: the TSS at 0x%08x is not in guest RAM", st.tr.base);
 	out_printf(s->out, "TSS selector 0x%04x at 0x%08x, limit 0x%x%s\n", st.tr.sel, st.tr.base, st.tr.limit,
 		   bytes < sizeof t ? " (shorter than a 32-bit TSS: the rest reads as 0)" : "");

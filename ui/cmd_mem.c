@@ -58,16 +58,18 @@ static size_t mem_disas_line(struct session *s, uint32_t addr, uint32_t eip, boo
 			     const struct mem_marks *mk)
 {
 	char text[96], where[128], bytes[40] = "";
-	if (!gmem_is_ram(&s->m->mem, addr, 1))
+	if (!cmd_mapped(s, addr, 1))
 		return 0;
-	size_t len = disas_guest(&s->m->mem, addr, text, sizeof text);
+	struct vcpu_state vs;
+	cmd_state(s, &vs);
+	size_t len = disas_guest(&s->m->mem, s->m->maxphyaddr, &vs, addr, text, sizeof text);
 	size_t shown = len ? len : 1;
 	uint8_t raw[16];
 	if (shown > sizeof raw)
 		shown = sizeof raw;
-	while (shown > 1 && gmem_read(&s->m->mem, addr, raw, shown) < 0)
+	while (shown > 1 && !cmd_read(s, addr, raw, shown))
 		shown--;
-	if (gmem_read(&s->m->mem, addr, raw, shown) == 0) {
+	if (cmd_read(s, addr, raw, shown)) {
 		size_t k = 0;
 		for (size_t i = 0; i < shown && i < 7; i++)
 			k += (size_t)snprintf(bytes + k, sizeof bytes - k, "%02x ", raw[i]);
@@ -102,7 +104,7 @@ static int do_disas(struct session *s, int argc, char **argv)
 	}
 	if (argc == 3 && cmd_parse_num(argv[2], 1, DISAS_MAX_COUNT, &n) < 0)
 		return cmd_error(s, "disas: bad count '%s' (1 to %d)", argv[2], DISAS_MAX_COUNT);
-	if (!gmem_is_ram(&s->m->mem, addr, 1))
+	if (!cmd_mapped(s, addr, 1))
 		return cmd_error(s, "disas: cannot access memory at 0x%08x (not guest RAM)", addr);
 	struct mem_marks mk;
 	mem_marks_load(s, &mk);
@@ -220,7 +222,7 @@ static int x_string(struct session *s, uint32_t *addr)
 	int n = 0;
 	for (;; n++) {
 		uint8_t c;
-		if (gmem_read(&s->m->mem, a, &c, 1) < 0) {
+		if (!cmd_read(s, a, &c, 1)) {
 			mem_where(s, *addr, where, sizeof where);
 			text[k++] = '"';
 			text[k] = 0;
@@ -278,7 +280,7 @@ static int do_x(struct session *s, int argc, char **argv)
 	s->last_fmt[0] = f.fmt;
 	s->last_fmt[1] = (char)('0' + f.size);
 	s->last_fmt[2] = 0;
-	if (!gmem_is_ram(&s->m->mem, addr, 1))
+	if (!cmd_mapped(s, addr, 1))
 		return cmd_error(s, "x: cannot access memory at 0x%08x (not guest RAM)", addr);
 
 	if (f.fmt == 'i') {
@@ -314,7 +316,7 @@ static int do_x(struct session *s, int argc, char **argv)
 		per_line = 2;
 	for (uint64_t i = 0; i < f.count; i++) {
 		uint64_t v = 0;
-		if (gmem_read(&s->m->mem, addr, &v, f.size) < 0) {
+		if (!cmd_read(s, addr, &v, f.size)) {
 			if (i % per_line)
 				out_printf(s->out, "\n");
 			s->last_x = addr;

@@ -280,7 +280,7 @@ static int do_translate(struct session *s, int argc, char **argv)
 		return -1;
 	if (tc_addr_arg(s, "translate", argc == 2 ? argv[1] : NULL, &t.what) < 0)
 		return -1;
-	if (!gmem_is_ram(&s->m->mem, t.what, 1))
+	if (!cmd_mapped(s, t.what, 1))
 		return cmd_error(s, "translate: 0x%08x is not in guest RAM", t.what);
 	return tc_text(s, "translate", &t);
 }

@@ -1,5 +1,6 @@
 /* Guest disassembly with Capstone (see disas.h). */
 #include "ui/disas.h"
+#include "ui/guestview.h"
 
 #include <capstone/capstone.h>
 #include <stdio.h>
@@ -26,18 +27,15 @@ size_t disas_one(const uint8_t *code, size_t len, uint32_t addr, char *out, size
 	return size;
 }
 
-size_t disas_guest(const struct guestmem *gm, uint32_t pa, char *out, size_t outlen)
+size_t disas_guest(const struct guestmem *gm, unsigned maxphyaddr, const struct vcpu_state *st, uint32_t lin,
+		   char *out, size_t outlen)
 {
 	uint8_t buf[DISAS_MAX_INSN];
-	size_t len = DISAS_MAX_INSN;
-
-	/* Near the end of RAM, take what there is. */
-	while (len && !gmem_is_ram(gm, pa, len))
-		len--;
-	if (!len) {
+	/* Near the end of RAM or of a mapping, take what there is. */
+	size_t len = gv_readable(gm, maxphyaddr, st, lin, DISAS_MAX_INSN);
+	if (!len || !gv_read(gm, maxphyaddr, st, lin, buf, len)) {
 		snprintf(out, outlen, "(not in RAM)");
 		return 0;
 	}
-	memcpy(buf, gm->phys + pa, len);
-	return disas_one(buf, len, pa, out, outlen);
+	return disas_one(buf, len, lin, out, outlen);
 }

@@ -40,14 +40,14 @@ static int bt86_fail(int status, const char *msg)
 }
 
 /* One line for a stop that is not the guest's own exit. */
-static void bt86_report_stop(const struct machine *m, const struct stop_info *s)
+static void bt86_report_stop(const struct machine *m, const struct vcpu_state *st, const struct stop_info *s)
 {
 	char insn[96];
 
 	if (s->reason == STOP_EXIT)
 		return;
 	if (s->want_insn) {
-		disas_guest(&m->mem, s->eip, insn, sizeof insn);
+		disas_guest(&m->mem, m->maxphyaddr, st, s->eip, insn, sizeof insn);
 		fprintf(stderr, "bt86: %s: %s\n", s->msg, insn);
 	} else {
 		fprintf(stderr, "bt86: %s\n", s->msg);
@@ -265,7 +265,9 @@ int main(int argc, char **argv)
 	console_start_input(&con, STDIN_FILENO, &m.com1);
 
 	e->ops->run(e, &s);
-	bt86_report_stop(&m, &s);
+	struct vcpu_state vs;
+	e->ops->get_state(e, &vs);
+	bt86_report_stop(&m, &vs, &s);
 	if (o.stats)
 		bt86_print_stats(e);
 	int status = stop_exit_status(&s);

@@ -217,7 +217,7 @@ static void tui_draw_status(struct tui *t)
 		default: {
 			char insn[96] = "";
 			if (st->want_insn)
-				disas_guest(&t->s->m->mem, st->eip, insn, sizeof insn);
+				disas_guest(&t->s->m->mem, t->s->m->maxphyaddr, &t->st, st->eip, insn, sizeof insn);
 			snprintf(state, sizeof state, " GUEST ERROR: %s%s%s ", st->msg, insn[0] ? ": " : "", insn);
 			role = TR_STATUS_ERR;
 			break;

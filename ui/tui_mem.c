@@ -10,12 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PTE_P    0x001u       /* present */
-#define PDE_PS   0x080u       /* a 4 MiB page (with CR4.PSE) */
-#define CR4_PSE  0x010u       /* page size extensions */
-#define CR4_PAE  0x020u       /* physical address extension: 3-level tables */
-#define PAGE_MASK 0xfffff000u
-#define BIG_MASK  0xffc00000u
+#include "monitor/paging.h"
 
 bool tui_lin2phys(const struct guestmem *gm, const struct vcpu_state *st, uint32_t lin, uint32_t *pa)
 {
@@ -23,18 +18,14 @@ bool tui_lin2phys(const struct guestmem *gm, const struct vcpu_state *st, uint32
 		*pa = lin;
 		return true;
 	}
-	if (st->cr4 & CR4_PAE)
-		return false;   /* not walked here */
-	uint32_t pde, pte;
-	if (gmem_read(gm, (st->cr3 & PAGE_MASK) + (lin >> 22) * 4, &pde, 4) < 0 || !(pde & PTE_P))
+	/* A debugger's look: any present mapping, no A/D bits set. The walk only
+	 * reads the tables without PG_SET_AD. */
+	struct pg_phys ram = pg_phys_ram((struct guestmem *)gm);
+	struct pg_mode mode = pg_mode_of(st, 0);
+	struct pg_result r;
+	if (pg_translate(&ram, &mode, lin, PG_READ, PG_FORCE, &r) != PG_OK || r.pa > 0xffffffffull)
 		return false;
-	if ((pde & PDE_PS) && (st->cr4 & CR4_PSE)) {
-		*pa = (pde & BIG_MASK) | (lin & ~BIG_MASK);
-		return true;
-	}
-	if (gmem_read(gm, (pde & PAGE_MASK) + ((lin >> 12) & 0x3ff) * 4, &pte, 4) < 0 || !(pte & PTE_P))
-		return false;
-	*pa = (pte & PAGE_MASK) | (lin & ~PAGE_MASK);
+	*pa = (uint32_t)r.pa;
 	return true;
 }
 

@@ -142,10 +142,10 @@ START_TEST(guest_ram)
 	char out[64];
 	size_t n = hex("e8 fb ff ff ff", b, sizeof b);
 	ck_assert_int_eq(gmem_write(&G, 0x100000, b, n), 0);
-	ck_assert_uint_eq(disas_guest(&G, 0x100000, out, sizeof out), 5);
+	ck_assert_uint_eq(disas_guest(&G, 36, NULL, 0x100000, out, sizeof out), 5);
 	ck_assert_str_eq(out, "call 0x100000");   /* the guest address is the instruction's */
 	/* zeroed RAM decodes as add [eax], al */
-	ck_assert_uint_eq(disas_guest(&G, 0x200000, out, sizeof out), 2);
+	ck_assert_uint_eq(disas_guest(&G, 36, NULL, 0x200000, out, sizeof out), 2);
 	ck_assert_str_eq(out, "add byte ptr [eax], al");
 }
 END_TEST
@@ -155,15 +155,15 @@ START_TEST(guest_end_of_ram)
 	char out[64];
 	uint8_t nop = 0x90, mov = 0xb8;
 	ck_assert_int_eq(gmem_write(&G, RAM - 1, &nop, 1), 0);
-	ck_assert_uint_eq(disas_guest(&G, (uint32_t)RAM - 1, out, sizeof out), 1);
+	ck_assert_uint_eq(disas_guest(&G, 36, NULL, (uint32_t)RAM - 1, out, sizeof out), 1);
 	ck_assert_str_eq(out, "nop");
 	ck_assert_int_eq(gmem_write(&G, RAM - 1, &mov, 1), 0);   /* cut off by the end of RAM */
-	ck_assert_uint_eq(disas_guest(&G, (uint32_t)RAM - 1, out, sizeof out), 0);
+	ck_assert_uint_eq(disas_guest(&G, 36, NULL, (uint32_t)RAM - 1, out, sizeof out), 0);
 	ck_assert_str_eq(out, "(bad)");
 	/* a complete instruction in the last bytes */
 	uint8_t b[5] = { 0xb8, 0x78, 0x56, 0x34, 0x12 };
 	ck_assert_int_eq(gmem_write(&G, RAM - 5, b, 5), 0);
-	ck_assert_uint_eq(disas_guest(&G, (uint32_t)RAM - 5, out, sizeof out), 5);
+	ck_assert_uint_eq(disas_guest(&G, 36, NULL, (uint32_t)RAM - 5, out, sizeof out), 5);
 	ck_assert_str_eq(out, "mov eax, 0x12345678");
 }
 END_TEST
@@ -173,10 +173,10 @@ START_TEST(guest_before_vga_hole)
 	char out[64];
 	uint8_t hlt = 0xf4, mov = 0xb8;
 	ck_assert_int_eq(gmem_write(&G, GMEM_VGA_BASE - 1, &hlt, 1), 0);
-	ck_assert_uint_eq(disas_guest(&G, GMEM_VGA_BASE - 1, out, sizeof out), 1);
+	ck_assert_uint_eq(disas_guest(&G, 36, NULL, GMEM_VGA_BASE - 1, out, sizeof out), 1);
 	ck_assert_str_eq(out, "hlt");
 	ck_assert_int_eq(gmem_write(&G, GMEM_VGA_BASE - 1, &mov, 1), 0);   /* would read into the hole */
-	ck_assert_uint_eq(disas_guest(&G, GMEM_VGA_BASE - 1, out, sizeof out), 0);
+	ck_assert_uint_eq(disas_guest(&G, 36, NULL, GMEM_VGA_BASE - 1, out, sizeof out), 0);
 	ck_assert_str_eq(out, "(bad)");
 }
 END_TEST
@@ -187,12 +187,35 @@ START_TEST(guest_not_in_ram)
 					  0xfffffff0u, 0xffffffffu };
 	for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
 		char out[64] = "junk";
-		ck_assert_uint_eq(disas_guest(&G, where[i], out, sizeof out), 0);
+		ck_assert_uint_eq(disas_guest(&G, 36, NULL, where[i], out, sizeof out), 0);
 		ck_assert_msg(!strcmp(out, "(not in RAM)"), "0x%x: '%s'", where[i], out);
 	}
 	/* right after the hole it is RAM again */
 	char out[64];
-	ck_assert_uint_eq(disas_guest(&G, GMEM_VGA_END, out, sizeof out), 2);
+	ck_assert_uint_eq(disas_guest(&G, 36, NULL, GMEM_VGA_END, out, sizeof out), 2);
+}
+END_TEST
+
+/* With paging on, addresses are linear: through the page tables, and an
+ * instruction cut off by an unmapped page is cut off. */
+START_TEST(guest_paged)
+{
+	uint32_t pd[1024] = { 0 }, pt[1024] = { 0 };
+	pd[0x100] = 0x11000 | 1;             /* 0x40000000: page table at 0x11000 */
+	pt[0] = 0x100000 | 1;                /* 0x40000000 -> 0x100000 */
+	ck_assert_int_eq(gmem_write(&G, 0x10000, pd, sizeof pd), 0);
+	ck_assert_int_eq(gmem_write(&G, 0x11000, pt, sizeof pt), 0);
+	uint8_t b[5] = { 0xb8, 0x78, 0x56, 0x34, 0x12 };
+	ck_assert_int_eq(gmem_write(&G, 0x100000, b, 5), 0);
+	ck_assert_int_eq(gmem_write(&G, 0x100ffe, b, 2), 0);
+	struct vcpu_state st = { .cr0 = 0x80000011u, .cr3 = 0x10000 };
+	char out[64];
+	ck_assert_uint_eq(disas_guest(&G, 36, &st, 0x40000000u, out, sizeof out), 5);
+	ck_assert_str_eq(out, "mov eax, 0x12345678");
+	ck_assert_uint_eq(disas_guest(&G, 36, &st, 0x40000ffeu, out, sizeof out), 0);   /* next page unmapped */
+	ck_assert_str_eq(out, "(bad)");
+	ck_assert_uint_eq(disas_guest(&G, 36, &st, 0x40001000u, out, sizeof out), 0);
+	ck_assert_str_eq(out, "(not in RAM)");
 }
 END_TEST
 
@@ -211,6 +234,7 @@ static Suite *disas_suite(void)
 	tcase_add_test(tg, guest_end_of_ram);
 	tcase_add_test(tg, guest_before_vga_hole);
 	tcase_add_test(tg, guest_not_in_ram);
+	tcase_add_test(tg, guest_paged);
 	suite_add_tcase(s, tg);
 	return s;
 }
