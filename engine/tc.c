@@ -87,7 +87,10 @@ void tc_commit(struct tc *tc, struct ccf *c)
 	c->id = tc->next_id++;
 	c->valid = true;
 	tc->used = (size_t)(c->host + c->host_len - tc->code);
-	tc->used = (tc->used + 15) & ~(size_t)15;   /* keep CCF entries 16-byte aligned */
+	/* CCF entries start a cache line: a self-loop then sits in as few 32-byte
+	 * fetch windows as it can. At 16 bytes, where a hot loop fell decided a
+	 * 1.5x difference (sieve: 0.93 s or 1.43 s). */
+	tc->used = (tc->used + TC_CCF_ALIGN - 1) & ~(size_t)(TC_CCF_ALIGN - 1);
 	tc->all[tc->n] = c;
 	__atomic_store_n(&tc->n, tc->n + 1, __ATOMIC_RELEASE);   /* the signal handler reads n */
 	tc->stats.translations++;

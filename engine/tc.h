@@ -110,6 +110,8 @@ struct tc {
 int tc_init(struct tc *tc, size_t size, char *err, size_t errlen);
 void tc_destroy(struct tc *tc);
 
+#define TC_CCF_ALIGN 64   /* where CCFs start in the TC */
+
 /* Code space for a new CCF: [tc_cursor, tc_limit). */
 static inline uint8_t *tc_cursor(struct tc *tc) { return tc->code + tc->used; }
 static inline uint8_t *tc_limit(struct tc *tc) { return tc->code + tc->size; }

@@ -57,7 +57,7 @@ struct spec {
 	int nexits;                /* 0, 1 (jmp) or 2 (jcc + jmp) */
 	uint32_t target[2];
 	unsigned body;             /* body bytes before the exits (>= 6) */
-	bool pad16;                /* pad host_len to a multiple of 16 */
+	bool pad16;                /* pad host_len to a multiple of TC_CCF_ALIGN */
 	uint8_t key;               /* privilege key */
 	bool transient;
 };
@@ -90,7 +90,7 @@ static struct ccf *make_ccf(const struct spec *s)
 		emit_patch_rel32(site[i], c->exits[i].stub);
 	}
 	c->nexits = (uint8_t)s->nexits;
-	while (s->pad16 && (e.p - p) % 16)
+	while (s->pad16 && (e.p - p) % TC_CCF_ALIGN)
 		emit_u8(&e, 0xcc);
 	ck_assert(!e.overflow);
 	c->host = p;
@@ -191,13 +191,13 @@ START_TEST(commit)
 	ck_assert_int_eq(tc.n, 1);
 	ck_assert_ptr_eq(tc.all[0], a);
 	size_t end = 64 + a->host_len;
-	ck_assert_uint_eq(tc.used, (end + 15) & ~(size_t)15);
-	ck_assert_uint_eq(tc.used % 16, 0);
+	ck_assert_uint_eq(tc.used, (end + TC_CCF_ALIGN - 1) & ~(size_t)(TC_CCF_ALIGN - 1));
+	ck_assert_uint_eq(tc.used % TC_CCF_ALIGN, 0);
 
 	struct ccf *b = simple(0x100004, 0x100008);
 	ck_assert_uint_eq(b->id, 2);
-	ck_assert_ptr_eq(b->host, tc.code + tc.used - ((b->host_len + 15) & ~15u));
-	ck_assert_uint_eq((uintptr_t)b->host % 16, 0);
+	ck_assert_ptr_eq(b->host, tc.code + tc.used - ((b->host_len + TC_CCF_ALIGN - 1) & ~(TC_CCF_ALIGN - 1u)));
+	ck_assert_uint_eq((uintptr_t)b->host % TC_CCF_ALIGN, 0);
 	ck_assert(b->host >= a->host + a->host_len);
 	ck_assert_int_eq(tc.n, 2);
 	ck_assert_ptr_eq(tc.all[1], b);
