@@ -149,9 +149,15 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 				return true;
 			}
 			struct bt_insn in;
-			char why[160];
-			if (bt_fetch_insn(be, eip, &in) == 0 && bt_mmio_emulate(be, &in, why, sizeof why) == 0)
-				return true;   /* done; go on after it */
+			char why[160] = "cannot decode it";
+			struct emu fe;
+			int r = bt_fetch_insn(be, eip, &in) == 0 ? bt_mmio_emulate(be, &in, &fe, why, sizeof why) : -1;
+			if (r == 0) {   /* done; go on after it, and count it */
+				bt_mmio_adapt(be, f->ccf, f->map, &in);
+				return true;
+			}
+			if (r == 1)
+				return bt_guest_exception(be, fe.vector, fe.has_error, fe.error_code, eip, text);
 			bt_set_pending(be, STOP_ERROR, eip, "guest accessed 0x%08x, which is not RAM, at EIP 0x%08x: %s",
 				       (uint32_t)ga, eip, why);
 			return false;

@@ -123,7 +123,13 @@ enum engine_mark bt_addr_mark(struct engine *e, uint32_t eip);
 int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);
 
 /* Emulate in, which faulted on a page that is not RAM; 0, or -1 with why (bt_mmio.c). */
-int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, char *why, size_t whylen);
+/* Emulate a memory instruction against the buses (MMIO): 0 done (EIP past
+ * it), 1 the guest faulted (#PF, #GP: in *fault, to deliver), -1 a form bt
+ * does not emulate (why says which). */
+int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, struct emu *fault, char *why, size_t whylen);
+/* The memory instruction at in->eip keeps reaching MMIO: retranslate it as a
+ * callout (adaptive), forwarding the CCF c (at its map entry m) there. */
+void bt_mmio_adapt(struct bt_engine *be, struct ccf *c, const struct ccf_map *m, const struct bt_insn *in);
 
 /* Record a stop for the dispatcher to return (bt.c). */
 void bt_set_pending(struct bt_engine *be, enum stop_reason r, uint32_t eip, const char *fmt, ...)

@@ -512,6 +512,27 @@ bt_callout_fn *bt_callout_ud(void)
 	return co_ud;
 }
 
+/* A memory instruction that kept reaching MMIO, retranslated (adaptive):
+ * emulated against the buses every time, RAM or device, with no host fault. */
+CALLOUT(co_mmio)
+{
+	char why[160];
+	struct emu fe;
+	int r = bt_mmio_emulate(be, &co->insn, &fe, why, sizeof why);
+	if (r == 0)
+		return 0;
+	if (r == 1)
+		return bt_finish(be, ctx, co, EMU_FAULT, &fe);
+	ctx->arch.eip = co->insn.eip;
+	bt_set_pending(be, STOP_ERROR, co->insn.eip, "%s at EIP 0x%08x", why, co->insn.eip);
+	return 1;
+}
+
+bt_callout_fn *bt_callout_mmio(void)
+{
+	return co_mmio;
+}
+
 bt_callout_fn *bt_callout_nm(void)
 {
 	return co_nm;

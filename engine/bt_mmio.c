@@ -25,9 +25,8 @@ uint32_t bt_insn_ea(const struct bt_ctx *ctx, const struct bt_insn *in)
 	return ea;
 }
 
-static int bt_mmio_string(struct bt_engine *be, struct bt_ctx *ctx, const struct bt_insn *in)
+static int bt_mmio_string(struct emu *em, struct bt_ctx *ctx, const struct bt_insn *in)
 {
-	struct emu em = { .m = be->base.m, .st = &ctx->arch };
 	unsigned size = (in->opc & 1) ? (in->p66 ? 2 : 4) : 1;
 	bool movs = in->opc == 0xa4 || in->opc == 0xa5;
 	int step = (ctx->arch.eflags & EFLAGS_DF) ? -(int)size : (int)size;
@@ -36,9 +35,9 @@ static int bt_mmio_string(struct bt_engine *be, struct bt_ctx *ctx, const struct
 
 	while (!rep || r[R_ECX]) {
 		uint32_t v = r[R_EAX];
-		if (movs && emu_read(&em, r[R_ESI], &v, size) < 0)
+		if (movs && emu_read(em, r[R_ESI], &v, size) < 0)
 			return -1;
-		if (emu_write(&em, r[R_EDI], &v, size) < 0)
+		if (emu_write(em, r[R_EDI], &v, size) < 0)
 			return -1;
 		if (movs)
 			r[R_ESI] += (uint32_t)step;
@@ -50,7 +49,7 @@ static int bt_mmio_string(struct bt_engine *be, struct bt_ctx *ctx, const struct
 	return 0;
 }
 
-int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, char *why, size_t whylen)
+int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, struct emu *fault, char *why, size_t whylen)
 {
 	struct bt_ctx *ctx = be->ctx;
 	struct emu em = { .m = be->base.m, .st = &ctx->arch };
@@ -58,8 +57,10 @@ int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, char *why, s
 	bool two = in->opc == 0x0f;
 
 	if (!two && (op == 0xa4 || op == 0xa5 || op == 0xaa || op == 0xab) && !in->modrm_off) {
-		if (in->p67 || bt_mmio_string(be, ctx, in) < 0)
+		if (in->p67)
 			goto unsupported;
+		if (bt_mmio_string(&em, ctx, in) < 0)
+			goto guest_fault;
 		goto done;
 	}
 	if (in->mem_op < 0 || in->p67 || in->lock)
@@ -71,14 +72,14 @@ int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, char *why, s
 		/* store: mov r/m, reg|imm */
 		v = s->type == X86_OP_IMM ? (uint32_t)s->imm : bt_reg_read(ctx, s->reg);
 		if (emu_write(&em, ea, &v, d->size) < 0)
-			goto unsupported;
+			goto guest_fault;
 	} else if (!two && (op == 0x8a || op == 0x8b || op == 0xa0 || op == 0xa1)) {
 		if (emu_read(&em, ea, &v, s->size) < 0)
-			goto unsupported;
+			goto guest_fault;
 		bt_reg_write(ctx, d->reg, v);
 	} else if (two && (op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf)) {
 		if (emu_read(&em, ea, &v, s->size) < 0)
-			goto unsupported;
+			goto guest_fault;
 		if (op == 0xbe)
 			v = (uint32_t)(int32_t)(int8_t)v;
 		else if (op == 0xbf)
@@ -91,6 +92,9 @@ done:
 	ctx->arch.eip = in->eip + in->len;
 	evlog_add(&be->base.m->events, EV_IO, in->eip, -1, "emulated MMIO access '%s'", in->text);
 	return 0;
+guest_fault:   /* a #PF (paging) or #GP: the guest's, at the instruction */
+	*fault = em;
+	return 1;
 unsupported:
 	snprintf(why, whylen, "'%s' on memory that is not RAM is not emulated by bt yet", in->text);
 	return -1;

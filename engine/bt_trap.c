@@ -47,21 +47,30 @@ bool bt_is_guilty(void *opaque, uint32_t eip)
 
 /* Retranslate from the guilty instruction and forward the old CCF to it. */
 static void bt_retranslate(struct bt_engine *be, struct ccf *old, const struct ccf_map *m,
-			   const struct bt_insn *in, uint32_t traps)
+			   const struct bt_insn *in, uint32_t traps, bool mmio)
 {
 	/* A translation that starts at the guilty instruction and still traps
 	 * there is out of date: drop it so the retranslation replaces it. */
 	struct ccf *stale = tc_lookup_key(&be->tc, in->eip, be->ctx->arch.seg[S_CS].sel & 3 ? 1 : 0);
-	if (stale && stale->nmap && stale->map[0].kind == CK_TRAP)
+	if (stale && stale->nmap && (mmio ? stale->map[0].kind != CK_CALLOUT : stale->map[0].kind == CK_TRAP))
 		tc_invalidate(&be->tc, stale);
 	struct ccf *fresh = bt_get_ccf(be, in->eip, be->xlat.tu_max, false);
 	if (!fresh || fresh == old || !old->valid)
 		return;
 	tc_forward(&be->tc, old, m->host_off, fresh);
 	evlog_add(&be->base.m->events, EV_RETRANSLATE, in->eip, (int32_t)fresh->id,
-		  "'%s' trapped %u times: retranslated as %s in CCF %u; CCF %u forwards to it",
-		  in->text, traps, fresh->map[0].kind == CK_INTC ? "intc" : "callout",
-		  fresh->id, old->id);
+		  "'%s' %s %u times: retranslated as %s in CCF %u; CCF %u forwards to it",
+		  in->text, mmio ? "reached MMIO" : "trapped", traps,
+		  fresh->map[0].kind == CK_INTC ? "intc" : "callout", fresh->id, old->id);
+}
+
+void bt_mmio_adapt(struct bt_engine *be, struct ccf *c, const struct ccf_map *m, const struct bt_insn *in)
+{
+	struct bt_trapcount *t = bt_trap_slot(be, in->eip, true);
+	uint32_t n = t ? ++t->count : 0;
+	evlog_add(&be->base.m->events, EV_TRAP, in->eip, (int32_t)c->id, "%.40s reached MMIO (trap %u)", in->text, n);
+	if (n >= SENS_ADAPTIVE_THRESHOLD && c->valid)
+		bt_retranslate(be, c, m, in, n, true);
 }
 
 bool bt_trap(struct bt_engine *be, struct ccf *c, const struct ccf_map *m)
@@ -99,6 +108,6 @@ bool bt_trap(struct bt_engine *be, struct ccf *c, const struct ccf_map *m)
 	/* Guilty: this CCF forwards to the retranslation from now on. Other CCFs
 	 * that hold the same instruction get forwarded on their first trap. */
 	if (n >= SENS_ADAPTIVE_THRESHOLD && be->base.m->policy.t[cls] == TREAT_ADAPTIVE)
-		bt_retranslate(be, c, m, &co.insn, n);
+		bt_retranslate(be, c, m, &co.insn, n, false);
 	return !be->has_pending;
 }

@@ -218,6 +218,14 @@ static int xlat_one(struct tu *t, const struct bt_insn *in)
 			tu_exit_direct(t, t->next_eip);
 		return 0;
 	}
+	/* A memory instruction proven guilty of reaching MMIO (adaptive, as for
+	 * sensitive instructions: it faulted SENS_ADAPTIVE_THRESHOLD times). */
+	if ((in->mem_op >= 0 || xlat_is_string(in)) && t->x->is_guilty &&
+	    t->x->is_guilty(t->x->guilty_opaque, in->eip)) {
+		tu_mark(t, in, CK_CALLOUT, 0, 0);
+		tu_callout(t, in, bt_callout_mmio());
+		return 0;
+	}
 	/* x87/MMX/SSE the guest has not enabled fault as on hardware: #NM with
 	 * CR0.TS (lazy FPU switching) or x87 with CR0.EM, #UD for MMX/SSE with
 	 * CR0.EM or SSE without CR4.OSFXSR. */

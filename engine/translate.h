@@ -116,6 +116,7 @@ bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls)
 /* Callouts that raise #UD and #NM at the instruction (bt_callout.c). */
 bt_callout_fn *bt_callout_ud(void);
 bt_callout_fn *bt_callout_nm(void);
+bt_callout_fn *bt_callout_mmio(void);
 /* The C emulation of rare stack forms (bt_stack_callout.c). */
 int bt_stack_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);
 

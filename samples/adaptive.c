@@ -10,7 +10,10 @@
  *   1. IN AL, DX from COM1's line status register (port 0x3FD) — port I/O;
  *   2. CLI / STI pairs;
  *   3. PUSHF; POP EAX reading IF, after alternating CLI and STI;
- *   4. POPF setting and clearing IF, read back with PUSHF.
+ *   4. POPF setting and clearing IF, read back with PUSHF;
+ *   5. MOV to and MOVZX from the VGA text buffer at 0xB8000: device memory
+ *      (MMIO), which a translator reaches by a host fault per access until
+ *      it retranslates the instruction as a callout.
  * The translator's statistics (traps, retranslations) show the difference;
  * the output is the same on QEMU, KVM and bt86. IF=1 is harmless: the
  * runtime masked every line of both PICs.
@@ -119,6 +122,19 @@ static void loop_popf(unsigned n)
 		  "checksum 0x%08x\n", n, matched, (unsigned)h);
 }
 
+static void loop_mmio(unsigned n)
+{
+	volatile uint16_t *cell = (volatile uint16_t *)0xB8000;
+	uint32_t h = FNV_OFFSET;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned at = (i * 7) % 2000;   /* 80x25 cells */
+		cell[at] = (uint16_t)(0x0700 | ('a' + i % 26));
+		h = mix(h, cell[at]);           /* read back what was written */
+	}
+	rt_printf("loop 5: %u x mov to and from the VGA text buffer: checksum 0x%08x\n", n, (unsigned)h);
+}
+
 int sample_main(void)
 {
 	unsigned n = rt_arg_uint("n", 10000);
@@ -127,5 +143,6 @@ int sample_main(void)
 	loop_cli_sti(n);
 	loop_pushf(n);
 	loop_popf(n);
+	loop_mmio(n);
 	return 0;
 }
