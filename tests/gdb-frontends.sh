@@ -21,6 +21,13 @@ wait_sock() {
 	[ -S "$1" ]
 }
 
+# stacks: where a bt86 that does not end is stuck (every thread's backtrace).
+stacks() {
+	pid=$(tui_pid)
+	[ -n "$pid" ] || return 0
+	timeout 30 "$GDB" -batch -nx -p "$pid" -ex 'thread apply all bt' 2>&1 | grep -E '^(Thread|#)' | head -n 60
+}
+
 # ---- 1. The prompt's `gdb` command. ----
 sock="$TMP/p.sock"
 tui_start 100 30 -i "$elf"
@@ -59,8 +66,13 @@ if tui_wait '^\(bt86\)' 20; then
 	fi
 	tui_type 'quit'
 	tui_keys Enter
-	tui_wait 'TUI-EXITED=' 20 && pass "bt86 -i quits with the stub running" ||
-		{ fail "bt86 -i did not quit"; tui_dump quit; }
+	if tui_wait 'TUI-EXITED=' 60; then
+		pass "bt86 -i quits with the stub running"
+	else
+		fail "bt86 -i did not quit"
+		tui_dump quit
+		stacks
+	fi
 else
 	fail "no (bt86) prompt"
 	tui_dump start
@@ -81,8 +93,13 @@ if tui_wait 'entry point' 20 && wait_sock "$sock"; then
 		tui_dump tui
 	fi
 	tui_keys q
-	tui_wait 'TUI-EXITED=0' 20 && pass "the TUI quits with the stub running" ||
-		{ fail "the TUI did not quit"; tui_dump quit; }
+	if tui_wait 'TUI-EXITED=0' 60; then
+		pass "the TUI quits with the stub running"
+	else
+		fail "the TUI did not quit"
+		tui_dump quit
+		stacks
+	fi
 else
 	fail "--tui --gdb did not start"
 	tui_dump start
