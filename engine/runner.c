@@ -71,7 +71,7 @@ static void *runner_main(void *arg)
 			r->fn(r->fn_arg);
 			pthread_mutex_lock(&r->lock);
 			r->fn_pending = false;
-			r->fn_done = true;
+			r->fn_run++;
 			pthread_cond_broadcast(&r->cond);
 			continue;
 		}
@@ -249,11 +249,10 @@ int runner_call(struct runner *r, void (*fn)(void *arg), void *arg)
 	r->fn = fn;
 	r->fn_arg = arg;
 	r->fn_pending = true;
-	r->fn_done = false;
+	uint64_t ticket = ++r->fn_queued;
 	pthread_cond_broadcast(&r->cond);
-	while (!r->fn_done)
+	while (r->fn_run < ticket)
 		pthread_cond_wait(&r->cond, &r->lock);
-	r->fn_done = false;
 	pthread_mutex_unlock(&r->lock);
 	return 0;
 }

@@ -59,7 +59,10 @@ struct runner {
 	/* A function to run on the vCPU thread while stopped (runner_call). */
 	void (*fn)(void *arg);
 	void *fn_arg;
-	bool fn_pending, fn_done;
+	bool fn_pending;
+	/* Calls queued and calls run so far: a caller waits for its own ticket,
+	 * so two front ends calling at once cannot take each other's completion. */
+	uint64_t fn_queued, fn_run;
 	struct { runner_listener_fn *fn; void *ctx; } listeners[RUNNER_MAX_LISTENERS];
 };
 

@@ -221,6 +221,36 @@ START_TEST(stop_a_spinning_guest)
 }
 END_TEST
 
+/* Two front ends calling onto the vCPU thread at once (the TUI quitting
+ * while gdb detaches): each call runs, and each caller gets its own. */
+static atomic_int calls_run;
+
+static void count_call(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&calls_run, 1);
+}
+
+static void *caller(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2000; i++)
+		ck_assert_int_eq(runner_call(&r, count_call, NULL), 0);
+	return NULL;
+}
+
+START_TEST(concurrent_calls)
+{
+	pthread_t a, b;
+	atomic_store(&calls_run, 0);
+	ck_assert_int_eq(pthread_create(&a, NULL, caller, NULL), 0);
+	ck_assert_int_eq(pthread_create(&b, NULL, caller, NULL), 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	ck_assert_int_eq(atomic_load(&calls_run), 4000);
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
 	Suite *s = suite_create("runner");
@@ -234,6 +264,7 @@ static Suite *runner_suite(void)
 	tcase_add_test(tc, until_event_and_address);
 	tcase_add_test(tc, steps_through_the_runner);
 	tcase_add_test(tc, stop_a_spinning_guest);
+	tcase_add_test(tc, concurrent_calls);
 	suite_add_tcase(s, tc);
 	return s;
 }
