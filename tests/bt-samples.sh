@@ -22,4 +22,15 @@ else
 	fail "bt: exceptions align:"
 	printf '%s\n' "$out" | sed 's/^/  | /'
 fi
+# Triple fault: an IDT with limit 0 and INT3 (#BP, #GP, #DF undeliverable):
+# the guest is stopped with a message and bt86's status 4, as QEMU
+# -no-reboot shuts down.
+"$BT86" --cmdline triple "$elf" >"$TMP/triple.out" 2>"$TMP/triple.err" </dev/null
+st=$?
+if [ "$st" = 4 ] && grep -q "^bt86: triple fault: #GP while delivering a double fault" "$TMP/triple.err"; then
+	pass "bt: triple fault stops the guest (status 4, message)"
+else
+	fail "bt: triple fault: status $st"
+	sed 's/^/  | /' "$TMP/triple.err"
+fi
 finish
