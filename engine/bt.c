@@ -291,6 +291,39 @@ static void bt_policy_changed(struct bt_engine *be)
 
 /* Run c until it leaves (0) or faults (1, state in ctx, details in be->fault).
  * Kept apart so nothing the caller holds lives across sigsetjmp. */
+/* machine.ram_written: an emulated write reached RAM behind the window's
+ * back (a callout's store, an interrupt frame). Code translated from there
+ * goes, as for a guest store that faulted on the page; a callout that did it
+ * then leaves the TC (bt_callout_dispatch), since its own CCF may be gone. */
+static void bt_ram_written(void *opaque, uint64_t pa, uint64_t len)
+{
+	struct bt_engine *be = opaque;
+	struct win *w = &be->win;
+	for (uint64_t p = pa >> 12; p <= (pa + len - 1) >> 12; p++) {
+		int n = 0;
+		if (!w->paging) {
+			if (p >= WIN_PAGES || win_page_state(w, (uint32_t)p) != WIN_PAGE_CODE)
+				continue;
+			n = tc_invalidate_page(&be->tc, (uint32_t)p);
+			win_unprotect(w, (uint32_t)p);
+		} else {
+			uint32_t owner = w->pcode[p];
+			if (!owner)
+				continue;
+			w->pcode[p] = 0;
+			if (owner != WIN_PCODE_MANY) {
+				n = tc_invalidate_page(&be->tc, owner - 1);
+			} else {
+				be->flush_pending = true;
+				be->flush_why = "an emulated write to code mapped at several addresses";
+			}
+		}
+		be->code_written = true;
+		evlog_add(&be->base.m->events, EV_INVALIDATE, be->ctx->arch.eip, -1,
+			  "emulated write to code page 0x%05llx000: %d CCFs dropped", (unsigned long long)p, n);
+	}
+}
+
 static int bt_enter(struct bt_engine *be, const struct ccf *c)
 {
 	if (sigsetjmp(be->fault_jmp, 1) != 0) {
@@ -299,6 +332,7 @@ static int bt_enter(struct bt_engine *be, const struct ccf *c)
 		return 1;
 	}
 	be->fault_armed = 1;
+	be->code_written = false;
 	bt_tsd(be, true);
 	bt_sync_ac(be->ctx);
 	bt_glue_enter(be->ctx, c->host);
@@ -536,6 +570,8 @@ static void bt_destroy(struct engine *e)
 		be->base.m->irq_notify = NULL;
 	if (be->base.m->stop_opaque == be)
 		be->base.m->stop_notify = NULL;
+	if (be->base.m->ram_written_opaque == be)
+		be->base.m->ram_written = NULL;
 	if (be->perf_map)
 		fclose(be->perf_map);
 	free(be->traps);
@@ -607,6 +643,8 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	m->irq_notify = bt_irq_notify;
 	m->stop_opaque = be;
 	m->stop_notify = bt_stop_notify;
+	m->ram_written_opaque = be;
+	m->ram_written = bt_ram_written;
 	if (getenv("BT86_PERF_MAP")) {
 		/* perf's convention for JIT code: perf report names CCFs by guest EIP. */
 		char path[64];

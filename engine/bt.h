@@ -64,6 +64,7 @@ struct bt_engine {
 	bool tsd;                   /* RDTSC faults while translated code runs (trap treatment) */
 	bool flush_pending;         /* CR0/CR4 FPU bits changed: translations are stale */
 	const char *flush_why;      /* why, for the event (NULL: x87/SSE availability) */
+	bool code_written;          /* an emulated write dropped translated code (bt_ram_written) */
 	/* Debugger (bt_debug.c): breakpoints applied, watched pages, a watch hit. */
 	uint32_t synced_bp[DBG_MAX];
 	int nsynced_bp;

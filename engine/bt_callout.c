@@ -825,6 +825,14 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
 			 co->insn.text, ch, nch);
 	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
 	bt_sync_ac(ctx);   /* a POPF or IRET at CPL 3 may have changed AC */
+	/* It wrote translated code: the rest of this CCF may be stale, or gone. */
+	if (be->code_written) {
+		be->code_written = false;
+		if (!leave) {
+			ctx->arch.eip = co->insn.eip + co->insn.len;
+			leave = 1;
+		}
+	}
 	/* An interrupt that became deliverable (an OUT that unmasked it, STI's
 	 * shadow passed) is taken at the next instruction boundary: leave. */
 	if (!leave && ctx->irq_pending && (ctx->arch.eflags & EFLAGS_IF) &&

@@ -43,6 +43,12 @@ static int emu_iopl(const struct vcpu_state *st)
 	return (int)((st->eflags & EFLAGS_IOPL) >> 12);
 }
 
+static void emu_ram_written(struct emu *em, uint64_t pa, uint64_t len)
+{
+	if (em->m->ram_written)
+		em->m->ram_written(em->m->ram_written_opaque, pa, len);
+}
+
 /* Physical addresses of the (at most two: len <= 4096) pages of lin..lin+len,
  * all checked before the caller touches any; -1 after raising #PF. */
 static int emu_walk(struct emu *em, uint32_t lin, unsigned len, bool write, uint64_t pa[2])
@@ -89,10 +95,12 @@ static int emu_access(struct emu *em, uint32_t lin, void *buf, unsigned len, boo
 			for (unsigned k = 0; k < cnt; k++) {
 				uint64_t a = pa[i] + k;
 				if (gmem_is_ram(gm, a, 1)) {
-					if (write)
+					if (write) {
 						gm->phys[a] = b[off + k];
-					else
+						emu_ram_written(em, a, 1);
+					} else {
 						b[off + k] = gm->phys[a];
+					}
 				} else {
 					machine_mmio(em->m, em->st->eip, (uint32_t)a, b + off + k, 1, write);
 				}
@@ -106,10 +114,12 @@ static int emu_access(struct emu *em, uint32_t lin, void *buf, unsigned len, boo
 		if (gmem_is_ram(gm, a, 1)) {
 			while (chunk > 1 && !gmem_is_ram(gm, a, chunk))
 				chunk--;
-			if (write)
+			if (write) {
 				memcpy(gm->phys + a, b + i, chunk);
-			else
+				emu_ram_written(em, a, chunk);
+			} else {
 				memcpy(b + i, gm->phys + a, chunk);
+			}
 		} else {
 			chunk = 1;   /* MMIO byte by byte keeps devices simple here */
 			machine_mmio(em->m, em->st->eip, a, b + i, 1, write);

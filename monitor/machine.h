@@ -65,6 +65,13 @@ struct machine {
 	char catch_hit[EV_DESC_LEN + 32];
 	atomic_bool catch_pending;
 
+	/* The engine's hook: the monitor wrote guest RAM for the guest (an
+	 * emulated instruction, an interrupt frame), bypassing the engine's own
+	 * view of memory; a translator drops code translated from there. On the
+	 * vCPU thread. NULL: nobody cares. */
+	void (*ram_written)(void *opaque, uint64_t pa, uint64_t len);
+	void *ram_written_opaque;
+
 	/* The engine's hook: the PIC's INTR output may have risen (any thread). */
 	void (*irq_notify)(void *opaque);
 	void *irq_opaque;
