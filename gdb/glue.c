@@ -5,7 +5,7 @@
  * listener runs on the vCPU thread and only records the stop and writes the
  * eventfd; the server thread then calls gdb_glue_poll_stop. Changes to the
  * debug state and the translation cache go through runner_call, so they run
- * on the vCPU thread while the guest is stopped, as ui/cmd_break.c does.
+ * on the vCPU thread while the guest is stopped, as session/cmd_break.c does.
  *
  * Which stop answers a continue: the runner counts its stops (r->stops, under
  * r->lock). A resume notes the count first; the first stop the listener
@@ -29,8 +29,8 @@
 #include "monitor/guestmem.h"
 #include "monitor/paging.h"
 #include "monitor/stop.h"
-#include "ui/cmd.h"
-#include "ui/session.h"
+#include "session/cmd.h"
+#include "session/session.h"
 
 /* gdb's signal numbers beyond rsp.h's (gdb/include/gdb/signals.def). */
 #define GLUE_SIGSTOP 17
@@ -1033,6 +1033,7 @@ struct gdb_glue *gdb_glue_create(struct session *s, char *err, size_t errlen)
 	g->s.trace_seq = 0;
 	g->s.tracer = NULL;
 	g->s.gdb = NULL;        /* the server is the prompt's; `monitor gdb` is refused */
+	g->s.stub_ops = NULL;
 	g->s.quit = false;
 	g->s.interactive = false;
 	g->s.frontend = g;

@@ -1,5 +1,5 @@
 /* The bt86 target of the GDB stub: the struct rsp_target callbacks that let
- * gdb's packets reach a debugging session (ui/session.h) and its vCPU runner.
+ * gdb's packets reach a debugging session (session/session.h) and its vCPU runner.
  * The stub library (gdb/rsp.h) knows nothing of bt86; this is where it meets
  * the machine, the engine, the runner and the command language. The server
  * (gdb/server.h) owns the socket and the thread; the glue runs on that thread.
@@ -61,7 +61,7 @@
  *                                   (0, 4, 6: monitor/stop.h) and ends the run.
  *   ?           T05 (the signals above for a guest that cannot go on); never
  *               W, so gdb can always attach and look.
- *   qRcmd       `monitor CMD` runs CMD in the command language (ui/cmd.h) on a
+ *   qRcmd       `monitor CMD` runs CMD in the command language (session/cmd.h) on a
  *               session of its own that shares the machine, engine, runner and
  *               symbols, its output and errors sent as O packets. A command
  *               that runs the guest (stepf, until) waits for its stop, at

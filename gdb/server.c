@@ -28,7 +28,7 @@
 #include "gdb/rsp.h"
 #include "gdb/transport_tcp.h"
 #include "monitor/stop.h"
-#include "ui/session.h"
+#include "session/session.h"
 
 /* After the guest's end was reported, how long a closing server waits for
  * gdb to hang up first, so the W packet is never lost to a reset. */
@@ -375,3 +375,16 @@ bool gdb_server_connected(struct gdb_server *g)
 	pthread_mutex_unlock(&g->lock);
 	return on;
 }
+
+static void *gdb_server_stub_start(struct session *s, const char *spec, char *where, size_t wherelen, char *err,
+				   size_t errlen)
+{
+	return gdb_server_start(s, spec, where, wherelen, err, errlen);
+}
+
+static const char *gdb_server_stub_where(const void *stub)
+{
+	return gdb_server_where(stub);
+}
+
+const struct session_stub_ops gdb_server_stub_ops = { gdb_server_stub_start, gdb_server_stub_where };

@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 struct session;
+struct session_stub_ops;
 struct gdb_server;
 
 /* Listen on spec and serve gdb from a new thread. where gets the address
@@ -56,6 +57,10 @@ bool gdb_server_finished(struct gdb_server *g, int *exit_status);
 /* A descriptor that becomes readable once the run is over (for a prompt's
  * or a TUI's poll/select loop, which then calls gdb_server_finished). */
 int gdb_server_finished_fd(const struct gdb_server *g);
+
+/* The `gdb SPEC` command's hooks for a session (session/session.h): the
+ * program that links the stub sets session.stub_ops to these. */
+extern const struct session_stub_ops gdb_server_stub_ops;
 
 /* The address being listened on, as gdb_server_start gave it. */
 const char *gdb_server_where(const struct gdb_server *g);

@@ -19,9 +19,9 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "ui/cmd.h"
+#include "session/cmd.h"
 #include "ui/console.h"
-#include "ui/disas.h"
+#include "session/disas.h"
 
 #define CLI_PROMPT "(bt86) "
 #define CLI_HISTORY_MAX 1000

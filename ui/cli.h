@@ -1,5 +1,5 @@
 /* The command-line front end: the GNU Readline prompt (bt86 -i) and batch
- * scripts (bt86 -x FILE). Both run the command language of ui/cmd.h on one
+ * scripts (bt86 -x FILE). Both run the command language of session/cmd.h on one
  * session; the guest starts stopped at its entry point.
  *
  *   cli_block_sigint();                  // before any thread is created

@@ -26,11 +26,11 @@
 #include "monitor/sensitive.h"
 #include "monitor/symbols.h"
 #include "ui/cli.h"
-#include "ui/cmd.h"
+#include "session/cmd.h"
 #include "ui/console.h"
-#include "ui/disas.h"
+#include "session/disas.h"
 #include "ui/options.h"
-#include "ui/session.h"
+#include "session/session.h"
 #include "ui/tui.h"
 
 static int bt86_fail(int status, const char *msg)
@@ -154,6 +154,7 @@ static int bt86_debug(const struct bt86_options *o)
 		.err = &errs,
 		.wait_stop = cli_wait_stop,
 		.frontend = tcon,
+		.stub_ops = &gdb_server_stub_ops,
 	};
 	if (sym_load(&s.syms, o->guest, err, sizeof err) < 0)
 		fprintf(stderr, "bt86: no guest symbols: %s\n", err);

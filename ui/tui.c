@@ -26,8 +26,8 @@
 
 #include <curses.h>
 
-#include "ui/cmd.h"
-#include "ui/disas.h"
+#include "session/cmd.h"
+#include "session/disas.h"
 
 #define TUI_OUT_LINES 2000
 #define TUI_NOTE_LINES 1000

@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ui/session.h"
+#include "session/session.h"
 
 /* The guest's serial output, kept for the console pane: a thread-safe log of
  * lines that the vCPU thread appends to and the TUI reads. */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/disas.h"
+#include "session/disas.h"
 
 struct tui_role_style {
 	short fg, bg;          /* -1: the terminal's default */

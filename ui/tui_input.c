@@ -23,7 +23,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "ui/cmd.h"
+#include "session/cmd.h"
 
 #define TUI_PROMPT "(bt86) "
 #define TUI_RLQ 256

@@ -1,4 +1,4 @@
-/* Unit tests for the command language (ui/cmd*.c): lookup by unique prefix,
+/* Unit tests for the command language (session/cmd*.c): lookup by unique prefix,
  * aliases and ambiguity; address expressions (numbers, symbols from a
  * generated symbol table, registers from a real runner, offsets, deref) and
  * their errors; every command's argument errors, each one line on the error
@@ -15,7 +15,7 @@
 #include "engine/engine.h"
 #include "engine/runner.h"
 #include "monitor/machine.h"
-#include "ui/cmd.h"
+#include "session/cmd.h"
 #include "gdb/server.h"
 
 #define CODE 0x100000u
@@ -674,6 +674,8 @@ START_TEST(help_quit_misc)
 	expect_ok("events translate");
 	expect_ok("print 0x10+0x20");
 	expect_out("0x00000030 48");
+	expect_err("gdb 127.0.0.1:0", "cannot start a GDB stub");   /* no stub_ops: gdb's own session */
+	fx.s.stub_ops = &gdb_server_stub_ops;
 	expect_err("gdb unix:/nonexistent-dir/bt86.sock", "gdb: ");
 	ck_assert_ptr_null(fx.s.gdb);
 	expect_ok("gdb 127.0.0.1:0");

@@ -1,4 +1,4 @@
-/* Unit tests for ui/disas: disas_one on a few 32-bit encodings (lengths and
+/* Unit tests for session/disas: disas_one on a few 32-bit encodings (lengths and
  * Intel-syntax text, relative targets from the address, system instructions),
  * undecodable bytes ("(bad)", length 0: invalid opcodes, LOCK on a register,
  * truncated instructions, empty input, 16-byte instructions), output
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "monitor/guestmem.h"
-#include "ui/disas.h"
+#include "session/disas.h"
 
 #define RAM (64ull << 20)
 

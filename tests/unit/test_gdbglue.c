@@ -23,8 +23,8 @@
 #include "engine/runner.h"
 #include "gdb/server.h"
 #include "monitor/machine.h"
-#include "ui/cmd.h"
-#include "ui/session.h"
+#include "session/cmd.h"
+#include "session/session.h"
 
 #define CODE 0x100000u
 #define VAR  0x200000u

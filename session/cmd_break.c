@@ -5,8 +5,8 @@
  * the engine's debug_sync there: the translation cache is not thread-safe,
  * and a change made while the guest runs could miss CCFs already translated,
  * so changes are refused while it runs. */
-#include "ui/cmd.h"
-#include "ui/guestview.h"
+#include "session/cmd.h"
+#include "session/guestview.h"
 
 #include <stdio.h>
 #include <stdlib.h>

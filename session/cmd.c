@@ -1,8 +1,8 @@
 /* The command interpreter (see cmd.h): tokenizing, lookup by unique
  * prefix, dispatch, address expressions, and the stop report every front end
  * prints. */
-#include "ui/cmd.h"
-#include "ui/guestview.h"
+#include "session/cmd.h"
+#include "session/guestview.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/disas.h"
+#include "session/disas.h"
 
 const char *const cmd_aliases[][2] = {
 	{ "b", "break" }, { "c", "continue" }, { "d", "delete" }, { "i", "info" }, { "p", "print" },

@@ -1,5 +1,5 @@
 /* Output sinks (see out.h). */
-#include "ui/out.h"
+#include "session/out.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* Guest disassembly with Capstone (see disas.h). */
-#include "ui/disas.h"
-#include "ui/guestview.h"
+#include "session/disas.h"
+#include "session/guestview.h"
 
 #include <capstone/capstone.h>
 #include <stdio.h>

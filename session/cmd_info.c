@@ -3,7 +3,7 @@
  * breakpoints, the event counts, the engine's counters and its translation
  * cache. The architectural state is the one snapshotted at the last stop, so
  * those topics need a stopped guest. */
-#include "ui/cmd.h"
+#include "session/cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,14 +2,14 @@
  * Capstone, symbols, the EIP and breakpoints marked). Memory is read through
  * the monitor's physical view, which any thread may read (paging is not
  * supported by the engines yet, so a linear address is a physical one). */
-#include "ui/cmd.h"
+#include "session/cmd.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/disas.h"
+#include "session/disas.h"
 
 #define X_MAX_COUNT 4096
 #define DISAS_MAX_COUNT 1000

@@ -4,8 +4,8 @@
  *   struct out o = OUT_STDIO(stdout);
  *   out_printf(&o, "eax 0x%08x\n", eax);
  */
-#ifndef BT86_UI_OUT_H
-#define BT86_UI_OUT_H
+#ifndef BT86_SESSION_OUT_H
+#define BT86_SESSION_OUT_H
 
 #include <stdarg.h>
 #include <stddef.h>

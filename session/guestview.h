@@ -5,8 +5,8 @@
  *   uint8_t b[16];
  *   if (gv_read(&m->mem, m->maxphyaddr, &st, lin, b, sizeof b)) ...
  */
-#ifndef BT86_UI_GUESTVIEW_H
-#define BT86_UI_GUESTVIEW_H
+#ifndef BT86_SESSION_GUESTVIEW_H
+#define BT86_SESSION_GUESTVIEW_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,15 +6,15 @@
  *   struct session s = {...};
  *   if (cmd_exec(&s, "break sample_main") < 0) ...   // error line on s.err
  *
- * Commands live in ui/cmd_*.c by topic; each file defines a table that
+ * Commands live in session/cmd_*.c by topic; each file defines a table that
  * cmd.c lists. */
-#ifndef BT86_UI_CMD_H
-#define BT86_UI_CMD_H
+#ifndef BT86_SESSION_CMD_H
+#define BT86_SESSION_CMD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ui/session.h"
+#include "session/session.h"
 
 #define CMD_MAX_ARGS 16
 

@@ -1,6 +1,6 @@
 /* Disassembly of guest code for messages and views, with Capstone. */
-#ifndef BT86_UI_DISAS_H
-#define BT86_UI_DISAS_H
+#ifndef BT86_SESSION_DISAS_H
+#define BT86_SESSION_DISAS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* A debugging session: the machine, its engine, the vCPU runner, the
  * guest's symbols, and where command output goes. Every front end (the
  * readline prompt, batch scripts, the TUI, gdb's `monitor`) works on one. */
-#ifndef BT86_UI_SESSION_H
-#define BT86_UI_SESSION_H
+#ifndef BT86_SESSION_SESSION_H
+#define BT86_SESSION_SESSION_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,10 +11,19 @@
 #include "engine/runner.h"
 #include "monitor/machine.h"
 #include "monitor/symbols.h"
-#include "ui/out.h"
+#include "session/out.h"
 
 struct cmd_trace;
-struct gdb_server;
+struct session;
+
+/* The GDB stub lives above this layer (gdb/ uses session/), so the program
+ * that has one hands the `gdb` command these; a session without them (gdb's
+ * own `monitor` session) refuses the command. */
+struct session_stub_ops {
+	/* Listen on spec; the stub, or NULL with a one-line reason in err. */
+	void *(*start)(struct session *s, const char *spec, char *where, size_t wherelen, char *err, size_t errlen);
+	const char *(*where)(const void *stub);
+};
 
 struct session {
 	struct machine *m;
@@ -26,10 +35,11 @@ struct session {
 	struct out *err;          /* its one-line errors */
 	FILE *trace;              /* trace on FILE: every CCF entry and event */
 	uint64_t trace_seq;       /* events already written to the trace */
-	struct cmd_trace *tracer; /* the trace's writer (ui/cmd_misc.c), or NULL */
+	struct cmd_trace *tracer; /* the trace's writer (session/cmd_misc.c), or NULL */
 	unsigned tu_max;          /* `set tu-max` as last set (0: the engine's default) */
 	uint64_t tc_size;         /* `set tc-size` as last set (0: the engine's default) */
-	struct gdb_server *gdb;   /* the stub started by --gdb or `gdb SPEC`, or NULL */
+	const struct session_stub_ops *stub_ops;   /* NULL: no `gdb` command here */
+	void *gdb;                /* the stub started by --gdb or `gdb SPEC`, or NULL */
 	bool quit;                /* `quit` was given */
 	bool interactive;         /* a person at a terminal (Ctrl-C stops the guest) */
 	uint32_t last_x;          /* where x/disas continue when given no address */

@@ -2,7 +2,7 @@
  * translate ADDR (what a TU would become, without running or keeping it).
  * The TC is not thread-safe, so each runs on the vCPU thread while the guest
  * is stopped; the text is collected there and printed here. */
-#include "ui/cmd.h"
+#include "session/cmd.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Execution commands: run/continue, stepi, stepf, until, stop. */
-#include "ui/cmd.h"
+#include "session/cmd.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* See guestview.h. */
-#include "ui/guestview.h"
+#include "session/guestview.h"
 
 #include <string.h>
 

@@ -13,8 +13,7 @@
  * through a chained exit do not pass the dispatcher and are not counted, as
  * in the engine's own statistics). Stepping with stepf therefore records
  * every CCF run one by one. */
-#include "ui/cmd.h"
-#include "gdb/server.h"
+#include "session/cmd.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -447,10 +446,12 @@ static int do_gdb(struct session *s, int argc, char **argv)
 {
 	if (argc > 2)
 		return cmd_error(s, "usage: gdb [SPEC] (e.g. tcp::1234)");
+	if (!s->stub_ops)
+		return cmd_error(s, "gdb: this front end cannot start a GDB stub");
 	if (s->gdb)
-		return cmd_error(s, "gdb: the stub already listens on %s", gdb_server_where(s->gdb));
+		return cmd_error(s, "gdb: the stub already listens on %s", s->stub_ops->where(s->gdb));
 	char where[160], err[256];
-	s->gdb = gdb_server_start(s, argc == 2 ? argv[1] : "tcp::1234", where, sizeof where, err, sizeof err);
+	s->gdb = s->stub_ops->start(s, argc == 2 ? argv[1] : "tcp::1234", where, sizeof where, err, sizeof err);
 	if (!s->gdb)
 		return cmd_error(s, "%s", err);
 	out_printf(s->out, "gdb stub listening on %s (gdb: target remote %s)\n", where, where);
