@@ -3,10 +3,12 @@
  * enters the TC, and makes sense of what brought it back (an exit, a callout
  * that leaves, a host fault); and the engine interface around it.
  *
- * "Why did we leave the TC" is one switch, as kvmtool's vCPU loop is for VM
- * exits: BT_EXIT_BRANCH (a direct exit: chain it), BT_EXIT_INDIRECT (an
- * inline lookup missed: fill it), BT_EXIT_CALLOUT (a callout needs the
- * monitor), or a fault (see bt_fault_handle()).
+ * What brought the vCPU back from the TC is ctx->exit_kind: BT_EXIT_BRANCH
+ * (a direct exit: bt_chain_from_exit chains it on the next entry),
+ * BT_EXIT_INDIRECT (an inline lookup missed: the next entry fills it),
+ * BT_EXIT_CALLOUT (a callout left, EIP already set), or a host fault
+ * (bt_enter returns 1: bt_fault_handle). The steps every engine shares
+ * between runs (stop requests, HLT, breakpoints) are engine/vcpu_loop.c's.
  */
 #include "engine/bt.h"
 
@@ -52,16 +54,14 @@ _Static_assert(sizeof(struct vcpu_state) <= BTC_HFLAGS, "vcpu_state outgrew its 
 void bt_set_pending(struct bt_engine *be, enum stop_reason r, uint32_t eip, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[sizeof be->pending.msg];
 	if (be->has_pending)
 		return;   /* the first reason wins */
 	be->has_pending = true;
-	memset(&be->pending, 0, sizeof be->pending);
-	be->pending.reason = r;
-	be->pending.eip = eip;
 	va_start(ap, fmt);
-	vsnprintf(be->pending.msg, sizeof be->pending.msg, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	evlog_add(&be->base.m->events, EV_STOP, eip, -1, "%s", be->pending.msg);
+	vloop_stop(&be->loop, &be->pending, r, eip, "%s", msg);
 }
 
 bool bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32_t error,
@@ -91,12 +91,21 @@ static void bt_merge_flags(struct bt_ctx *ctx)
 			   (uint32_t)(ctx->hflags & BT_HFLAGS_MASK) | EFLAGS_FIXED;
 }
 
+void bt_xlat_prepare(struct bt_engine *be)
+{
+	const struct vcpu_state *st = &be->ctx->arch;
+	be->xlat.key = emu_cpl(st) != 0;
+	be->xlat.cr0 = st->cr0;
+	be->xlat.cr4 = st->cr4;
+	be->xlat.st = &be->ctx->arch;
+	be->xlat.user = emu_cpl(st) == 3;
+}
+
 int bt_fetch_insn(struct bt_engine *be, uint32_t eip, struct bt_insn *in)
 {
 	uint8_t buf[DEC_MAX_LEN];
 	bool pf;
-	be->xlat.st = &be->ctx->arch;
-	be->xlat.user = emu_cpl(&be->ctx->arch) == 3;
+	bt_xlat_prepare(be);
 	size_t avail = xlat_code(&be->xlat, eip, buf, &pf);
 	return avail ? dec_insn(&be->xlat.dec, buf, avail, eip, in) : -1;
 }
@@ -193,12 +202,8 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
  * CCFs are keyed by privilege: inline emulations are only valid at CPL 0. */
 struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transient)
 {
-	uint8_t key = emu_cpl(&be->ctx->arch) != 0;
-	be->xlat.key = key;
-	be->xlat.cr0 = be->ctx->arch.cr0;
-	be->xlat.cr4 = be->ctx->arch.cr4;
-	be->xlat.st = &be->ctx->arch;
-	be->xlat.user = emu_cpl(&be->ctx->arch) == 3;
+	bt_xlat_prepare(be);
+	uint8_t key = be->xlat.key;
 	if (bt_paging_sync(be) < 0)
 		return NULL;
 	if (be->flush_pending) {
@@ -348,22 +353,22 @@ static bool bt_take_interrupt(struct bt_engine *be, bool *once)
 	struct bt_ctx *ctx = be->ctx;
 	struct machine *m = be->base.m;
 
-	ctx->irq_pending = pic_intr(&m->pic);
+	ctx->irq_pending = machine_intr_pending(m, 0);
 	if (!ctx->irq_pending || !(ctx->arch.eflags & EFLAGS_IF))
 		return false;
 	if (ctx->shadow_eip == ctx->arch.eip) {
 		*once = true;   /* STI / MOV SS shadow: one more instruction first */
 		return false;
 	}
-	int vector = pic_ack(&m->pic);
+	int vector = machine_intr_ack(m, 0);
 	struct emu em = { .m = m, .st = &ctx->arch };
 	uint32_t eip = ctx->arch.eip;
-	be->halted = false;
+	be->loop.halted = false;
 	evlog_add(&m->events, EV_INTERRUPT, eip, -1, "external interrupt, vector 0x%02x", vector);
 	if (emu_deliver(&em, vector, DELIVER_EXTERNAL, false, 0, eip) != EMU_JUMP)
 		bt_set_pending(be, STOP_ERROR, eip, "delivering interrupt vector 0x%02x at EIP 0x%08x: %s",
 			       vector, eip, em.msg);
-	ctx->irq_pending = pic_intr(&m->pic);
+	ctx->irq_pending = machine_intr_pending(m, 0);
 	return true;
 }
 
@@ -379,14 +384,6 @@ static void bt_single_step_trap(struct bt_engine *be)
 		bt_set_pending(be, STOP_ERROR, eip, "delivering a single-step #DB at EIP 0x%08x: %s", eip, em.msg);
 }
 
-static void bt_request_stop(struct engine *e);
-
-static void bt_stop_notify(void *opaque)
-{
-	struct bt_engine *be = opaque;
-	bt_request_stop(&be->base);
-}
-
 static void bt_irq_notify(void *opaque)
 {
 	struct bt_engine *be = opaque;
@@ -398,29 +395,23 @@ static void bt_irq_notify(void *opaque)
 static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode)
 {
 	struct bt_ctx *ctx = be->ctx;
-	struct machine *m = be->base.m;
 	bool once = false;
 
-	memset(s, 0, sizeof *s);
-	s->bp_id = -1;
-	s->watch_kind = -1;
 	if (!be->gs_ready) {
 		win_set_gs(&be->win);
 		be->gs_ready = true;
 	}
 	bt_signal_bind(be);
 	be->thread = pthread_self();
-	atomic_store(&be->running, true);
 	ctx->lookup = be->tc.lookup;
-	be->resume_eip = ctx->arch.eip;   /* a breakpoint where we start does not stop us */
-	be->resume_valid = true;
+	vloop_begin(&be->loop, ctx->arch.eip, s);
 	for (;;) {
 		if (be->has_pending) {
 			*s = be->pending;
 			be->has_pending = false;
 			break;
 		}
-		if (machine_take_exit(m, ctx->arch.eip, s))
+		if (vloop_take_exit(&be->loop, ctx->arch.eip, s))
 			break;
 		if (mode == BT_RUN)
 			ctx->lookup = be->tc.lookup;   /* an interrupt kick may have emptied it */
@@ -428,31 +419,14 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 			ctx->shadow_eip = 0;   /* the shadowed instruction has run */
 		if (bt_take_interrupt(be, &once))
 			continue;
-		if (be->halted) {
-			if (atomic_load(&be->stop_requested)) {
-				atomic_store(&be->stop_requested, false);
-				s->reason = STOP_REQUEST;
-				s->eip = ctx->arch.eip;
-				snprintf(s->msg, sizeof s->msg, "stopped in HLT at EIP 0x%08x", ctx->arch.eip - 1);
-				break;
-			}
-			machine_wait_for_interrupt(m);   /* the host CPU idles here */
-			continue;
-		}
-		uint32_t eip = ctx->arch.eip;
-		if (!(be->resume_valid && eip == be->resume_eip) && dbg_is_break(&m->debug, eip)) {
-			int id = dbg_break_hit(&m->debug, eip);
-			s->reason = STOP_BREAK;
-			s->eip = eip;
-			s->bp_id = id;
-			s->watch_kind = -1;
-			if (id > 0)
-				snprintf(s->msg, sizeof s->msg, "breakpoint %d at 0x%08x", id, eip);
-			else
-				snprintf(s->msg, sizeof s->msg, "stopped at 0x%08x", eip);
-			evlog_add(&m->events, EV_STOP, eip, -1, "%s", s->msg);
+		enum vloop_halt h = vloop_halt(&be->loop, ctx->arch.eip, s);
+		if (h == VLOOP_STOP)
 			break;
-		}
+		if (h != VLOOP_RUN)
+			continue;   /* slept, or an interrupt to take at the top */
+		uint32_t eip = ctx->arch.eip;
+		if (vloop_breakpoint(&be->loop, eip, s))
+			break;
 		/* EFLAGS.TF: one instruction at a time, each followed by a #DB trap. */
 		bool tf_step = (ctx->arch.eflags & EFLAGS_TF) != 0;
 		bool transient = once || mode == BT_STEP_INSN || tf_step;
@@ -463,15 +437,8 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 		bt_chain_from_exit(be, c);
 
 		be->entering = c;
-		if (atomic_exchange(&be->stop_requested, false)) {
+		if (vloop_take_request(&be->loop, eip, s)) {
 			be->entering = NULL;
-			s->reason = STOP_REQUEST;
-			s->eip = eip;
-			s->bp_id = -1;
-			s->watch_kind = -1;
-			snprintf(s->msg, sizeof s->msg, "stopped at EIP 0x%08x", eip);
-			if (machine_take_catch(m, s->msg, sizeof s->msg))
-				s->reason = STOP_BREAK;
 			break;
 		}
 		if (mode != BT_RUN) {   /* exactly one CCF: no chains, no inline lookups */
@@ -480,7 +447,7 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 		}
 		ctx->exit_kind = 0;
 		ctx->exit_site = 0;
-		if (!atomic_load(&be->stop_requested) && !ctx->irq_pending)
+		if (!atomic_load(&be->loop.stop_requested) && !ctx->irq_pending)
 			ctx->exit_now = 0;
 		c->entries++;
 		be->delivered = false;
@@ -493,7 +460,7 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 			bt_fault_handle(be, &once);
 		}
 		be->entering = NULL;
-		be->resume_valid = false;
+		vloop_ran(&be->loop);
 		bt_watch_after(be);
 		if (tf_step && !once && !be->has_pending && !be->delivered)
 			bt_single_step_trap(be);
@@ -509,7 +476,7 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 			}
 		}
 	}
-	atomic_store(&be->running, false);
+	vloop_end(&be->loop);
 	if (s->reason == STOP_REQUEST || s->reason == STOP_STEP || s->reason == STOP_EXIT)
 		s->eip = ctx->arch.eip;
 }
@@ -558,7 +525,7 @@ static void bt_set_fpu(struct engine *e, const uint8_t fx[512])
 static void bt_request_stop(struct engine *e)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
-	atomic_store(&be->stop_requested, true);
+	vloop_request_stop(&be->loop);
 	bt_signal_kick(be);
 	machine_wake(e->m);   /* a vCPU asleep in HLT */
 }
@@ -568,8 +535,7 @@ static void bt_destroy(struct engine *e)
 	struct bt_engine *be = (struct bt_engine *)e;
 	if (be->base.m->irq_opaque == be)
 		be->base.m->irq_notify = NULL;
-	if (be->base.m->stop_opaque == be)
-		be->base.m->stop_notify = NULL;
+	vloop_fini(&be->loop);
 	if (be->base.m->ram_written_opaque == be)
 		be->base.m->ram_written = NULL;
 	if (be->perf_map)
@@ -641,8 +607,7 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	bt_policy_changed(be);
 	m->irq_opaque = be;
 	m->irq_notify = bt_irq_notify;
-	m->stop_opaque = be;
-	m->stop_notify = bt_stop_notify;
+	vloop_init(&be->loop, &be->base, 0);
 	m->ram_written_opaque = be;
 	m->ram_written = bt_ram_written;
 	if (getenv("BT86_PERF_MAP")) {
@@ -734,6 +699,7 @@ static int bt_stats(struct engine *e, struct engine_stat *out, int max)
 const struct engine_ops engine_bt_ops = {
 	.name = "bt",
 	.summary = "dynamic binary translation (VMware-style): guest code runs translated, in this process",
+	.caps = ENGINE_CAP_TC | ENGINE_CAP_STEP_CCF | ENGINE_CAP_VIRTUAL_SYSFLAGS,
 	.create = bt_create,
 	.destroy = bt_destroy,
 	.run = bt_run,

@@ -13,6 +13,7 @@
 
 #include "engine/bt_ctx.h"
 #include "engine/engine.h"
+#include "engine/vcpu_loop.h"
 #include "engine/tc.h"
 #include "engine/translate.h"
 #include "engine/window.h"
@@ -58,8 +59,7 @@ struct bt_engine {
 	bool has_pending;
 	struct stop_info pending;
 
-	atomic_bool stop_requested;
-	bool halted;                /* in HLT with interrupts enabled: sleep until one comes */
+	struct vcpu_loop loop;      /* stop requests, HLT, breakpoints (engine/vcpu_loop.h) */
 	bool delivered;             /* an exception or INT n was delivered by the last CCF */
 	bool tsd;                   /* RDTSC faults while translated code runs (trap treatment) */
 	bool flush_pending;         /* CR0/CR4 FPU bits changed: translations are stale */
@@ -73,9 +73,6 @@ struct bt_engine {
 	bool watch_open, watch_hit, watch_fresh;
 	uint32_t watch_open_page;
 	struct dbg_watch watch;
-	uint32_t resume_eip;        /* continuing from a breakpoint here: do not stop at once */
-	bool resume_valid;
-	atomic_bool running;        /* the vCPU thread is inside run/step */
 	pthread_t thread;
 	struct ccf *volatile entering;   /* the CCF the dispatcher is about to enter */
 
@@ -100,6 +97,9 @@ bool bt_is_guilty(void *opaque, uint32_t eip);
 /* The linear address of in's explicit memory operand, from the guest state. */
 uint32_t bt_insn_ea(const struct bt_ctx *ctx, const struct bt_insn *in);
 /* Decode the guest instruction at eip (paging off: EIP is physical). */
+/* Point the translator at the guest's current state (privilege key, CR0,
+ * CR4, user/supervisor fetches) before translating or fetching. */
+void bt_xlat_prepare(struct bt_engine *be);
 int bt_fetch_insn(struct bt_engine *be, uint32_t eip, struct bt_insn *in);
 /* The CCF to run at eip for the current privilege (translating it if need be). */
 struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transient);

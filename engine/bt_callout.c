@@ -120,7 +120,7 @@ static int bt_finish(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout
 			bt_set_pending(be, STOP_HALT, in->eip,
 				       "guest halted with interrupts disabled at EIP 0x%08x", in->eip);
 		else
-			be->halted = true;   /* the dispatcher sleeps until an interrupt */
+			be->loop.halted = true;   /* the dispatcher sleeps until an interrupt */
 		return 1;
 	case EMU_STOP:
 		ctx->arch.eip = in->eip;

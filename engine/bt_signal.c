@@ -121,7 +121,7 @@ static void bt_on_kick(int sig, siginfo_t *si, void *ucv)
 	struct bt_engine *be = bt_tls_engine;
 	(void)sig;
 	(void)si;
-	if (!be || (!atomic_load(&be->stop_requested) && !be->ctx->irq_pending))
+	if (!be || (!atomic_load(&be->loop.stop_requested) && !be->ctx->irq_pending))
 		return;
 	be->ctx->lookup = be->tc.lookup_empty;
 	be->ctx->exit_now = 1;   /* shadow returns leave too */
@@ -160,6 +160,6 @@ int bt_signal_init(char *err, size_t errlen)
 
 void bt_signal_kick(struct bt_engine *be)
 {
-	if (atomic_load(&be->running))
+	if (atomic_load(&be->loop.running))
 		pthread_kill(be->thread, BT_KICK_SIGNAL);
 }

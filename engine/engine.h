@@ -16,6 +16,7 @@
 #ifndef BT86_ENGINE_ENGINE_H
 #define BT86_ENGINE_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,9 +50,26 @@ typedef void engine_line_fn(void *ctx, const char *line);
 /* How a debugger marks a guest address in its disassembly. */
 enum engine_mark { MARK_NONE, MARK_CCF_START, MARK_IN_CCF, MARK_CHAINED };
 
+/* What an engine can do, for front ends that would otherwise ask its name. */
+enum engine_cap {
+	ENGINE_CAP_TC = 1u << 0,            /* a translation cache: tc_* and addr_mark */
+	ENGINE_CAP_STEP_CCF = 1u << 1,      /* step_ccf runs one whole CCF (else one instruction) */
+	ENGINE_CAP_VIRTUAL_SYSFLAGS = 1u << 2, /* guest code runs at host CPL 3 with IF=1, IOPL=0;
+					     * the guest's IF and IOPL are virtual */
+	ENGINE_CAP_FPU_POINTERS = 1u << 3,  /* the FXSAVE image's x87 instruction and operand
+					     * offsets are the guest's (not host addresses) */
+};
+
 struct engine_ops {
 	const char *name;     /* "bt", "kvm" */
 	const char *summary;  /* one line for --help */
+	unsigned caps;        /* enum engine_cap */
+	/* Breakpoints and watchpoints together may use at most this many slots
+	 * (hardware debug registers); 0: as many as the monitor's table holds. */
+	int debug_slots;
+	/* A one-line note about this host to print when the engine starts
+	 * (a slow backend, say), or NULL; called before create. */
+	const char *(*host_note)(void);
 	/* Make an engine for m, whose guest is loaded; its state starts at m->boot_state.
 	 * On failure fill err (one line) and return -1; *unavailable is set when the
 	 * host lacks what the engine needs (so callers can skip, not fail). */
@@ -90,6 +108,11 @@ struct engine {
 	const struct engine_ops *ops;
 	struct machine *m;
 };
+
+static inline bool engine_has(const struct engine *e, enum engine_cap cap)
+{
+	return (e->ops->caps & cap) != 0;
+}
 
 extern const struct engine_ops engine_bt_ops;
 extern const struct engine_ops engine_kvm_ops;

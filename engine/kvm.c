@@ -26,6 +26,7 @@
 
 #include "engine/kvm_probe.h"
 #include "engine/kvm_regs.h"
+#include "engine/vcpu_loop.h"
 
 #define KVM_KICK_SIGNAL SIGUSR2   /* interrupts KVM_RUN so a stop request is seen (bt uses SIGUSR1) */
 #define KVM_TSS_ADDR    0xfffbd000u  /* three pages VMX needs for real-mode emulation; unused RAM-less area */
@@ -40,8 +41,7 @@ struct kvm_engine {
 	bool stepping;
 	pthread_t thread;           /* the vCPU thread while run/step is active */
 	atomic_bool thread_valid;
-	atomic_bool stop_requested;
-	bool halted;                /* HLT with IF set: wait for the PIC */
+	struct vcpu_loop loop;      /* stop requests, HLT (engine/vcpu_loop.h) */
 	/* The debugger's breakpoints and watchpoints in the debug registers. */
 	uint32_t dr_addr[4];
 	int dr_kind[4];             /* -1 exec breakpoint, else enum wp_kind */
@@ -109,6 +109,7 @@ static void kvm_destroy(struct engine *e)
 	struct kvm_engine *k = (struct kvm_engine *)e;
 	if (e->m->irq_opaque == k)
 		e->m->irq_notify = NULL;
+	vloop_fini(&k->loop);
 	kvm_close_fds(k);
 	free(k);
 }
@@ -175,6 +176,7 @@ static int kvm_create(struct machine *m, struct engine **out, int *unavailable, 
 	kvm_set_state(&k->base, &m->boot_state);
 	m->irq_opaque = k;
 	m->irq_notify = kvm_irq_notify;
+	vloop_init(&k->loop, &k->base, 0);
 	*out = &k->base;
 	return 0;
 fail:
@@ -239,12 +241,10 @@ static uint32_t kvm_eflags(struct kvm_engine *k)
 static void kvm_stop(struct kvm_engine *k, struct stop_info *s, enum stop_reason r, uint32_t eip,
 		     const char *fmt, const char *detail)
 {
-	s->reason = r;
-	s->eip = eip;
-	s->status = 0;
-	s->want_insn = r == STOP_ERROR || r == STOP_UNAVAILABLE;
-	snprintf(s->msg, sizeof s->msg, fmt, eip, detail ? detail : "");
-	evlog_add(&k->base.m->events, EV_STOP, eip, -1, "%s", s->msg);
+	char msg[sizeof s->msg];
+	snprintf(msg, sizeof msg, fmt, eip, detail ? detail : "");
+	vloop_stop(&k->loop, s, r, eip, "%s", msg);
+	s->want_insn = r == STOP_ERROR || r == STOP_UNAVAILABLE;   /* the messages do not name it */
 }
 
 /* One exit: dispatch it; return true when the loop must stop (s filled). */
@@ -267,7 +267,7 @@ static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "io %s port 0x%x size %u%s value 0x%x",
 			  out ? "out" : "in", run->io.port, run->io.size,
 			  run->io.count > 1 ? " (string)" : "", first);
-		return machine_take_exit(m, eip, s);
+		return vloop_take_exit(&k->loop, eip, s);
 	}
 	case KVM_EXIT_MMIO: {
 		unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
@@ -275,7 +275,7 @@ static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "mmio %s 0x%llx size %u",
 			  run->mmio.is_write ? "write" : "read",
 			  (unsigned long long)run->mmio.phys_addr, len);
-		return machine_take_exit(m, eip, s);
+		return vloop_take_exit(&k->loop, eip, s);
 	}
 	case KVM_EXIT_HLT:
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "hlt");
@@ -285,7 +285,7 @@ static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 				 "guest halted with interrupts disabled at EIP 0x%08x%s", NULL);
 			return true;
 		}
-		k->halted = true;   /* the loop sleeps until the PIC has something */
+		k->loop.halted = true;   /* the loop sleeps until an interrupt is pending */
 		return false;
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
 		evlog_add(&m->events, EV_VMEXIT, eip, -1, "interrupt window open");
@@ -296,15 +296,15 @@ static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 			if (!(dr6 & (1u << i)))
 				continue;
 			evlog_add(&m->events, EV_VMEXIT, eip, -1, "debug (DR%d)", i);
-			s->reason = STOP_BREAK;
-			s->eip = eip;
-			s->bp_id = k->dr_id[i];
-			s->watch_kind = k->dr_kind[i];
-			s->watch_addr = k->dr_addr[i];
 			if (k->dr_kind[i] < 0) {
 				dbg_break_hit(&m->debug, eip);
-				snprintf(s->msg, sizeof s->msg, "breakpoint %d at 0x%08x", k->dr_id[i], eip);
+				vloop_break_stop(&k->loop, eip, k->dr_id[i], s);
 			} else {
+				s->reason = STOP_BREAK;
+				s->eip = eip;
+				s->bp_id = k->dr_id[i];
+				s->watch_kind = k->dr_kind[i];
+				s->watch_addr = k->dr_addr[i];
 				uint32_t v = 0;
 				gmem_read(&m->mem, k->dr_addr[i], &v, 4);
 				s->watch_new = v;
@@ -365,18 +365,18 @@ static void kvm_inject(struct kvm_engine *k)
 {
 	struct machine *m = k->base.m;
 	struct kvm_run *run = k->run;
-	if (!pic_intr(&m->pic)) {
+	if (!machine_intr_pending(m, 0)) {
 		run->request_interrupt_window = 0;
 		return;
 	}
 	if (run->ready_for_interrupt_injection && run->if_flag) {
-		struct kvm_interrupt irq = { .irq = (uint32_t)pic_ack(&m->pic) };
+		struct kvm_interrupt irq = { .irq = (uint32_t)machine_intr_ack(m, 0) };
 		if (ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) == 0) {
 			k->injected++;
-			k->halted = false;
+			k->loop.halted = false;
 			evlog_add(&m->events, EV_INTERRUPT, kvm_eip(k), -1, "external interrupt, vector 0x%02x (injected)", irq.irq);
 		}
-		run->request_interrupt_window = pic_intr(&m->pic);
+		run->request_interrupt_window = machine_intr_pending(m, 0);
 		return;
 	}
 	run->request_interrupt_window = 1;
@@ -393,27 +393,22 @@ static void kvm_irq_notify(void *opaque)
 
 static void kvm_loop(struct kvm_engine *k, struct stop_info *s)
 {
-	memset(s, 0, sizeof *s);
-	s->bp_id = -1;
-	s->watch_kind = -1;
 	k->thread = pthread_self();
 	atomic_store(&k->thread_valid, true);
+	vloop_begin(&k->loop, kvm_eip(k), s);
 	for (;;) {
-		if (atomic_exchange(&k->stop_requested, false)) {
-			s->reason = STOP_REQUEST;
-			s->eip = kvm_eip(k);
-			snprintf(s->msg, sizeof s->msg, "stopped at EIP 0x%08x", s->eip);
+		/* kvm_eip costs an ioctl without sync_regs: only when needed. */
+		enum vloop_halt h = k->loop.halted ? vloop_halt(&k->loop, kvm_eip(k), s) : VLOOP_RUN;
+		if (h == VLOOP_STOP)
 			break;
-		}
-		if (k->halted) {
-			if (!pic_intr(&k->base.m->pic)) {
-				machine_wait_for_interrupt(k->base.m);
-				continue;   /* an interrupt, or a stop request */
-			}
-		}
+		if (h == VLOOP_AGAIN)
+			continue;   /* an interrupt, or a stop request */
+		/* Breakpoints are in the debug registers (kvm_debug_sync), not here. */
+		if (atomic_load(&k->loop.stop_requested) && vloop_take_request(&k->loop, kvm_eip(k), s))
+			break;
 		kvm_inject(k);
-		if (k->halted && !pic_intr(&k->base.m->pic))
-			k->halted = false;   /* injected: the guest runs its handler */
+		if (k->loop.halted && !machine_intr_pending(k->base.m, 0))
+			k->loop.halted = false;   /* injected: the guest runs its handler */
 		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				k->run->immediate_exit = 0;
@@ -425,13 +420,13 @@ static void kvm_loop(struct kvm_engine *k, struct stop_info *s)
 		if (kvm_handle_exit(k, s))
 			break;
 	}
+	vloop_end(&k->loop);
 	atomic_store(&k->thread_valid, false);
 	if (s->reason != STOP_EXIT)
 		kvm_complete_pending(k);
 	if (s->reason == STOP_REQUEST || s->reason == STOP_STEP)
 		s->eip = kvm_eip(k);
 }
-
 
 /* Program the debug registers for the debugger's (at most four) breakpoints
  * and watchpoints, with single-stepping on or off. */
@@ -529,7 +524,7 @@ static void kvm_request_stop(struct engine *e)
 {
 	struct kvm_engine *k = (struct kvm_engine *)e;
 
-	atomic_store(&k->stop_requested, true);
+	vloop_request_stop(&k->loop);
 	k->run->immediate_exit = 1;
 	if (atomic_load(&k->thread_valid))
 		pthread_kill(k->thread, KVM_KICK_SIGNAL);
@@ -594,9 +589,20 @@ static int kvm_configure(struct engine *e, const char *key, const char *value, c
 	return -1;
 }
 
+static const char *kvm_host_note(void)
+{
+	if (!kvm_probe_software_backend())
+		return NULL;
+	return "/dev/kvm here is a software backend (no VMX/SVM in /proc/cpuinfo); it emulates the guest "
+	       "instruction by instruction, far slower than hardware, and cannot run x87/SSE";
+}
+
 const struct engine_ops engine_kvm_ops = {
 	.name = "kvm",
 	.summary = "hardware-assisted virtualization through /dev/kvm (no translation)",
+	.caps = ENGINE_CAP_FPU_POINTERS,
+	.debug_slots = 4,   /* DR0-DR3 */
+	.host_note = kvm_host_note,
 	.create = kvm_create,
 	.destroy = kvm_destroy,
 	.run = kvm_run_engine,

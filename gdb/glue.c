@@ -41,8 +41,6 @@
 /* A watched range longer than a monitor watchpoint (8 bytes) is split. */
 #define GLUE_WATCH_CHUNK 8
 #define GLUE_MAX_CHUNKS 8
-/* The kvm engine has four debug registers for everything. */
-#define GLUE_KVM_SLOTS 4
 /* How often a monitor command that runs the guest looks for gdb's Ctrl-C. */
 #define GLUE_WAIT_POLL_MS 20
 /* How long a monitor command may run the guest. gdb sends no Ctrl-C while
@@ -274,9 +272,10 @@ static int glue_write_mem(void *target, uint64_t addr, const void *buf, size_t l
 /* gdb's segment register order (cs ss ds es fs gs) to ours. */
 static const enum vcpu_segreg glue_segs[6] = { S_CS, S_SS, S_DS, S_ES, S_FS, S_GS };
 
-static bool glue_engine_is(const struct gdb_glue *g, const char *name)
+/* The FXSAVE image's x87 pointers are host addresses under translation. */
+static bool glue_fpu_pointers(const struct gdb_glue *g)
 {
-	return g->s.e->ops->name && strcmp(g->s.e->ops->name, name) == 0;
+	return engine_has(g->s.e, ENGINE_CAP_FPU_POINTERS);
 }
 
 static uint16_t get16(const uint8_t *p)
@@ -374,12 +373,12 @@ static int glue_read_reg(void *target, unsigned n, void *out, size_t *len)
 		case I386_FISEG: put32(buf, 0); break;
 		case I386_FOSEG: put32(buf, 0); break;
 		case I386_FIOFF:
-			if (glue_engine_is(g, "bt"))
+			if (!glue_fpu_pointers(g))
 				return RSP_UNSUPPORTED;
 			put32(buf, get32(fx + 8));
 			break;
 		case I386_FOOFF:
-			if (glue_engine_is(g, "bt"))
+			if (!glue_fpu_pointers(g))
 				return RSP_UNSUPPORTED;
 			put32(buf, get32(fx + 16));
 			break;
@@ -476,7 +475,7 @@ static int glue_write_reg(void *target, unsigned n, const void *in, size_t len)
 			break;
 		case I386_FIOFF:
 		case I386_FOOFF:
-			if (glue_engine_is(g, "bt"))
+			if (!glue_fpu_pointers(g))
 				return 0;   /* unavailable (host addresses): a G packet's write is ignored */
 			memset(fx + (n == I386_FIOFF ? 8 : 16), 0, 8);
 			put32(fx + (n == I386_FIOFF ? 8 : 16), v);
@@ -592,7 +591,8 @@ static bool glue_commit(struct gdb_glue *g, bool all, bool step)
 	return runner_call(g->s.r, glue_do_commit, &c) == 0;
 }
 
-/* Enabled breakpoints plus watchpoints in the monitor's table (kvm's limit). */
+/* Enabled breakpoints plus watchpoints in the monitor's table (the limit of
+ * an engine with hardware debug slots). */
 static int glue_slots_used(struct gdb_glue *g)
 {
 	struct debugstate *d = &g->s.m->debug;
@@ -680,11 +680,12 @@ static int glue_set_bp(void *target, int type, uint64_t addr, unsigned kind)
 	if (!glue_translate(g, &st, (uint32_t)addr, &pa) ||
 	    (glue_is_break(type) && !gmem_is_ram(&g->s.m->mem, pa, 1)))
 		return RSP_ERROR;
-	if (glue_engine_is(g, "kvm")) {
+	int slots = g->s.e->ops->debug_slots;
+	if (slots) {
 		int need = glue_is_break(type) ? 1 : (int)((len + GLUE_WATCH_CHUNK - 1) / GLUE_WATCH_CHUNK);
-		if (glue_slots_used(g) + need > GLUE_KVM_SLOTS) {
+		if (glue_slots_used(g) + need > slots) {
 			glue_commit(g, false, false);   /* removals gdb made may free some */
-			if (glue_slots_used(g) + need > GLUE_KVM_SLOTS)
+			if (glue_slots_used(g) + need > slots)
 				return RSP_ERROR;
 		}
 	}

@@ -6,22 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The 8259 pair as the CPU sees it: one INTR line (any vCPU: it is wired to
+ * the boot CPU's LINT0, and there is only one vCPU). */
+static bool pic_intc_pending(void *ctx, unsigned cpu)
+{
+	(void)cpu;
+	return pic_intr(ctx);
+}
+
+static int pic_intc_ack(void *ctx, unsigned cpu)
+{
+	(void)cpu;
+	return pic_ack(ctx);
+}
+
 static void machine_on_exit(void *opaque, int status, uint32_t value)
 {
 	struct machine *m = opaque;
 	m->exit_status = status;
 	m->exit_value = value;
 	atomic_store(&m->exit_pending, true);
-}
-
-static void machine_pic_notify(void *opaque)
-{
-	struct machine *m = opaque;
-	pthread_mutex_lock(&m->halt_lock);
-	pthread_cond_broadcast(&m->halt_cond);
-	pthread_mutex_unlock(&m->halt_lock);
-	if (m->irq_notify)
-		m->irq_notify(m->irq_opaque);
 }
 
 /* An event a catch (or until EVENT-KIND) waits for: stop the engine. */
@@ -60,25 +64,6 @@ static void machine_uart_irq(void *opaque, int level)
 	pic_set_irq(&m->pic, UART_COM1_IRQ, level);
 }
 
-bool machine_wait_for_interrupt(struct machine *m)
-{
-	pthread_mutex_lock(&m->halt_lock);
-	unsigned wakes = m->halt_wakes;
-	while (!pic_intr(&m->pic) && m->halt_wakes == wakes)
-		pthread_cond_wait(&m->halt_cond, &m->halt_lock);
-	bool intr = pic_intr(&m->pic);
-	pthread_mutex_unlock(&m->halt_lock);
-	return intr;
-}
-
-void machine_wake(struct machine *m)
-{
-	pthread_mutex_lock(&m->halt_lock);
-	m->halt_wakes++;
-	pthread_cond_broadcast(&m->halt_cond);
-	pthread_mutex_unlock(&m->halt_lock);
-}
-
 int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
@@ -103,7 +88,8 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 	m->events.hook_opaque = m;
 	pthread_mutex_init(&m->halt_lock, NULL);
 	pthread_cond_init(&m->halt_cond, NULL);
-	pic_init(&m->pic, machine_pic_notify, m);
+	pic_init(&m->pic, machine_intr_notify, m);
+	machine_intc_add(m, &(struct machine_intc){ "pic", pic_intc_pending, pic_intc_ack, &m->pic });
 	pit_init(&m->pit, &m->pic, clock_monotonic_ns, NULL);
 	uart_set_irq(&m->com1, machine_uart_irq, m);
 

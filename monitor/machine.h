@@ -35,6 +35,17 @@
 #define MACHINE_DEFAULT_RAM (64ull << 20)
 #define MACHINE_EVLOG_CAP   4096
 
+/* An interrupt controller as a vCPU sees it: its INTR line and INTA cycle
+ * (monitor/machine_intr.c). */
+struct machine_intc {
+	const char *name;
+	bool (*pending)(void *ctx, unsigned cpu);
+	int (*ack)(void *ctx, unsigned cpu);   /* the vector to deliver */
+	void *ctx;
+};
+
+#define MACHINE_MAX_INTC 4
+
 struct machine_config {
 	uint64_t ram_size;
 	uart_out_fn *console_out;   /* where COM1 output goes */
@@ -50,6 +61,8 @@ struct machine {
 	struct dbgexit dexit;
 	struct vgamem *vga;
 	struct pic pic;            /* the 8259A pair */
+	struct machine_intc intc[MACHINE_MAX_INTC];   /* in priority order */
+	int nintc;
 	struct pit pit;            /* the 8254, on IRQ0 */
 	struct clock clock;        /* drives the PIT's IRQ0 edges in real time */
 	struct evlog events;
@@ -72,7 +85,8 @@ struct machine {
 	void (*ram_written)(void *opaque, uint64_t pa, uint64_t len);
 	void *ram_written_opaque;
 
-	/* The engine's hook: the PIC's INTR output may have risen (any thread). */
+	/* The engine's hook: an interrupt controller's INTR output may have
+	 * risen (any thread). */
 	void (*irq_notify)(void *opaque);
 	void *irq_opaque;
 	/* A halted vCPU sleeps here until an interrupt or a wake-up. */
@@ -99,9 +113,19 @@ void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, uns
 void machine_mmio(struct machine *m, uint32_t eip, uint64_t addr, void *data, unsigned size,
 		  bool is_write);
 
-/* Sleep until the PIC asserts INTR or machine_wake() is called; returns
- * true if an interrupt is what woke it. For HLT with interrupts enabled. */
-bool machine_wait_for_interrupt(struct machine *m);
+/* The interrupt seam (machine_intr.c). Engines ask whether an external
+ * interrupt is pending for vCPU cpu and acknowledge it (the INTA cycle: the
+ * vector to deliver, -1 if none) here, never a controller directly. */
+bool machine_intr_pending(struct machine *m, unsigned cpu);
+int machine_intr_ack(struct machine *m, unsigned cpu);
+/* Controllers register in priority order; -1 if the table is full. */
+int machine_intc_add(struct machine *m, const struct machine_intc *c);
+/* A controller's INTR output may have changed (its notify callback). */
+void machine_intr_notify(void *machine);
+
+/* Sleep until an interrupt is pending for cpu or machine_wake() is called;
+ * returns true if an interrupt is what woke it. For HLT with IF set. */
+bool machine_wait_for_interrupt(struct machine *m, unsigned cpu);
 /* Wake a vCPU sleeping in machine_wait_for_interrupt (a stop request). */
 void machine_wake(struct machine *m);
 

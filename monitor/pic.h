@@ -1,9 +1,10 @@
 /* The PC's interrupt controllers: two cascaded Intel 8259A PICs, the master at
  * ports 0x20-0x21 and the slave at 0xA0-0xA1 with its INT output wired to the
  * master's IR2. Devices (on any thread) drive the 16 IRQ lines with
- * pic_set_irq(); the vCPU engine samples the INTR output with pic_intr() at an
- * instruction boundary and, when the guest has IF=1, runs the INTA cycle with
- * pic_ack(), which returns the vector to deliver. The guest programs the chips
+ * pic_set_irq(); the machine's interrupt seam (monitor/machine_intr.c) samples
+ * the INTR output with pic_intr() when an engine asks at an instruction
+ * boundary and, when the guest has IF=1, runs the INTA cycle with pic_ack(),
+ * which returns the vector to deliver. The guest programs the chips
  * through the two io_fn handlers with the datasheet's ICW1-ICW4 initialisation
  * sequence and OCW1-OCW3 operation commands.
  *
@@ -12,8 +13,8 @@
  *   iobus_register(&pio, PIC_MASTER_BASE, PIC_PORTS, "pic-master", pic_master_io, &pic);
  *   iobus_register(&pio, PIC_SLAVE_BASE, PIC_PORTS, "pic-slave", pic_slave_io, &pic);
  *   pic_set_irq(&pic, 4, 1);                  // COM1 raises its line (any thread)
- *   if (guest_if && pic_intr(&pic))           // vCPU thread, between instructions
- *           deliver_interrupt(pic_ack(&pic));
+ *   if (guest_if && pic_intr(&pic))           // machine_intr_pending, for the vCPU
+ *           deliver_interrupt(pic_ack(&pic)); // machine_intr_ack
  *
  * Modelled: edge- and level-triggered (ICW1.LTIM) inputs, single and cascade
  * mode, ICW4 auto-EOI and special fully nested mode, the IMR, non-specific and

@@ -470,7 +470,7 @@ static void info_tc_call(void *arg)
 
 static int info_tc(struct session *s)
 {
-	if (!s->e->ops->tc_list)
+	if (!engine_has(s->e, ENGINE_CAP_TC))
 		return cmd_error(s, "info tc: the %s engine has no translation cache", s->e->ops->name);
 	struct info_tc_sum t = { .s = s };
 	if (cmd_on_vcpu(s, "info tc", info_tc_call, &t) < 0)

@@ -254,7 +254,7 @@ static void trace_ccf(void *ctx, const struct engine_ccf *c)
 static void trace_ccfs(struct cmd_trace *t, bool write)
 {
 	struct trace_ccf_ctx x = { t, write };
-	if (t->s->e->ops->tc_list)
+	if (engine_has(t->s->e, ENGINE_CAP_TC))
 		t->s->e->ops->tc_list(t->s->e, trace_ccf, &x);
 }
 

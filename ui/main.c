@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
-#include "engine/kvm_probe.h"
 #include "engine/runner.h"
 #include "gdb/server.h"
 #include "monitor/machine.h"
@@ -37,6 +36,14 @@ static int bt86_fail(int status, const char *msg)
 {
 	fprintf(stderr, "bt86: %s\n", msg);
 	return status;
+}
+
+/* What the engine wants said about this host (a slow KVM backend). */
+static void bt86_host_note(const struct engine_ops *ops)
+{
+	const char *note = ops->host_note ? ops->host_note() : NULL;
+	if (note)
+		fprintf(stderr, "bt86: note: %s\n", note);
 }
 
 /* One line for a stop that is not the guest's own exit. */
@@ -141,8 +148,8 @@ static int bt86_debug(const struct bt86_options *o)
 		tui_console_free(tcon);
 		return bt86_fail(STATUS_USAGE, err);
 	}
-	if (ops == &engine_kvm_ops && kvm_probe_software_backend() && !o->tui)
-		fprintf(stderr, "bt86: note: /dev/kvm here is a software backend (no VMX/SVM); it is slow and cannot run x87/SSE\n");
+	if (!o->tui)
+		bt86_host_note(ops);
 
 	struct out out = OUT_STDIO(stdout), errs = OUT_STDIO(stderr);
 	struct session s = {
@@ -260,9 +267,7 @@ int main(int argc, char **argv)
 		machine_destroy(&m);
 		return bt86_fail(STATUS_USAGE, err);
 	}
-	if (ops == &engine_kvm_ops && kvm_probe_software_backend())
-		fprintf(stderr, "bt86: note: /dev/kvm here is a software backend (no VMX/SVM in /proc/cpuinfo); "
-			"it emulates the guest instruction by instruction, far slower than hardware, and cannot run x87/SSE\n");
+	bt86_host_note(ops);
 	console_start_input(&con, STDIN_FILENO, &m.com1);
 
 	e->ops->run(e, &s);

@@ -185,7 +185,7 @@ void tui_disas_read_marks(void *arg)
 	struct engine *e = t->s->e;
 	for (int i = 0; i < t->dis.n; i++)
 		if (t->dis.line[i].len)
-			t->dis.line[i].mark = (int8_t)(e->ops->addr_mark ? e->ops->addr_mark(e, t->dis.line[i].addr) : MARK_NONE);
+			t->dis.line[i].mark = (int8_t)(engine_has(e, ENGINE_CAP_TC) ? e->ops->addr_mark(e, t->dis.line[i].addr) : MARK_NONE);
 	t->dis.marks_stale = false;
 }
 

@@ -23,7 +23,7 @@ static void tui_reg(struct tui *t, int y, int x, const char *name, uint32_t v, u
 void tui_regs_draw(struct tui *t, const struct tui_rect *r, bool focused)
 {
 	const struct vcpu_state *st = &t->st, *pv = &t->prev;
-	bool bt = strcmp(t->s->e->ops->name, "bt") == 0;
+	bool vflags = engine_has(t->s->e, ENGINE_CAP_VIRTUAL_SYSFLAGS);
 	char right[32] = "";
 	if (t->running)
 		snprintf(right, sizeof right, "at the last stop");
@@ -57,7 +57,7 @@ void tui_regs_draw(struct tui *t, const struct tui_rect *r, bool focused)
 		 * code runs at CPL 3 with IF=1 and IOPL=0 whatever the guest set. */
 		int vif = (st->eflags & EFLAGS_IF) != 0, iopl = (int)((st->eflags & EFLAGS_IOPL) >> 12);
 		enum tui_role role = ((st->eflags ^ pv->eflags) & (EFLAGS_IF | EFLAGS_IOPL)) ? TR_CHANGED : TR_NORMAL;
-		if (bt) {
+		if (vflags) {
 			tui_putf(t, y, x, 12, role, "vIF=%d IOPL=%d", vif, iopl);
 			tui_put(t, y, x + 13, r->w - 13, TR_DIM, "host IF=1 IOPL=0");
 		} else {
@@ -68,7 +68,7 @@ void tui_regs_draw(struct tui *t, const struct tui_rect *r, bool focused)
 	if (y < end) {
 		int cpl = st->seg[S_CS].sel & 3;
 		tui_putf(t, y, x, r->w, TR_NORMAL, "cs %02x ds %02x ss %02x  CPL %d%s", st->seg[S_CS].sel, st->seg[S_DS].sel,
-			 st->seg[S_SS].sel, cpl, bt && r->w >= 33 ? " (host 3)" : "");
+			 st->seg[S_SS].sel, cpl, vflags && r->w >= 33 ? " (host 3)" : "");
 		y++;
 	}
 	if (y < end) {

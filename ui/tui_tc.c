@@ -33,7 +33,7 @@ void tui_tc_gather(struct tui *t)
 {
 	struct engine *e = t->s->e;
 	t->tc.n = 0;
-	if (e->ops->tc_list)
+	if (engine_has(e, ENGINE_CAP_TC))
 		e->ops->tc_list(e, tui_tc_add, &t->tc);
 }
 
@@ -115,7 +115,7 @@ void tui_tc_draw(struct tui *t, const struct tui_rect *r, bool focused)
 	snprintf(right, sizeof right, "by %s%s", sorts[v->sort], t->running ? " (last stop)" : "");
 	tui_title(t, r, focused, title, right);
 	int rows = r->h - 1, y = r->y + 1;
-	if (!t->s->e->ops->tc_list) {
+	if (!engine_has(t->s->e, ENGINE_CAP_TC)) {
 		tui_put(t, y, r->x + 1, r->w - 1, TR_DIM, "this engine has no translation cache");
 		return;
 	}
