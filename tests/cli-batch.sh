@@ -157,6 +157,17 @@ expect catch "policy: io trap (the translation cache was flushed)"
 expect catch "caught trap at EIP 0x"
 expect catch "io          trap"
 
+# The same catch on the kvm engine: the shared vCPU loop reports it.
+if kvm_usable; then
+	session kvmcatch hello --engine=kvm <<'EOF'
+catch vmexit
+continue
+EOF
+	expect kvmcatch "caught vmexit at EIP 0x"
+else
+	skip_one "kvmcatch: /dev/kvm is not usable here"
+fi
+
 # The translation cache: tc show marks, translate, tc list, events, x, disas, info.
 session tc hello <<'EOF'
 break sample_main
