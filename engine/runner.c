@@ -32,11 +32,6 @@ static struct stop_info runner_perform(struct runner *r, const struct runner_req
 		e->ops->run(e, &s);
 		if (id != -1) {
 			/* Not hit (another stop came first): remove it again. */
-			pthread_mutex_lock(&r->m->debug.lock);
-			for (int i = 0; i < r->m->debug.nbp; i++)
-				if (r->m->debug.bp[i].id == id)
-					r->m->debug.bp[i].enabled = false;
-			pthread_mutex_unlock(&r->m->debug.lock);
 			dbg_delete(&r->m->debug, id);
 			if (e->ops->debug_sync)
 				e->ops->debug_sync(e);
@@ -221,6 +216,24 @@ enum runner_state runner_state(struct runner *r)
 	enum runner_state st = r->state;
 	pthread_mutex_unlock(&r->lock);
 	return st;
+}
+
+uint64_t runner_stop_count(struct runner *r)
+{
+	pthread_mutex_lock(&r->lock);
+	uint64_t n = r->stops;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+void runner_status(struct runner *r, struct runner_status *out)
+{
+	pthread_mutex_lock(&r->lock);
+	out->state = r->state;
+	out->stops = r->stops;
+	out->notifying = r->notifying;
+	out->last = r->last;
+	pthread_mutex_unlock(&r->lock);
 }
 
 void runner_snapshot(struct runner *r, struct vcpu_state *st, struct stop_info *s)

@@ -79,6 +79,17 @@ struct stop_info runner_wait(struct runner *r);
 bool runner_wait_for(struct runner *r, int timeout_ms, struct stop_info *s);
 
 enum runner_state runner_state(struct runner *r);
+/* How many stops so far: the number of the last one (0 before any). A
+ * listener sees the number of the stop it is told of. */
+uint64_t runner_stop_count(struct runner *r);
+/* The runner as a front end sees it, read together under one lock. */
+struct runner_status {
+	enum runner_state state;
+	uint64_t stops;          /* as runner_stop_count */
+	bool notifying;          /* the last stop is still being told to the listeners */
+	struct stop_info last;   /* the last stop (reason STOP_NONE before any) */
+};
+void runner_status(struct runner *r, struct runner_status *out);
 /* The state and the stop info as of the last stop. */
 void runner_snapshot(struct runner *r, struct vcpu_state *st, struct stop_info *s);
 /* Run fn(arg) on the vCPU thread while it is stopped and wait for it (state

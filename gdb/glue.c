@@ -7,8 +7,8 @@
  * debug state and the translation cache go through runner_call, so they run
  * on the vCPU thread while the guest is stopped, as session/cmd_break.c does.
  *
- * Which stop answers a continue: the runner counts its stops (r->stops, under
- * r->lock). A resume notes the count first; the first stop the listener
+ * Which stop answers a continue: the runner counts its stops
+ * (runner_stop_count). A resume notes the count first; the first stop the listener
  * reports with a higher count is the answer. A listener call for an older
  * stop (the runner announces a stop after it has already become resumable)
  * is thereby never taken for the end of gdb's run.
@@ -70,7 +70,7 @@ struct gdb_glue {
 	void *intr_ctx;
 
 	pthread_mutex_t lock;    /* the listener's fields */
-	uint64_t stop_seq;       /* r->stops of the last stop the listener saw */
+	uint64_t stop_seq;       /* the runner's stop count at the last stop the listener saw */
 	struct stop_info stop;
 
 	/* Server thread only. */
@@ -98,10 +98,8 @@ static void glue_on_stop(void *ctx, const struct stop_info *s)
 	struct runner *r = g->s.r;
 
 	/* On the vCPU thread, after the runner counted this stop and before it
-	 * can make another: r->stops is this stop's number. */
-	pthread_mutex_lock(&r->lock);
-	uint64_t seq = r->stops;
-	pthread_mutex_unlock(&r->lock);
+	 * can make another: the count is this stop's number. */
+	uint64_t seq = runner_stop_count(r);
 	pthread_mutex_lock(&g->lock);
 	g->stop_seq = seq;
 	g->stop = *s;
@@ -121,12 +119,12 @@ static void glue_kick(struct gdb_glue *g)
 /* The runner's stop count and state, together. */
 static void glue_runner_now(struct runner *r, uint64_t *stops, enum runner_state *st, bool *notifying)
 {
-	pthread_mutex_lock(&r->lock);
-	*stops = r->stops;
-	*st = r->state;
+	struct runner_status now;
+	runner_status(r, &now);
+	*stops = now.stops;
+	*st = now.state;
 	if (notifying)
-		*notifying = r->notifying;
-	pthread_mutex_unlock(&r->lock);
+		*notifying = now.notifying;
 }
 
 /* ---- Guest memory: linear addresses, RAM and the VGA window only. ---- */
@@ -595,14 +593,13 @@ static bool glue_commit(struct gdb_glue *g, bool all, bool step)
  * an engine with hardware debug slots). */
 static int glue_slots_used(struct gdb_glue *g)
 {
-	struct debugstate *d = &g->s.m->debug;
+	struct dbg_snapshot sn;
+	dbg_snapshot(&g->s.m->debug, &sn);
 	int n = 0;
-	pthread_mutex_lock(&d->lock);
-	for (int i = 0; i < d->nbp; i++)
-		n += d->bp[i].enabled;
-	for (int i = 0; i < d->nwp; i++)
-		n += d->wp[i].enabled;
-	pthread_mutex_unlock(&d->lock);
+	for (int i = 0; i < sn.nbp; i++)
+		n += sn.bp[i].enabled;
+	for (int i = 0; i < sn.nwp; i++)
+		n += sn.wp[i].enabled;
 	return n;
 }
 

@@ -57,6 +57,17 @@ bool dbg_is_break(struct debugstate *d, uint32_t addr)
 	return hit;
 }
 
+int dbg_break_at(struct debugstate *d, uint32_t addr)
+{
+	int id = 0;
+	pthread_mutex_lock(&d->lock);
+	for (int i = 0; i < d->nbp && !id; i++)
+		if (d->bp[i].addr == addr && !d->bp[i].internal)
+			id = d->bp[i].id;
+	pthread_mutex_unlock(&d->lock);
+	return id;
+}
+
 static void dbg_remove_at(void *arr, int *n, size_t size, int i)
 {
 	char *a = arr;
@@ -236,6 +247,18 @@ void dbg_clear(struct debugstate *d)
 	d->nwp = 0;
 	d->nct = 0;
 	dbg_changed(d);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void dbg_snapshot(struct debugstate *d, struct dbg_snapshot *out)
+{
+	pthread_mutex_lock(&d->lock);
+	memcpy(out->bp, d->bp, (size_t)d->nbp * sizeof d->bp[0]);
+	memcpy(out->wp, d->wp, (size_t)d->nwp * sizeof d->wp[0]);
+	memcpy(out->ct, d->ct, (size_t)d->nct * sizeof d->ct[0]);
+	out->nbp = d->nbp;
+	out->nwp = d->nwp;
+	out->nct = d->nct;
 	pthread_mutex_unlock(&d->lock);
 }
 

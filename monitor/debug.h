@@ -71,6 +71,8 @@ int dbg_break_add(struct debugstate *d, uint32_t addr, bool temporary, bool inte
 bool dbg_is_break(struct debugstate *d, uint32_t addr);
 /* A breakpoint was hit at addr: count it, drop it if temporary; its id (or -1). */
 int dbg_break_hit(struct debugstate *d, uint32_t addr);
+/* The id of the user (not internal) breakpoint at addr, enabled or not, or 0. */
+int dbg_break_at(struct debugstate *d, uint32_t addr);
 
 int dbg_watch_add(struct debugstate *d, uint32_t addr, uint32_t len, enum wp_kind kind, uint64_t value);
 /* The first enabled watchpoint overlapping [addr, addr+len) of a kind that
@@ -92,6 +94,19 @@ int dbg_delete(struct debugstate *d, int id);
 int dbg_enable(struct debugstate *d, int id, bool on);
 /* Delete all (delete with no argument). */
 void dbg_clear(struct debugstate *d);
+
+/* A copy of all three tables, taken under one lock, for a front end to
+ * read at leisure. Internal breakpoints are included (marked internal):
+ * listings skip them, a count of the engine's slots does not. */
+struct dbg_snapshot {
+	struct dbg_break bp[DBG_MAX];
+	int nbp;
+	struct dbg_watch wp[DBG_MAX];
+	int nwp;
+	struct dbg_catch ct[DBG_MAX];
+	int nct;
+};
+void dbg_snapshot(struct debugstate *d, struct dbg_snapshot *out);
 
 /* Print a table of everything, for "info breakpoints". */
 void dbg_describe(struct debugstate *d, char *buf, size_t len);

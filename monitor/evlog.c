@@ -185,3 +185,11 @@ int evlog_kind_parse(const char *s)
 			return k;
 	return -1;
 }
+
+uint64_t evlog_next_seq(struct evlog *log)
+{
+	pthread_mutex_lock(&log->lock);
+	uint64_t seq = log->next_seq;
+	pthread_mutex_unlock(&log->lock);
+	return seq;
+}

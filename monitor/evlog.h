@@ -84,4 +84,8 @@ const char *evlog_kind_name(enum ev_kind kind);
 /* The kind named s ("callout", "vmexit"...), or -1. */
 int evlog_kind_parse(const char *s);
 
+/* The seq the next event will get: a cursor for evlog_since that skips
+ * every event so far (a clear does not reset it). */
+uint64_t evlog_next_seq(struct evlog *log);
+
 #endif

@@ -198,3 +198,15 @@ size_t uart_push_input(struct uart *u, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&u->lock);
 	return n;
 }
+
+void uart_status(struct uart *u, struct uart_status *out)
+{
+	pthread_mutex_lock(&u->lock);
+	*out = (struct uart_status){
+		.ier = u->ier, .lcr = u->lcr, .mcr = u->mcr, .lsr = u->lsr, .msr = u->msr, .scr = u->scr,
+		.fcr = u->fcr, .divisor = (uint16_t)(u->dlm << 8 | u->dll), .thr_irq = u->thr_irq,
+		.irq_level = u->irq_level, .tx_count = u->tx_count, .rx_count = u->rx_count,
+		.rx_waiting = u->rx_len,
+	};
+	pthread_mutex_unlock(&u->lock);
+}

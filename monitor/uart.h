@@ -46,4 +46,16 @@ void uart_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_writ
 /* Queue input from the user; returns how many bytes were taken. Thread-safe. */
 size_t uart_push_input(struct uart *u, const uint8_t *buf, size_t len);
 
+/* The chip as a front end shows it, read under the lock. lsr is the
+ * register without its data-ready bit: rx_waiting says what is buffered. */
+struct uart_status {
+	uint8_t ier, lcr, mcr, lsr, msr, scr, fcr;
+	uint16_t divisor;        /* DLM:DLL */
+	bool thr_irq;            /* THR-empty interrupt pending */
+	int irq_level;
+	uint64_t tx_count, rx_count;
+	unsigned rx_waiting;     /* bytes in the receive buffer */
+};
+void uart_status(struct uart *u, struct uart_status *out);
+
 #endif

@@ -70,18 +70,6 @@ static void brk_apply(void *arg)
 	brk_sync(c->s);
 }
 
-/* The id of the user breakpoint at addr, or 0. */
-static int brk_at(struct debugstate *d, uint32_t addr)
-{
-	int id = 0;
-	pthread_mutex_lock(&d->lock);
-	for (int i = 0; i < d->nbp && !id; i++)
-		if (d->bp[i].addr == addr && !d->bp[i].internal)
-			id = d->bp[i].id;
-	pthread_mutex_unlock(&d->lock);
-	return id;
-}
-
 static const char *brk_sym(struct session *s, uint32_t addr, char *buf, size_t len)
 {
 	char sym[96];
@@ -107,7 +95,7 @@ static int do_break_common(struct session *s, int argc, char **argv, bool tempor
 	}
 	if (!cmd_mapped(s, addr, 1))
 		return cmd_error(s, "%s: 0x%08x is not in guest RAM", argv[0], addr);
-	int old = brk_at(&s->m->debug, addr);
+	int old = dbg_break_at(&s->m->debug, addr);
 	if (old)
 		return cmd_error(s, "%s: breakpoint %d is already at 0x%08x", argv[0], old, addr);
 	struct brk_call c = { .s = s, .op = BO_BREAK, .addr = addr, .temporary = temporary };
@@ -145,16 +133,15 @@ static int do_ids(struct session *s, int argc, char **argv, enum brk_op op)
 		if (op == BO_DELETE) {
 			c.op = BO_CLEAR;
 		} else {
-			struct debugstate *d = &s->m->debug;
-			pthread_mutex_lock(&d->lock);
-			for (int i = 0; i < d->nbp && c.nids < CMD_MAX_ARGS; i++)
-				if (!d->bp[i].internal)
-					c.ids[c.nids++] = d->bp[i].id;
-			for (int i = 0; i < d->nwp && c.nids < CMD_MAX_ARGS; i++)
-				c.ids[c.nids++] = d->wp[i].id;
-			for (int i = 0; i < d->nct && c.nids < CMD_MAX_ARGS; i++)
-				c.ids[c.nids++] = d->ct[i].id;
-			pthread_mutex_unlock(&d->lock);
+			struct dbg_snapshot sn;
+			dbg_snapshot(&s->m->debug, &sn);
+			for (int i = 0; i < sn.nbp && c.nids < CMD_MAX_ARGS; i++)
+				if (!sn.bp[i].internal)
+					c.ids[c.nids++] = sn.bp[i].id;
+			for (int i = 0; i < sn.nwp && c.nids < CMD_MAX_ARGS; i++)
+				c.ids[c.nids++] = sn.wp[i].id;
+			for (int i = 0; i < sn.nct && c.nids < CMD_MAX_ARGS; i++)
+				c.ids[c.nids++] = sn.ct[i].id;
 		}
 	}
 	if (cmd_on_vcpu(s, argv[0], brk_apply, &c) < 0)

@@ -326,11 +326,9 @@ static int info_pit(struct session *s)
 
 static int info_uart(struct session *s)
 {
-	struct uart *u = &s->m->com1;
-	pthread_mutex_lock(&u->lock);
-	struct uart c = *u;
-	pthread_mutex_unlock(&u->lock);
-	unsigned divisor = (unsigned)c.dlm << 8 | c.dll;
+	struct uart_status c;
+	uart_status(&s->m->com1, &c);
+	unsigned divisor = c.divisor;
 	out_printf(s->out, "com1 at port 0x%03x, IRQ %d (line %s)\n", UART_COM1_BASE, UART_COM1_IRQ,
 		   c.irq_level ? "high" : "low");
 	out_printf(s->out, "  ier 0x%02x  lcr 0x%02x  mcr 0x%02x  lsr 0x%02x  msr 0x%02x  scr 0x%02x  fcr 0x%02x\n", c.ier,
@@ -338,7 +336,7 @@ static int info_uart(struct session *s)
 	out_printf(s->out, "  divisor %u (%u baud)%s%s\n", divisor, divisor ? 115200 / divisor : 0,
 		   (c.mcr & 0x10) ? "  loopback" : "", c.thr_irq ? "  THR-empty interrupt pending" : "");
 	out_printf(s->out, "  transmitted %llu bytes, received %llu, %u waiting in the receive buffer\n",
-		   (unsigned long long)c.tx_count, (unsigned long long)c.rx_count, c.rx_len);
+		   (unsigned long long)c.tx_count, (unsigned long long)c.rx_count, c.rx_waiting);
 	return 0;
 }
 
@@ -365,24 +363,10 @@ static int info_devices(struct session *s)
 
 static int info_breakpoints(struct session *s)
 {
-	struct debugstate *d = &s->m->debug;
 	char sym[96];
 	int n = 0;
-	/* A copy, to print without the lock. */
-	struct {
-		struct dbg_break bp[DBG_MAX];
-		struct dbg_watch wp[DBG_MAX];
-		struct dbg_catch ct[DBG_MAX];
-		int nbp, nwp, nct;
-	} c;
-	pthread_mutex_lock(&d->lock);
-	memcpy(c.bp, d->bp, sizeof c.bp);
-	memcpy(c.wp, d->wp, sizeof c.wp);
-	memcpy(c.ct, d->ct, sizeof c.ct);
-	c.nbp = d->nbp;
-	c.nwp = d->nwp;
-	c.nct = d->nct;
-	pthread_mutex_unlock(&d->lock);
+	struct dbg_snapshot c;   /* a copy, to print at leisure */
+	dbg_snapshot(&s->m->debug, &c);
 	out_printf(s->out, "%-4s %-17s %-3s %-10s %-8s %s\n", "id", "type", "on", "where", "hits", "what");
 	for (int i = 0; i < c.nbp; i++) {
 		const struct dbg_break *b = &c.bp[i];

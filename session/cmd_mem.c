@@ -24,15 +24,14 @@ struct mem_marks {
 
 static void mem_marks_load(struct session *s, struct mem_marks *mk)
 {
-	struct debugstate *d = &s->m->debug;
+	struct dbg_snapshot sn;
+	dbg_snapshot(&s->m->debug, &sn);
 	mk->n = 0;
-	pthread_mutex_lock(&d->lock);
-	for (int i = 0; i < d->nbp; i++)
-		if (!d->bp[i].internal) {
-			mk->addr[mk->n] = d->bp[i].addr;
-			mk->on[mk->n++] = d->bp[i].enabled;
+	for (int i = 0; i < sn.nbp; i++)
+		if (!sn.bp[i].internal) {
+			mk->addr[mk->n] = sn.bp[i].addr;
+			mk->on[mk->n++] = sn.bp[i].enabled;
 		}
-	pthread_mutex_unlock(&d->lock);
 }
 
 static char mem_mark(const struct mem_marks *mk, uint32_t addr)

@@ -358,9 +358,7 @@ static int do_trace(struct session *s, int argc, char **argv)
 	t->s = s;
 	snprintf(t->path, sizeof t->path, "%s", argv[2]);
 	pthread_mutex_init(&t->lock, NULL);
-	pthread_mutex_lock(&s->m->events.lock);
-	t->seq = s->m->events.next_seq;
-	pthread_mutex_unlock(&s->m->events.lock);
+	t->seq = evlog_next_seq(&s->m->events);
 	fprintf(t->f, "# bt86 trace of %s on the %s engine\n", s->guest_path ? s->guest_path : "(guest)",
 		s->e->ops->name);
 	fprintf(t->f, "# event SEQ KIND EIP ccf ID DESC | stop REASON EIP MSG | ccf ID LO-HI runs +N total T [SYM]\n");

@@ -2,8 +2,10 @@
 # The layers depend one way (docs/design.md): ui, gdb -> session -> engine ->
 # monitor. Every #include "DIR/..." in a folder must name that folder or one
 # below it, and the GDB protocol core (gdb/rsp*, regs_i386, transport_tcp)
-# includes nothing of bt86 outside gdb/. Fails naming each include that
-# breaks a rule.
+# includes nothing of bt86 outside gdb/. And the front ends (ui, session,
+# gdb) reach the debug state, the runner, the event log and the UART only
+# through their accessors: none takes their locks or walks their tables.
+# Fails naming each include or line that breaks a rule.
 . "${srcdir:-.}/tests/lib.sh"
 
 top=${srcdir:-.}
@@ -49,9 +51,40 @@ if [ -n "$hits" ]; then
 	echo "$hits"
 	bad=1
 fi
+# forbid FILE WHAT ERE: each line of FILE matching ERE, comments aside.
+forbid() {
+	hits=$(grep -nE "$3" "$1" | sed 's|/[*].*[*]/||g' | grep -vE '^[0-9]+:[[:space:]]*(/[*]|[*]([[:space:]/]|$)|//)' |
+		grep -E "$3")
+	[ -n "$hits" ] || return 0
+	printf '%s\n' "$hits" | sed "s|^\([0-9]*\):[[:space:]]*|layers: $1:\1: $2: |"
+	bad=1
+}
+# guard STRUCT MEMBERS FIELDS WHAT FILES...: no FIELDS of a struct STRUCT,
+# reached through a member named in MEMBERS (m->debug.lock, s->r->lock) or
+# through a name the file declares as one (struct debugstate *d: d->lock).
+W='([^A-Za-z0-9_]|$)'
+guard() {
+	st=$1 members=$2 fields=$3 what=$4
+	shift 4
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		names=$(grep -oE "struct $st[[:space:]]+[*]?[[:space:]]*(const[[:space:]]+)?[A-Za-z_][A-Za-z0-9_]*" "$f" |
+			sed 's/.*[[:space:]*]//' | sort -u | paste -s -d '|' -)
+		pre="[.>]($members)(->|[.])"
+		[ -n "$names" ] && pre="($pre|(^|[^A-Za-z0-9_.>])($names)(->|[.]))"
+		forbid "$f" "$what" "$pre($fields)"
+	done
+}
+fronts="ui/*.c ui/*.h session/*.c session/*.h gdb/*.c gdb/*.h"
+guard debugstate debug "(lock|nbp|nwp|nct|next_id|next_internal)$W|(bp|wp|ct)\\[" \
+		"the debug state's lock or tables (use monitor/debug.h: dbg_break_at, dbg_snapshot)" $fronts
+guard runner "r|runner" "(lock|cond|state|stops|last|notifying)$W" \
+		"the runner's lock or fields (use engine/runner.h: runner_status, runner_stop_count)" $fronts
+guard evlog events "lock$W" "the event log's lock (use monitor/evlog.h)" $fronts
+guard uart "com1|uart" "lock$W" "the UART's lock (use monitor/uart.h: uart_status)" $fronts
 # A folder's library must exist for each layer, and nothing else.
 for lib in monitor/libmonitor.a engine/libengine.a session/libsession.a gdb/libgdb.a ui/libui.a; do
 	grep -q "$lib" Makefile.am || { echo "layers: Makefile.am builds no $lib"; bad=1; }
 done
-[ $bad = 0 ] && echo "layers: every include follows ui, gdb -> session -> engine -> monitor"
+[ $bad = 0 ] && echo "layers: every include follows ui, gdb -> session -> engine -> monitor; front ends use the accessors"
 exit $bad

@@ -122,14 +122,6 @@ void tui_sync(struct tui *t)
 	t->dirty = true;
 }
 
-static uint64_t tui_runner_stops(struct runner *r)
-{
-	pthread_mutex_lock(&r->lock);
-	uint64_t n = r->stops;
-	pthread_mutex_unlock(&r->lock);
-	return n;
-}
-
 /* The runner's stop listener (vCPU thread): wake the main loop, which
  * compares the runner's stop count with the last one it took in. */
 static void tui_on_stop(void *ctx, const struct stop_info *st)
@@ -177,7 +169,7 @@ static void tui_after_stop(struct tui *t, bool initial)
 static void tui_check_runner(struct tui *t)
 {
 	enum runner_state rs = runner_state(t->s->r);
-	uint64_t stops = tui_runner_stops(t->s->r);
+	uint64_t stops = runner_stop_count(t->s->r);
 	if (rs == RUNNER_RUNNING) {
 		if (!t->running) {
 			t->running = true;
@@ -261,12 +253,7 @@ static void tui_toggle_break_fn(void *arg)
 	struct tui_bp_call *c = arg;
 	struct session *s = c->t->s;
 	struct debugstate *d = &s->m->debug;
-	int id = -1;
-	pthread_mutex_lock(&d->lock);
-	for (int i = 0; i < d->nbp; i++)
-		if (d->bp[i].addr == c->addr && !d->bp[i].internal)
-			id = d->bp[i].id;
-	pthread_mutex_unlock(&d->lock);
+	int id = dbg_break_at(d, c->addr);
 	if (id > 0) {
 		dbg_delete(d, id);
 		c->id = id;
@@ -427,7 +414,7 @@ void tui_exec_line(struct tui *t, const char *line)
 	}
 	tui_check_runner(t);   /* commands see the latest stop */
 	uint64_t before = tui_lines_count(&t->out);
-	uint64_t stops = tui_runner_stops(t->s->r), seq = tui_ev_next_seq(t);
+	uint64_t stops = runner_stop_count(t->s->r), seq = tui_ev_next_seq(t);
 	uint32_t eip = t->st.eip;
 	t->msg[0] = 0;
 	cmd_exec(t->s, buf);
@@ -436,7 +423,7 @@ void tui_exec_line(struct tui *t, const char *line)
 	if (tui_lines_count(&t->out) - before >= 2)
 		tui_show_view(t, TV_OUTPUT, true);
 	/* Started the guest: it runs, or it has already stopped again. */
-	if (runner_state(t->s->r) == RUNNER_RUNNING || tui_runner_stops(t->s->r) != stops) {
+	if (runner_state(t->s->r) == RUNNER_RUNNING || runner_stop_count(t->s->r) != stops) {
 		const struct cmd *c = cmd_find(strtok(buf, " \t/"), NULL);
 		t->last_kind = c && strcmp(c->name, "stepi") == 0 ? RQ_STEP_INSN
 			       : c && strcmp(c->name, "stepf") == 0 ? RQ_STEP_CCF : RQ_CONT;
@@ -589,7 +576,7 @@ int tui_run(struct session *s, const char *demo)
 	tui_relayout(t);
 	tui_input_open(t);
 	runner_listen(s->r, tui_on_stop, t);
-	t->seen_stops = tui_runner_stops(s->r);
+	t->seen_stops = runner_stop_count(s->r);
 	t->running = runner_state(s->r) == RUNNER_RUNNING;
 	t->run_since_ms = tui_now_ms();
 	tui_after_stop(t, true);

@@ -6,8 +6,10 @@
  * read-modify-write, disabled ones ignored, values, the list for engines, the
  * top of the 4 GiB space), catches (kinds, substring filters, once-catches
  * removed when they fire, disabled ones ignored, catch_mask), the generation
- * counter bumping on every change, ids shared across the three tables, and
- * tables filling up at DBG_MAX. */
+ * counter bumping on every change, ids shared across the three tables,
+ * tables filling up at DBG_MAX, and the front ends' accessors (dbg_break_at:
+ * user breakpoints only, disabled ones too; dbg_snapshot: all three tables,
+ * internal breakpoints marked, a copy that later changes leave alone). */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -394,6 +396,90 @@ START_TEST(catch_table_full)
 }
 END_TEST
 
+/* ---- accessors for front ends ---- */
+
+START_TEST(break_at_finds_user_breakpoints)
+{
+	ck_assert_int_eq(dbg_break_at(&D, 0x1000), 0);
+	int u = dbg_break_add(&D, 0x1000, false, false);
+	int t = dbg_break_add(&D, 0x2000, true, false);
+	dbg_break_add(&D, 0x3000, false, true);               /* internal: not the user's */
+	ck_assert_int_eq(dbg_break_at(&D, 0x1000), u);
+	ck_assert_int_eq(dbg_break_at(&D, 0x2000), t);
+	ck_assert_int_eq(dbg_break_at(&D, 0x3000), 0);
+	ck_assert_int_eq(dbg_break_at(&D, 0x1001), 0);
+	/* an internal one at the same address does not hide the user's */
+	dbg_break_add(&D, 0x1000, false, true);
+	ck_assert_int_eq(dbg_break_at(&D, 0x1000), u);
+	ck_assert_int_eq(dbg_enable(&D, u, false), 0);
+	ck_assert_int_eq(dbg_break_at(&D, 0x1000), u);        /* disabled still counts */
+	ck_assert_int_eq(dbg_delete(&D, u), 0);
+	ck_assert_int_eq(dbg_break_at(&D, 0x1000), 0);
+	/* a watchpoint at an address is no breakpoint */
+	dbg_watch_add(&D, 0x4000, 4, WP_WRITE, 0);
+	ck_assert_int_eq(dbg_break_at(&D, 0x4000), 0);
+}
+END_TEST
+
+START_TEST(snapshot_copies_all_tables)
+{
+	static struct dbg_snapshot sn;
+	memset(&sn, 0xa5, sizeof sn);
+	dbg_snapshot(&D, &sn);
+	ck_assert_int_eq(sn.nbp, 0);
+	ck_assert_int_eq(sn.nwp, 0);
+	ck_assert_int_eq(sn.nct, 0);
+
+	int b = dbg_break_add(&D, 0x1000, true, false);
+	int i = dbg_break_add(&D, 0x2000, false, true);
+	int w = dbg_watch_add(&D, 0x3000, 2, WP_READ, 0x55);
+	int c = dbg_catch_add(&D, EV_IO, "port", true);
+	dbg_enable(&D, w, false);
+	dbg_break_hit(&D, 0x2000);
+	dbg_snapshot(&D, &sn);
+	ck_assert_int_eq(sn.nbp, 2);
+	ck_assert_int_eq(sn.bp[0].id, b);
+	ck_assert(sn.bp[0].temporary && !sn.bp[0].internal && sn.bp[0].addr == 0x1000);
+	ck_assert_int_eq(sn.bp[1].id, i);
+	ck_assert(sn.bp[1].internal);
+	ck_assert_int_eq(sn.bp[1].hits, 1);
+	ck_assert_int_eq(sn.nwp, 1);
+	ck_assert_int_eq(sn.wp[0].id, w);
+	ck_assert(!sn.wp[0].enabled);
+	ck_assert(sn.wp[0].len == 2 && sn.wp[0].kind == WP_READ && sn.wp[0].value == 0x55);
+	ck_assert_int_eq(sn.nct, 1);
+	ck_assert_int_eq(sn.ct[0].id, c);
+	ck_assert(sn.ct[0].once && sn.ct[0].kind == EV_IO);
+	ck_assert_str_eq(sn.ct[0].filter, "port");
+
+	/* a copy: changes after it leave it alone */
+	dbg_clear(&D);
+	ck_assert_int_eq(sn.nbp, 2);
+	ck_assert_int_eq(sn.bp[0].addr, 0x1000);
+	dbg_snapshot(&D, &sn);
+	ck_assert_int_eq(sn.nbp, 1);                           /* the internal one stays */
+	ck_assert_int_eq(sn.nwp, 0);
+	ck_assert_int_eq(sn.nct, 0);
+}
+END_TEST
+
+START_TEST(snapshot_full_tables)
+{
+	static struct dbg_snapshot sn;
+	for (int k = 0; k < DBG_MAX; k++) {
+		dbg_break_add(&D, (uint32_t)k, false, false);
+		dbg_watch_add(&D, (uint32_t)k * 8, 8, WP_ACCESS, 0);
+		dbg_catch_add(&D, EV_TRAP, "", false);
+	}
+	dbg_snapshot(&D, &sn);
+	ck_assert_int_eq(sn.nbp, DBG_MAX);
+	ck_assert_int_eq(sn.nwp, DBG_MAX);
+	ck_assert_int_eq(sn.nct, DBG_MAX);
+	ck_assert_int_eq(sn.bp[DBG_MAX - 1].addr, DBG_MAX - 1);
+	ck_assert_int_eq(sn.wp[DBG_MAX - 1].addr, (DBG_MAX - 1) * 8);
+}
+END_TEST
+
 /* ---- describe, clear ---- */
 
 START_TEST(describe_everything)
@@ -490,6 +576,9 @@ static Suite *debug_suite(void)
 	tcase_add_test(tc, catch_once);
 	tcase_add_test(tc, catch_once_leaves_others);
 	tcase_add_test(tc, catch_table_full);
+	tcase_add_test(tc, break_at_finds_user_breakpoints);
+	tcase_add_test(tc, snapshot_copies_all_tables);
+	tcase_add_test(tc, snapshot_full_tables);
 	tcase_add_test(tc, describe_everything);
 	tcase_add_test(tc, describe_many_truncates);
 	tcase_add_test(tc, clear_bumps_and_empties);

@@ -2,7 +2,8 @@
  * keeping the newest cap events in order with increasing seq, per-kind counts
  * that keep counting past the ring, evlog_clear, kind names (round trip and
  * unknown names), invalid kinds, long descriptions truncated safely, a
- * capacity of 0 and 1, and concurrent adds from four threads. */
+ * capacity of 0 and 1, concurrent adds from four threads, and evlog_next_seq
+ * (a cursor past every event so far, kept across wraps and clears). */
 #include <check.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -143,6 +144,25 @@ START_TEST(clear)
 	ck_assert_uint_eq(evlog_since(&lg, 0, e, 8), 1);
 	ck_assert_uint_eq(evlog_count(&lg, EV_STOP), 1);
 	ck_assert_uint_eq(evlog_total(&lg), 1);
+}
+END_TEST
+
+START_TEST(next_seq_cursor)
+{
+	struct ev e[8];
+	ck_assert_uint_eq(evlog_next_seq(&lg), 1);
+	ck_assert_uint_eq(evlog_since(&lg, evlog_next_seq(&lg), e, 8), 0);
+	for (int i = 0; i < 20; i++)        /* past the ring of 8 */
+		evlog_add(&lg, EV_TRAP, 0, -1, "t %d", i);
+	uint64_t cur = evlog_next_seq(&lg);
+	ck_assert_uint_eq(cur, 21);
+	ck_assert_uint_eq(evlog_since(&lg, cur, e, 8), 0);   /* nothing new yet */
+	evlog_add(&lg, EV_IO, 0x10, -1, "new");
+	ck_assert_uint_eq(evlog_since(&lg, cur, e, 8), 1);
+	ck_assert_str_eq(e[0].desc, "new");
+	ck_assert_uint_eq(e[0].seq, cur);
+	evlog_clear(&lg);
+	ck_assert_uint_eq(evlog_next_seq(&lg), 22);          /* a clear keeps counting */
 }
 END_TEST
 
@@ -289,6 +309,7 @@ static Suite *evlog_suite(void)
 	tcase_add_test(tc, wrap_around);
 	tcase_add_test(tc, many_wraps_seq_increasing);
 	tcase_add_test(tc, clear);
+	tcase_add_test(tc, next_seq_cursor);
 	tcase_add_test(tc, kind_names);
 	tcase_add_test(tc, invalid_kind_ignored);
 	tcase_add_test(tc, long_description);

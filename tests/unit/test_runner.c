@@ -3,7 +3,9 @@
  * chains into it), temporary breakpoints, watchpoints reporting old and new
  * values, read watchpoints, catches and `until` an event or an address,
  * stepping by instruction and CCF through the request interface, a stop
- * request reaching a spinning guest, and stop listeners. */
+ * request reaching a spinning guest, stop listeners, and the status
+ * accessors (runner_stop_count, runner_status: before any stop, while
+ * running, inside a listener, after the guest ends). */
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -251,6 +253,74 @@ START_TEST(concurrent_calls)
 }
 END_TEST
 
+/* What a listener sees of the runner while it is told of a stop. */
+static struct runner_status in_listener;
+static uint64_t count_in_listener;
+
+static void status_listener(void *ctx, const struct stop_info *s)
+{
+	(void)ctx;
+	(void)s;
+	count_in_listener = runner_stop_count(&r);
+	runner_status(&r, &in_listener);
+}
+
+START_TEST(status_accessors)
+{
+	struct runner_status st;
+	runner_status(&r, &st);
+	ck_assert_int_eq(st.state, RUNNER_STOPPED);
+	ck_assert_uint_eq(st.stops, 0);
+	ck_assert_uint_eq(runner_stop_count(&r), 0);
+	ck_assert(!st.notifying);
+	ck_assert_int_eq(st.last.reason, STOP_NONE);
+	ck_assert_uint_eq(st.last.eip, CODE);
+
+	ck_assert_int_eq(runner_listen(&r, status_listener, NULL), 0);
+	struct stop_info s = go(RQ_STEP_INSN, 1, 0);
+	ck_assert_int_eq(s.reason, STOP_STEP);
+	/* the listener runs after the count and before waiters wake */
+	ck_assert_uint_eq(count_in_listener, 1);
+	ck_assert_uint_eq(in_listener.stops, 1);
+	ck_assert(in_listener.notifying);
+	ck_assert_int_eq(in_listener.state, RUNNER_STOPPED);
+	ck_assert_int_eq(in_listener.last.reason, STOP_STEP);
+	runner_status(&r, &st);
+	ck_assert(!st.notifying);
+	ck_assert_uint_eq(st.stops, 1);
+	ck_assert_uint_eq(st.last.eip, CODE + 5);
+	runner_unlisten(&r, status_listener, NULL);
+
+	s = go(RQ_CONT, 0, 0);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	runner_status(&r, &st);
+	ck_assert_int_eq(st.state, RUNNER_EXITED);
+	ck_assert_uint_eq(st.stops, 2);
+	ck_assert_uint_eq(runner_stop_count(&r), 2);
+	ck_assert_int_eq(st.last.reason, STOP_HALT);
+	ck_assert_uint_eq(count_in_listener, 1);   /* unlistened: not told again */
+}
+END_TEST
+
+START_TEST(status_while_running)
+{
+	static const uint8_t spin[] = { 0xeb, 0xfe };   /* jmp . */
+	gmem_write(&m.mem, CODE, spin, sizeof spin);
+	e->ops->invalidate(e, CODE, sizeof spin);
+	ck_assert(runner_resume(&r, &(struct runner_req){ .kind = RQ_CONT }) == 0);
+	struct runner_status st;
+	runner_status(&r, &st);
+	ck_assert_int_eq(st.state, RUNNER_RUNNING);
+	ck_assert_uint_eq(st.stops, 0);
+	runner_stop(&r);
+	runner_wait(&r);
+	runner_status(&r, &st);
+	ck_assert_int_eq(st.state, RUNNER_STOPPED);
+	ck_assert_uint_eq(st.stops, 1);
+	ck_assert_int_eq(st.last.reason, STOP_REQUEST);
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
 	Suite *s = suite_create("runner");
@@ -265,6 +335,8 @@ static Suite *runner_suite(void)
 	tcase_add_test(tc, steps_through_the_runner);
 	tcase_add_test(tc, stop_a_spinning_guest);
 	tcase_add_test(tc, concurrent_calls);
+	tcase_add_test(tc, status_accessors);
+	tcase_add_test(tc, status_while_running);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,7 +3,9 @@
  * ready, scratch register, DLAB divisor latch, loopback (bytes come back on RBR,
  * MSR mirrors MCR), IIR encodings and priorities, the interrupt line with the
  * OUT2 gate, register masks, wide accesses, the input FIFO (capacity, order,
- * wrap-around, FCR clear) and input pushed from another thread. */
+ * wrap-around, FCR clear), input pushed from another thread, and uart_status
+ * (registers, divisor, counts, bytes waiting, the line, as a front end reads
+ * them). */
 #include <check.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -396,6 +398,47 @@ START_TEST(push_from_thread)
 }
 END_TEST
 
+START_TEST(status_for_front_ends)
+{
+	struct uart_status st;
+	uart_status(&u, &st);
+	ck_assert_uint_eq(st.divisor, 12);  /* reset: 9600 baud */
+	ck_assert_uint_eq(st.lsr, 0x60);
+	ck_assert_uint_eq(st.tx_count, 0);
+	ck_assert_uint_eq(st.rx_waiting, 0);
+	ck_assert(!st.thr_irq);
+
+	uart_set_irq(&u, on_irq, &irq_calls);
+	wr(LCR, 0x80);
+	wr(RBR, 0x01);                      /* DLL */
+	wr(IER, 0x02);                      /* DLM: divisor 0x0201 */
+	wr(LCR, 0x03);
+	wr(SCR, 0x5a);
+	wr(MCR, 0x08);                      /* OUT2: the line reaches the PIC */
+	wr(IER, 0x01);                      /* RDI */
+	wr(RBR, 'a');
+	wr(RBR, 'b');
+	ck_assert_uint_eq(uart_push_input(&u, (const uint8_t *)"xyz", 3), 3);
+	uart_status(&u, &st);
+	ck_assert_uint_eq(st.divisor, 0x0201);
+	ck_assert_uint_eq(st.lcr, 0x03);
+	ck_assert_uint_eq(st.scr, 0x5a);
+	ck_assert_uint_eq(st.mcr, 0x08);
+	ck_assert_uint_eq(st.ier, 0x01);
+	ck_assert_uint_eq(st.tx_count, 2);
+	ck_assert_uint_eq(st.rx_count, 3);
+	ck_assert_uint_eq(st.rx_waiting, 3);
+	ck_assert_uint_eq(st.lsr & 1, 0);   /* the raw register: data ready is rx_waiting */
+	ck_assert(st.thr_irq);
+	ck_assert_int_eq(st.irq_level, 1);  /* received data, RDI enabled */
+	ck_assert_int_eq(st.irq_level, irq_level);
+	rd(RBR);
+	uart_status(&u, &st);
+	ck_assert_uint_eq(st.rx_waiting, 2);
+	ck_assert_uint_eq(st.rx_count, 3);
+}
+END_TEST
+
 static Suite *uart_suite(void)
 {
 	Suite *s = suite_create("uart");
@@ -418,6 +461,7 @@ static Suite *uart_suite(void)
 	tcase_add_test(tc, push_wraps_around);
 	tcase_add_test(tc, fcr_clear_rx);
 	tcase_add_test(tc, push_from_thread);
+	tcase_add_test(tc, status_for_front_ends);
 	suite_add_tcase(s, tc);
 	return s;
 }
