@@ -108,10 +108,7 @@ static void tui_sync_fn(void *arg)
 {
 	struct tui *t = arg;
 	struct engine *e = t->s->e;
-	tui_tc_gather(t);
-	tui_ccf_gather(t);
-	tui_disas_read_marks(t);
-	tui_demo_gather(t);
+	tui_panes_gather(t);
 	t->nstats = e->ops->stats ? e->ops->stats(e, t->stats, (int)(sizeof t->stats / sizeof t->stats[0])) : 0;
 }
 

@@ -104,6 +104,22 @@ enum tui_view {
 };
 const char *tui_view_name(enum tui_view v);
 
+struct tui;
+struct tui_rect;
+
+/* A row of the pane table (ui/tui_panes.c). */
+struct tui_pane {
+	const char *name;
+	void (*draw)(struct tui *t, const struct tui_rect *r, bool focused);
+	/* A key action while focused; false: not taken (the default scrolls). */
+	bool (*key)(struct tui *t, int action, int rows);
+	void (*gather)(struct tui *t);   /* vCPU thread, at each stop */
+	bool scroll_from_top;            /* Down moves down from the top; else back from the newest */
+};
+const struct tui_pane *tui_pane(enum tui_view v);
+/* Every pane's gather (vCPU thread). */
+void tui_panes_gather(struct tui *t);
+
 struct tui_rect {
 	int y, x, h, w;        /* h includes the title row */
 };
@@ -359,6 +375,8 @@ void tui_output_draw(struct tui *t, const struct tui_rect *r, bool focused);
 void tui_notes_draw(struct tui *t, const struct tui_rect *r, bool focused);
 void tui_cga_draw(struct tui *t, const struct tui_rect *r, bool focused);
 void tui_mem_draw(struct tui *t, const struct tui_rect *r, bool focused);
+bool tui_mem_key(struct tui *t, int action, int rows);
+bool tui_notes_key(struct tui *t, int action, int rows);
 void tui_help_draw(struct tui *t, const struct tui_rect *r);
 /* The newest event seq + 1 (where the next event will be). */
 uint64_t tui_ev_next_seq(struct tui *t);

@@ -99,6 +99,28 @@ struct tui_note_row {
 	bool head, first;
 };
 
+/* The notes scroll back from the newest row like a log, except that Down
+ * may go below zero (towards the end of a long step anchored at its
+ * heading, see tui_notes_draw, which clamps it) and Up from there returns. */
+bool tui_notes_key(struct tui *t, int a, int rows)
+{
+	int *sc = &t->scroll[TV_DEMO];
+	int step = a == TA_UP || a == TA_DOWN ? 1 : rows > 2 ? rows - 1 : 1;
+	int d = (a == TA_UP || a == TA_PGUP) ? -step : step;
+	if (a == TA_HOME) {
+		*sc = 0;
+		return true;
+	}
+	if (*sc < 0 && (a == TA_UP || a == TA_PGUP)) {
+		*sc += step;   /* back up towards the heading */
+		if (*sc > 0)
+			*sc = 0;
+		return true;
+	}
+	*sc -= d;
+	return true;
+}
+
 /* Annotations, wrapped. Normally the newest rows are at the bottom; when the
  * latest step says more than fits, the view starts at that step's heading
  * (a class reads from the top) and Down shows the rest. */

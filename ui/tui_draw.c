@@ -277,14 +277,9 @@ void tui_help_draw(struct tui *t, const struct tui_rect *r)
 
 static void tui_draw_view(struct tui *t, enum tui_view v, const struct tui_rect *r, bool focused)
 {
-	static void (*const draw[TV_COUNT])(struct tui *, const struct tui_rect *, bool) = {
-		[TV_REGS] = tui_regs_draw, [TV_DISAS] = tui_disas_draw, [TV_CCF] = tui_ccf_draw,
-		[TV_TC] = tui_tc_draw, [TV_EVENTS] = tui_events_draw, [TV_CONSOLE] = tui_console_draw,
-		[TV_OUTPUT] = tui_output_draw, [TV_CGA] = tui_cga_draw, [TV_MEM] = tui_mem_draw,
-		[TV_DEMO] = tui_notes_draw,
-	};
-	if ((unsigned)v < TV_COUNT && draw[v])
-		draw[v](t, r, focused);
+	const struct tui_pane *p = tui_pane(v);
+	if (p->draw)
+		p->draw(t, r, focused);
 }
 
 void tui_draw(struct tui *t)

@@ -141,24 +141,10 @@ static void tui_scroll(struct tui *t, enum tui_action a)
 		return;
 	enum tui_view v = tui_slot_view(&t->lay.slot[t->focus]);
 	int rows = tui_focus_rows(t);
-	if (v == TV_DISAS && tui_disas_key(t, a, rows))
+	const struct tui_pane *p = tui_pane(v);
+	if (p->key && p->key(t, a, rows))
 		return;
-	if (v == TV_TC && tui_tc_key(t, a, rows))
-		return;
-	if (v == TV_MEM) {
-		int bpl = t->lay.slot[t->focus].r.w >= 76 ? 16 : 8;
-		int64_t d = a == TA_UP ? -bpl : a == TA_DOWN ? bpl : a == TA_PGUP ? -bpl * rows : a == TA_PGDN ? bpl * rows : 0;
-		if (a == TA_HOME) {
-			t->mem.follow = true;
-			t->mem.addr = t->st.gpr[R_ESP] & ~15u;
-		} else {
-			t->mem.follow = false;
-			t->mem.addr = (uint32_t)((int64_t)t->mem.addr + d);
-		}
-		return;
-	}
 	/* Logs count back from the newest line; the CCF and CGA panes down from the top. */
-	bool from_top = v == TV_CCF || v == TV_CGA || v == TV_REGS;
 	int step = a == TA_UP || a == TA_DOWN ? 1 : rows > 2 ? rows - 1 : 1;
 	int d = (a == TA_UP || a == TA_PGUP) ? -step : step;
 	int *sc = v == TV_CCF ? &t->ccf.top : &t->scroll[v];
@@ -166,14 +152,8 @@ static void tui_scroll(struct tui *t, enum tui_action a)
 		*sc = 0;
 		return;
 	}
-	if (v == TV_DEMO && *sc < 0 && (a == TA_UP || a == TA_PGUP)) {
-		*sc += d < 0 ? -d : d;   /* back up towards the heading */
-		if (*sc > 0)
-			*sc = 0;
-		return;
-	}
-	*sc += from_top ? d : -d;
-	if (*sc < 0 && v != TV_DEMO)   /* the notes pane clamps itself (Down past its heading) */
+	*sc += p->scroll_from_top ? d : -d;
+	if (*sc < 0)
 		*sc = 0;
 }
 

@@ -26,17 +26,6 @@
 #define TUI_LARGE_ROWS 36
 #define TUI_REGS_W 29          /* "eax 00000000  ecx 00000000" and the flags line */
 
-static const char *const tui_view_names[TV_COUNT] = {
-	[TV_REGS] = "regs", [TV_DISAS] = "disas", [TV_CCF] = "ccf", [TV_TC] = "tc",
-	[TV_EVENTS] = "events", [TV_CONSOLE] = "console", [TV_OUTPUT] = "output", [TV_CGA] = "cga",
-	[TV_MEM] = "mem", [TV_DEMO] = "notes", [TV_HELP] = "help",
-};
-
-const char *tui_view_name(enum tui_view v)
-{
-	return (unsigned)v < TV_COUNT ? tui_view_names[v] : "?";
-}
-
 /* Add a slot at (y, x) of h x w showing views (terminated by TV_COUNT). */
 static void tui_slot_add(struct tui_layout *l, int y, int x, int h, int w, const enum tui_view *views)
 {

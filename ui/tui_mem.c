@@ -29,6 +29,21 @@ bool tui_lin2phys(const struct guestmem *gm, const struct vcpu_state *st, uint32
 	return true;
 }
 
+/* Up/Down move a line of the dump, PgUp/PgDn a page; Home follows ESP again. */
+bool tui_mem_key(struct tui *t, int a, int rows)
+{
+	int bpl = t->lay.slot[t->focus].r.w >= 76 ? 16 : 8;
+	int64_t d = a == TA_UP ? -bpl : a == TA_DOWN ? bpl : a == TA_PGUP ? -bpl * rows : a == TA_PGDN ? bpl * rows : 0;
+	if (a == TA_HOME) {
+		t->mem.follow = true;
+		t->mem.addr = t->st.gpr[R_ESP] & ~15u;
+	} else {
+		t->mem.follow = false;
+		t->mem.addr = (uint32_t)((int64_t)t->mem.addr + d);
+	}
+	return true;
+}
+
 void tui_mem_draw(struct tui *t, const struct tui_rect *r, bool focused)
 {
 	char title[64];

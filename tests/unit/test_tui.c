@@ -141,6 +141,32 @@ static void put(struct tui_lines *l, const char *s)
 	tui_lines_put(l, s, strlen(s));
 }
 
+/* The pane table: every view a layout can show has a row with a unique name
+ * and a draw function, and every view the layouts place is in the table. */
+START_TEST(pane_table)
+{
+	for (int v = 0; v < TV_COUNT; v++) {
+		const struct tui_pane *p = tui_pane((enum tui_view)v);
+		ck_assert_str_ne(p->name, "?");
+		ck_assert_str_eq(tui_view_name((enum tui_view)v), p->name);
+		ck_assert_msg(p->draw || v == TV_HELP, "pane %s draws nothing", p->name);
+		for (int w = 0; w < v; w++)
+			ck_assert_str_ne(tui_pane((enum tui_view)w)->name, p->name);
+	}
+	ck_assert_str_eq(tui_view_name(TV_COUNT), "?");
+	ck_assert_ptr_null(tui_pane(TV_COUNT)->draw);
+	static const int sizes[][2] = { { 80, 24 }, { 160, 48 } };
+	for (int i = 0; i < 2; i++)
+		for (int demo = 0; demo < 2; demo++) {
+			struct tui_layout l;
+			tui_layout_compute(&l, sizes[i][0], sizes[i][1], demo);
+			for (int k = 0; k < l.nslots; k++)
+				for (int j = 0; j < l.slot[k].nviews; j++)
+					ck_assert_ptr_nonnull(tui_pane(l.slot[k].views[j])->draw);
+		}
+}
+END_TEST
+
 START_TEST(lines_terminal_like)
 {
 	struct tui_lines l;
@@ -510,6 +536,7 @@ static Suite *tui_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("text");
+	tcase_add_test(tc, pane_table);
 	tcase_add_test(tc, lines_terminal_like);
 	tcase_add_test(tc, lines_wrap_and_ring);
 	tcase_add_test(tc, console_tail_and_threads);
