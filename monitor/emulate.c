@@ -315,18 +315,6 @@ static int emu_desc(struct emu *em, uint16_t sel, uint64_t *d, uint32_t *addr)
 	return emu_read_sys(em, *addr, d, 8);
 }
 
-static struct vcpu_seg emu_seg_from_desc(uint16_t sel, uint64_t d)
-{
-	struct vcpu_seg s;
-	s.sel = sel;
-	s.base = (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24));
-	s.limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16));
-	s.attr = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
-	if (s.attr & SEG_G)
-		s.limit = (s.limit << 12) | 0xfff;
-	return s;
-}
-
 /* Set the accessed bit (type bit 0) in memory, as the CPU does on a load. */
 static void emu_mark_accessed(struct emu *em, uint32_t addr, uint64_t d)
 {
@@ -351,7 +339,7 @@ enum emu_result emu_load_seg(struct emu *em, int seg, uint16_t sel)
 	}
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
 	bool code = type & 8, readable = type & 2, writable = !code && (type & 2);
 	if (!(s.attr & SEG_S))
@@ -387,7 +375,7 @@ enum emu_result emu_far_jmp(struct emu *em, uint16_t sel, uint32_t offset)
 		return emu_fault(em, EXC_GP, true, 0);
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
 	if (!(s.attr & SEG_S) && emu_is_gate_or_tss(type)) {
 		snprintf(em->msg, sizeof em->msg, "far jump through a call gate, task gate or TSS is not supported yet");
@@ -420,7 +408,7 @@ enum emu_result emu_ltr(struct emu *em, uint16_t sel)
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK;
 	if ((s.attr & SEG_S) || (type != 9 && type != 1))   /* available 32- or 16-bit TSS */
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
@@ -448,7 +436,7 @@ enum emu_result emu_lldt(struct emu *em, uint16_t sel)
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	if ((s.attr & SEG_S) || (s.attr & SEG_TYPE_MASK) != SEG_TYPE_LDT)
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (!(s.attr & SEG_P))
@@ -525,7 +513,7 @@ static enum emu_result emu_load_cs(struct emu *em, uint16_t sel, uint32_t offset
 		return emu_fault(em, EXC_GP, true, 0);
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
 	if (!(s.attr & SEG_S) && emu_is_gate_or_tss(type)) {
 		snprintf(em->msg, sizeof em->msg, "far transfer through a call gate, task gate or TSS is not supported yet");
@@ -666,7 +654,7 @@ enum emu_result emu_lsl(struct emu *em, uint16_t sel, bool *ok, uint32_t *value)
 		static const bool sys_ok[16] = { [1] = 1, [2] = 1, [3] = 1, [9] = 1, [11] = 1 };
 		if (s || sys_ok[type]) {
 			*ok = true;
-			*value = emu_seg_from_desc(sel, d).limit;
+			*value = vcpu_seg_from_desc(sel, d).limit;
 		}
 	}
 	return EMU_NEXT;
