@@ -374,28 +374,15 @@ CALLOUT(co_mov_special)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-static int bt_seg_index(unsigned reg)
-{
-	switch (reg) {
-	case X86_REG_ES: return S_ES;
-	case X86_REG_CS: return S_CS;
-	case X86_REG_SS: return S_SS;
-	case X86_REG_DS: return S_DS;
-	case X86_REG_FS: return S_FS;
-	case X86_REG_GS: return S_GS;
-	}
-	return -1;
-}
-
 /* MOV to/from a segment register. Loads end the TU (the CCFs' flat
  * assumption is checked first). */
 CALLOUT(co_mov_seg)
 {
 	struct emu em = bt_emu(be, ctx);
 	const cs_x86_op *dst = op(co, 0), *src = op(co, 1);
-	int sd = dst->type == X86_OP_REG ? bt_seg_index(dst->reg) : -1;
+	int sd = dst->type == X86_OP_REG ? dec_seg_index(dst->reg) : -1;
 	if (sd < 0) {
-		int ss = bt_seg_index(src->reg);
+		int ss = dec_seg_index(src->reg);
 		if (ss < 0)
 			return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
 		uint32_t v = ctx->arch.seg[ss].sel;
@@ -418,7 +405,7 @@ CALLOUT(co_push_seg)
 {
 	struct emu em = bt_emu(be, ctx);
 	unsigned size = co->insn.p66 ? 2 : 4;
-	int seg = bt_seg_index(op(co, 0)->reg);
+	int seg = dec_seg_index(op(co, 0)->reg);
 	uint16_t v = seg < 0 ? 0 : ctx->arch.seg[seg].sel;
 	uint32_t sp = ctx->arch.gpr[R_ESP] - size;
 	/* Recent CPUs write only the selector's 16 bits even with a 32-bit push. */
@@ -435,7 +422,7 @@ CALLOUT(co_pop_seg)
 	uint16_t sel;
 	if (emu_read(&em, ctx->arch.gpr[R_ESP], &sel, 2) < 0)
 		return bt_finish(be, ctx, co, EMU_FAULT, &em);
-	enum emu_result r = emu_load_seg(&em, bt_seg_index(op(co, 0)->reg), sel);
+	enum emu_result r = emu_load_seg(&em, dec_seg_index(op(co, 0)->reg), sel);
 	if (r != EMU_NEXT)
 		return bt_finish(be, ctx, co, r, &em);
 	ctx->arch.gpr[R_ESP] += size;
@@ -772,8 +759,8 @@ bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls)
 	*cls = -1;
 	/* Segment and control/debug registers hide behind ordinary mnemonics. */
 	if (in->id == X86_INS_MOV) {
-		if (bt_has_reg_class(in, bt_seg_index)) {
-			bool load = in->x86.operands[0].type == X86_OP_REG && bt_seg_index(in->x86.operands[0].reg) >= 0;
+		if (bt_has_reg_class(in, dec_seg_index)) {
+			bool load = in->x86.operands[0].type == X86_OP_REG && dec_seg_index(in->x86.operands[0].reg) >= 0;
 			*ends = load;
 			*cls = load ? SC_SEG_WRITE : SC_SEG_READ;
 			return co_mov_seg;
@@ -785,11 +772,11 @@ bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls)
 		}
 		return NULL;
 	}
-	if (in->id == X86_INS_PUSH && bt_has_reg_class(in, bt_seg_index)) {
+	if (in->id == X86_INS_PUSH && bt_has_reg_class(in, dec_seg_index)) {
 		*cls = SC_SEG_READ;
 		return co_push_seg;
 	}
-	if (in->id == X86_INS_POP && bt_has_reg_class(in, bt_seg_index)) {
+	if (in->id == X86_INS_POP && bt_has_reg_class(in, dec_seg_index)) {
 		*ends = true;
 		*cls = SC_SEG_WRITE;
 		return co_pop_seg;
