@@ -30,6 +30,7 @@
 #include "monitor/paging.h"
 #include "monitor/stop.h"
 #include "session/cmd.h"
+#include "session/guestview.h"
 #include "session/session.h"
 
 /* gdb's signal numbers beyond rsp.h's (gdb/include/gdb/signals.def). */
@@ -206,13 +207,13 @@ static bool glue_lin_range(uint64_t addr, size_t len)
 	return addr <= 0xffffffffull && len <= 0x100000000ull - addr;
 }
 
-/* Read len bytes at linear addr, all or nothing. */
+/* Read len bytes at linear addr, all or nothing: the debugger's reader
+ * every front end shares (session/guestview.h). */
 static bool glue_read_lin(struct gdb_glue *g, const struct vcpu_state *st, uint64_t addr, void *buf, size_t len)
 {
-	struct pg_phys phys = glue_phys(g);
-	struct pg_mode mode = pg_mode_of(st, g->maxphyaddr);
+	struct machine *m = g->s.m;
 	return glue_lin_range(addr, len) &&
-	       pg_read_lin(&phys, &mode, (uint32_t)addr, buf, len, GLUE_PG_FLAGS, NULL) == PG_OK;
+	       gv_read_vga(&m->mem, m->vga, g->maxphyaddr, st, (uint32_t)addr, buf, len);
 }
 
 static int glue_read_mem(void *target, uint64_t addr, void *buf, size_t len)
