@@ -1,6 +1,6 @@
 /* The sensitive instructions of 32-bit x86 — why each is sensitive, whether
  * it traps when run unprivileged, how the monitor emulates it — and the
- * treatments a binary translator may give each class of them (DESIGN.md,
+ * treatments a binary translator may give each class of them (docs/design.md,
  * "Sensitive instructions"):
  *
  *   trap      copy IDENT; the host faults it and the fault handler emulates
