@@ -1,6 +1,6 @@
 /* Re-encoding guest instructions for 64-bit mode (docs/design.md, "How
- * translated code runs", the guest window): every explicit memory operand gets the GS and address-size (0x67) prefixes,
- * so its address wraps at 32 bits inside the window; an absolute [disp32]
+ * translated code runs", the guest window): every explicit memory operand
+ * gets the GS and address-size (0x67) prefixes, so its address wraps at 32 bits inside the window; an absolute [disp32]
  * gets a SIB byte (64-bit mode would read it RIP-relative); ESP operands get
  * a REX bit so they name R12; AH/CH/DH/BH, which no REX instruction can name,
  * are reached by swapping them with AL/CL/DL/BL around the instruction; an
