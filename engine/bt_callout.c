@@ -132,10 +132,21 @@ static int bt_finish(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout
 
 /* --- the callouts ----------------------------------------------------------- */
 
-#define CALLOUT(name) static int name(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
+/* Each is a bt_callout_fn (engine/translate.h): be the engine, ctx the vCPU
+ * context with the guest registers saved (a memory operand's address in
+ * ctx->callout_ea), co the descriptor with the instruction; it returns 0 to
+ * go on in the TC, 1 to leave it. */
 
-CALLOUT(co_cli) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_cli(&em), &em); }
-CALLOUT(co_sti)
+/* The callouts that only call one emulation function. */
+static int co_emu(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co, enum emu_result (*f)(struct emu *))
+{
+	struct emu em = bt_emu(be, ctx);
+	return bt_finish(be, ctx, co, f(&em), &em);
+}
+
+static int co_cli(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_cli); }
+
+static int co_sti(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	enum emu_result r = emu_sti(&em);
@@ -143,14 +154,15 @@ CALLOUT(co_sti)
 		ctx->shadow_eip = co->insn.eip + co->insn.len;   /* interrupts wait one instruction */
 	return bt_finish(be, ctx, co, r, &em);
 }
-CALLOUT(co_hlt) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_hlt(&em), &em); }
-CALLOUT(co_cpuid) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_cpuid(&em), &em); }
-CALLOUT(co_rdtsc) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_rdtsc(&em), &em); }
-CALLOUT(co_privnop) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_privileged_nop(&em), &em); }
+
+static int co_hlt(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_hlt); }
+static int co_cpuid(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_cpuid); }
+static int co_rdtsc(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_rdtsc); }
+static int co_privnop(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_privileged_nop); }
 
 /* INVLPG: drop the page from the paged window and its translations; leave,
  * as the CCF running it may be among them. */
-CALLOUT(co_invlpg)
+static int co_invlpg(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	enum emu_result r = emu_privileged_nop(&em);
@@ -161,7 +173,7 @@ CALLOUT(co_invlpg)
 	return 1;
 }
 
-CALLOUT(co_clts)
+static int co_clts(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	enum emu_result r = emu_privileged_nop(&em);
@@ -174,13 +186,13 @@ CALLOUT(co_clts)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-CALLOUT(co_pushf)
+static int co_pushf(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	return bt_finish(be, ctx, co, emu_pushf(&em, co->insn.p66 ? 2 : 4), &em);
 }
 
-CALLOUT(co_popf)
+static int co_popf(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	enum emu_result r = emu_popf(&em, co->insn.p66 ? 2 : 4);
@@ -191,7 +203,7 @@ CALLOUT(co_popf)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-CALLOUT(co_in)
+static int co_in(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	uint32_t port = 0, v = 0;
@@ -203,7 +215,7 @@ CALLOUT(co_in)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-CALLOUT(co_out)
+static int co_out(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	uint32_t port = 0, v;
@@ -220,7 +232,7 @@ CALLOUT(co_out)
 
 /* INS/OUTS, with or without REP: one element at a time, ECX/ESI/EDI kept
  * consistent so a fault leaves the instruction restartable. */
-CALLOUT(co_string_io)
+static int co_string_io(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	const struct bt_insn *in = &co->insn;
@@ -255,7 +267,7 @@ CALLOUT(co_string_io)
 	return 0;
 }
 
-CALLOUT(co_dtr)
+static int co_dtr(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	bool idt = co->insn.id == X86_INS_LIDT || co->insn.id == X86_INS_SIDT;
@@ -264,7 +276,7 @@ CALLOUT(co_dtr)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-CALLOUT(co_ltr_lldt)
+static int co_ltr_lldt(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	uint32_t sel;
@@ -276,7 +288,7 @@ CALLOUT(co_ltr_lldt)
 
 /* STR, SLDT, SMSW: not privileged; a register destination gets the value
  * zero-extended (SMSW: all of CR0), memory gets 16 bits. */
-CALLOUT(co_store_sys)
+static int co_store_sys(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	uint32_t v;
@@ -293,7 +305,7 @@ CALLOUT(co_store_sys)
 	return 0;
 }
 
-CALLOUT(co_lmsw)
+static int co_lmsw(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	uint32_t v;
@@ -334,7 +346,7 @@ static int bt_check_assumptions(struct bt_engine *be, struct bt_ctx *ctx, struct
 	return 1;
 }
 
-CALLOUT(co_mov_special)
+static int co_mov_special(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	const cs_x86_op *dst = op(co, 0), *src = op(co, 1);
@@ -374,28 +386,15 @@ CALLOUT(co_mov_special)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-static int bt_seg_index(unsigned reg)
-{
-	switch (reg) {
-	case X86_REG_ES: return S_ES;
-	case X86_REG_CS: return S_CS;
-	case X86_REG_SS: return S_SS;
-	case X86_REG_DS: return S_DS;
-	case X86_REG_FS: return S_FS;
-	case X86_REG_GS: return S_GS;
-	}
-	return -1;
-}
-
 /* MOV to/from a segment register. Loads end the TU (the CCFs' flat
  * assumption is checked first). */
-CALLOUT(co_mov_seg)
+static int co_mov_seg(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	const cs_x86_op *dst = op(co, 0), *src = op(co, 1);
-	int sd = dst->type == X86_OP_REG ? bt_seg_index(dst->reg) : -1;
+	int sd = dst->type == X86_OP_REG ? dec_seg_index(dst->reg) : -1;
 	if (sd < 0) {
-		int ss = bt_seg_index(src->reg);
+		int ss = dec_seg_index(src->reg);
 		if (ss < 0)
 			return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
 		uint32_t v = ctx->arch.seg[ss].sel;
@@ -414,11 +413,11 @@ CALLOUT(co_mov_seg)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-CALLOUT(co_push_seg)
+static int co_push_seg(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	unsigned size = co->insn.p66 ? 2 : 4;
-	int seg = bt_seg_index(op(co, 0)->reg);
+	int seg = dec_seg_index(op(co, 0)->reg);
 	uint16_t v = seg < 0 ? 0 : ctx->arch.seg[seg].sel;
 	uint32_t sp = ctx->arch.gpr[R_ESP] - size;
 	/* Recent CPUs write only the selector's 16 bits even with a 32-bit push. */
@@ -428,21 +427,21 @@ CALLOUT(co_push_seg)
 	return 0;
 }
 
-CALLOUT(co_pop_seg)
+static int co_pop_seg(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	unsigned size = co->insn.p66 ? 2 : 4;
 	uint16_t sel;
 	if (emu_read(&em, ctx->arch.gpr[R_ESP], &sel, 2) < 0)
 		return bt_finish(be, ctx, co, EMU_FAULT, &em);
-	enum emu_result r = emu_load_seg(&em, bt_seg_index(op(co, 0)->reg), sel);
+	enum emu_result r = emu_load_seg(&em, dec_seg_index(op(co, 0)->reg), sel);
 	if (r != EMU_NEXT)
 		return bt_finish(be, ctx, co, r, &em);
 	ctx->arch.gpr[R_ESP] += size;
 	return bt_check_assumptions(be, ctx, co);
 }
 
-CALLOUT(co_far_jmp)
+static int co_far_jmp(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	uint32_t off, sel;
@@ -468,7 +467,7 @@ CALLOUT(co_far_jmp)
 }
 
 /* LDS/LES/LSS/LFS/LGS r32, m16:32 */
-CALLOUT(co_load_far_ptr)
+static int co_load_far_ptr(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	static const struct { unsigned id; int seg; } map[] = {
@@ -494,14 +493,14 @@ CALLOUT(co_load_far_ptr)
 	return bt_check_assumptions(be, ctx, co);
 }
 
-CALLOUT(co_ud)
+static int co_ud(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	return bt_finish(be, ctx, co, emu_fault(&em, EXC_UD, false, 0), &em);
 }
 
 /* x87/MMX/SSE with CR0.TS (lazy FPU switching) or CR0.EM set. */
-CALLOUT(co_nm)
+static int co_nm(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	return bt_finish(be, ctx, co, emu_fault(&em, EXC_NM, false, 0), &em);
@@ -514,7 +513,7 @@ bt_callout_fn *bt_callout_ud(void)
 
 /* A memory instruction that kept reaching MMIO, retranslated (adaptive):
  * emulated against the buses every time, RAM or device, with no host fault. */
-CALLOUT(co_mmio)
+static int co_mmio(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	char why[160];
 	struct emu fe;
@@ -539,7 +538,7 @@ bt_callout_fn *bt_callout_nm(void)
 }
 
 /* INT1 (ICEBP): a #DB trap without the gate's DPL check. */
-CALLOUT(co_int1)
+static int co_int1(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	evlog_add(&be->base.m->events, EV_INTERRUPT, co->insn.eip, (int32_t)co->ccf_id, "int1 (#DB)");
@@ -550,7 +549,7 @@ CALLOUT(co_int1)
 
 /* INT n, INT3, INTO: software interrupts through the IDT (a trap: the
  * handler returns after the instruction). */
-CALLOUT(co_int)
+static int co_int(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	const struct bt_insn *in = &co->insn;
@@ -571,14 +570,14 @@ CALLOUT(co_int)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-CALLOUT(co_iret)
+static int co_iret(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	return bt_finish(be, ctx, co, emu_iret(&em, co->insn.p66 ? 2 : 4), &em);
 }
 
 /* BOUND r32, m32&32: #BR (a fault) when the index is outside [lower, upper]. */
-CALLOUT(co_bound)
+static int co_bound(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	unsigned size = bt_reg_size(op(co, 0)->reg);
@@ -596,7 +595,7 @@ CALLOUT(co_bound)
 }
 
 /* ARPL r/m16, r16 (0x63 is MOVSXD in 64-bit mode): raise the RPL, set ZF. */
-CALLOUT(co_arpl)
+static int co_arpl(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	uint32_t dst, src = bt_reg_read(ctx, op(co, 1)->reg);
@@ -612,7 +611,7 @@ CALLOUT(co_arpl)
 	return 0;
 }
 
-CALLOUT(co_far_call)
+static int co_far_call(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	const struct bt_insn *in = &co->insn;
@@ -638,7 +637,7 @@ CALLOUT(co_far_call)
 	return bt_finish(be, ctx, co, r, &em);
 }
 
-CALLOUT(co_far_ret)
+static int co_far_ret(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	uint16_t pop = co->insn.x86.op_count ? (uint16_t)co->insn.x86.operands[0].imm : 0;
@@ -654,7 +653,7 @@ CALLOUT(co_far_ret)
 }
 
 /* LAR LSL VERR VERW: ZF says whether the selector passed the checks. */
-CALLOUT(co_seg_query)
+static int co_seg_query(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	const struct bt_insn *in = &co->insn;
@@ -674,12 +673,12 @@ CALLOUT(co_seg_query)
 	return 0;
 }
 
-CALLOUT(co_rdmsr) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_rdmsr(&em), &em); }
-CALLOUT(co_wrmsr) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_wrmsr(&em), &em); }
-CALLOUT(co_sysenter) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_sysenter(&em), &em); }
-CALLOUT(co_sysexit) { struct emu em = bt_emu(be, ctx); return bt_finish(be, ctx, co, emu_sysexit(&em), &em); }
+static int co_rdmsr(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_rdmsr); }
+static int co_wrmsr(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_wrmsr); }
+static int co_sysenter(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_sysenter); }
+static int co_sysexit(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_sysexit); }
 
-CALLOUT(co_rdtscp)
+static int co_rdtscp(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
 	enum emu_result r = emu_rdtsc(&em);
@@ -690,7 +689,7 @@ CALLOUT(co_rdtscp)
 
 /* Sensitive instructions whose emulation (task switches, the local APIC's
  * MONITOR/MWAIT) bt does not have yet: stop the guest and say so. */
-CALLOUT(co_unsupported)
+static int co_unsupported(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	ctx->arch.eip = co->insn.eip;
 	bt_set_pending(be, STOP_ERROR, co->insn.eip, "bt cannot emulate '%s' yet at EIP 0x%08x",
@@ -772,8 +771,8 @@ bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls)
 	*cls = -1;
 	/* Segment and control/debug registers hide behind ordinary mnemonics. */
 	if (in->id == X86_INS_MOV) {
-		if (bt_has_reg_class(in, bt_seg_index)) {
-			bool load = in->x86.operands[0].type == X86_OP_REG && bt_seg_index(in->x86.operands[0].reg) >= 0;
+		if (bt_has_reg_class(in, dec_seg_index)) {
+			bool load = in->x86.operands[0].type == X86_OP_REG && dec_seg_index(in->x86.operands[0].reg) >= 0;
 			*ends = load;
 			*cls = load ? SC_SEG_WRITE : SC_SEG_READ;
 			return co_mov_seg;
@@ -785,11 +784,11 @@ bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls)
 		}
 		return NULL;
 	}
-	if (in->id == X86_INS_PUSH && bt_has_reg_class(in, bt_seg_index)) {
+	if (in->id == X86_INS_PUSH && bt_has_reg_class(in, dec_seg_index)) {
 		*cls = SC_SEG_READ;
 		return co_push_seg;
 	}
-	if (in->id == X86_INS_POP && bt_has_reg_class(in, bt_seg_index)) {
+	if (in->id == X86_INS_POP && bt_has_reg_class(in, dec_seg_index)) {
 		*ends = true;
 		*cls = SC_SEG_WRITE;
 		return co_pop_seg;

@@ -2,7 +2,7 @@
  * code runs. The first part is the architectural state (monitor/vcpu.h), so
  * the emulation functions work on it in place; the fields after it are used by
  * the assembly glue (bt_glue.S) and by emitted code, at the fixed offsets
- * below, checked against offsetof() in bt_ctx.c.
+ * below, checked against offsetof() in bt.c.
  *
  * Inside the TC: guest EAX..EDI live in the host registers of the same names,
  * guest ESP in R12D, guest arithmetic flags and DF in host RFLAGS, R13 holds

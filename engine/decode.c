@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor/vcpu.h"
+
 int dec_init(struct dec *d)
 {
 	memset(d, 0, sizeof *d);
@@ -114,6 +116,19 @@ const cs_insn *dec_host(struct dec *d, const uint8_t *code, size_t len)
 bool dec_is_esp(unsigned r)
 {
 	return r == X86_REG_ESP || r == X86_REG_SP;
+}
+
+int dec_seg_index(unsigned r)
+{
+	switch (r) {
+	case X86_REG_ES: return S_ES;
+	case X86_REG_CS: return S_CS;
+	case X86_REG_SS: return S_SS;
+	case X86_REG_DS: return S_DS;
+	case X86_REG_FS: return S_FS;
+	case X86_REG_GS: return S_GS;
+	}
+	return -1;
 }
 
 bool dec_is_high8(unsigned r)

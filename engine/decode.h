@@ -73,6 +73,8 @@ static inline bool dec_has_sib(const struct bt_insn *in)
 }
 /* True if x86 register r is ESP or SP. */
 bool dec_is_esp(unsigned r);
+/* The enum vcpu_segreg of segment register r (ES..GS), or -1 if r is not one. */
+int dec_seg_index(unsigned r);
 /* True if r is AH, CH, DH or BH. */
 bool dec_is_high8(unsigned r);
 /* True if the instruction reads or writes register r (any width of it). */

@@ -1,12 +1,13 @@
-/* Re-encoding guest instructions for 64-bit mode (DESIGN.md, "Guest memory"):
- * every explicit memory operand gets the GS and address-size (0x67) prefixes,
- * so its address wraps at 32 bits inside the window; an absolute [disp32]
- * gets a SIB byte (64-bit mode would read it RIP-relative); ESP operands get
- * a REX bit so they name R12; AH/CH/DH/BH, which no REX instruction can name,
- * are reached by swapping them with AL/CL/DL/BL around the instruction; an
- * FS or GS override (kernels keep per-CPU data there) has its address
- * computed into R9D with the segment base from the context, and the operand
- * becomes gs:[r9d]. CS/DS/ES/SS overrides are dropped: those are flat.
+/* Re-encoding guest instructions for 64-bit mode (docs/design.md, "How
+ * translated code runs", the guest window): every explicit memory operand gets
+ * the GS and address-size (0x67) prefixes, so its address wraps at 32 bits
+ * inside the window; an absolute [disp32] gets a SIB byte (64-bit mode would
+ * read it RIP-relative); ESP operands get a REX bit so they name R12;
+ * AH/CH/DH/BH, which no REX instruction can name, are reached by swapping them
+ * with AL/CL/DL/BL around the instruction; an FS or GS override (kernels keep
+ * per-CPU data there) has its address computed into R9D with the segment base
+ * from the context, and the operand becomes gs:[r9d]. CS/DS/ES/SS overrides
+ * are dropped: those are flat.
  *
  * Every re-encoding is checked by decoding the result with Capstone in 64-bit
  * mode and comparing its operands with the guest's (registers mapped, GS

@@ -1,5 +1,5 @@
 /* The vCPU thread and the small request interface front ends use to control
- * it (DESIGN.md, "How translated code runs"): the engine runs only on this
+ * it (docs/design.md, "Threads"): the engine runs only on this
  * thread; the command line, the TUI and the gdb stub ask it to continue,
  * step or stop, wait for stops, and read the state it snapshots at each
  * stop. Several front ends may watch one runner: each stop is announced to

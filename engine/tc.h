@@ -11,7 +11,9 @@
  *
  *   struct ccf *c = tc_lookup(tc, eip);
  *   if (!c) c = <translate>;
- *   tc_chain(tc, ctx->exit_site, c);
+ *   int k;
+ *   struct ccf *from = tc_exit_owner(tc, tc->code + ctx->exit_site, &k);
+ *   if (from) tc_chain(tc, from, k, c);     // exit k of from now jumps to c
  */
 #ifndef BT86_ENGINE_TC_H
 #define BT86_ENGINE_TC_H

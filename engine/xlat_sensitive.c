@@ -142,19 +142,6 @@ static void emit_rdtsc(struct tu *t)
 	emit_bytes(&t->e, code2, sizeof code2);
 }
 
-static int seg_of(unsigned reg)
-{
-	switch (reg) {
-	case X86_REG_ES: return S_ES;
-	case X86_REG_CS: return S_CS;
-	case X86_REG_SS: return S_SS;
-	case X86_REG_DS: return S_DS;
-	case X86_REG_FS: return S_FS;
-	case X86_REG_GS: return S_GS;
-	}
-	return -1;
-}
-
 /* movzx r32, word [r15 + selector of seg] */
 static void emit_load_sel(struct tu *t, unsigned r, int seg)
 {
@@ -168,14 +155,14 @@ static int emit_seg_read(struct tu *t, const struct bt_insn *in)
 {
 	char why[160];
 	if (in->id == X86_INS_PUSH) {
-		int seg = seg_of(in->x86.operands[0].reg);
+		int seg = dec_seg_index(in->x86.operands[0].reg);
 		emit_load_sel(t, HR_R8, seg);
 		emit_store_guest16(&t->e, HR_R12, in->p66 ? -2 : -4, HR_R8);   /* 16 bits, as recent CPUs */
 		emit_lea32(&t->e, HR_R12, HR_R12, in->p66 ? -2 : -4);
 		return 0;
 	}
 	const cs_x86_op *dst = &in->x86.operands[0];
-	int seg = seg_of(in->x86.operands[1].reg);
+	int seg = dec_seg_index(in->x86.operands[1].reg);
 	if (dst->type == X86_OP_REG) {
 		unsigned r = dec_rm(in);
 		if (r == 4)
@@ -268,7 +255,7 @@ static int xlat_naive(struct tu *t, const struct bt_insn *in, int cls, bt_callou
 	}
 	if (cls == SC_SEG_READ && in->id == X86_INS_PUSH) {
 		/* 64-bit mode has no PUSH CS/DS/ES/SS: read the host selector, then push it. */
-		int seg = seg_of(in->x86.operands[0].reg);
+		int seg = dec_seg_index(in->x86.operands[0].reg);
 		tu_mark(t, in, CK_NAIVE, 0, 0);
 		emit_u8(&t->e, REX | REX_B);
 		emit_u8(&t->e, 0x8c);   /* mov r8d, sreg */

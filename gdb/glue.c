@@ -30,6 +30,7 @@
 #include "monitor/paging.h"
 #include "monitor/stop.h"
 #include "session/cmd.h"
+#include "session/guestview.h"
 #include "session/session.h"
 
 /* gdb's signal numbers beyond rsp.h's (gdb/include/gdb/signals.def). */
@@ -202,13 +203,13 @@ static bool glue_lin_range(uint64_t addr, size_t len)
 	return addr <= 0xffffffffull && len <= 0x100000000ull - addr;
 }
 
-/* Read len bytes at linear addr, all or nothing. */
+/* Read len bytes at linear addr, all or nothing: the debugger's reader
+ * every front end shares (session/guestview.h). */
 static bool glue_read_lin(struct gdb_glue *g, const struct vcpu_state *st, uint64_t addr, void *buf, size_t len)
 {
-	struct pg_phys phys = glue_phys(g);
-	struct pg_mode mode = pg_mode_of(st, g->maxphyaddr);
+	struct machine *m = g->s.m;
 	return glue_lin_range(addr, len) &&
-	       pg_read_lin(&phys, &mode, (uint32_t)addr, buf, len, GLUE_PG_FLAGS, NULL) == PG_OK;
+	       gv_read_vga(&m->mem, m->vga, g->maxphyaddr, st, (uint32_t)addr, buf, len);
 }
 
 static int glue_read_mem(void *target, uint64_t addr, void *buf, size_t len)
@@ -413,23 +414,15 @@ static int glue_load_seg(struct gdb_glue *g, struct vcpu_state *st, enum vcpu_se
 	if (sel & 4)
 		return RSP_ERROR;       /* LDT selectors are not loaded from here */
 	uint32_t off = sel & ~7u;
-	uint32_t d[2];
-	if (off + 7 > st->gdtr.limit || !glue_read_lin(g, st, (uint64_t)st->gdtr.base + off, d, 8))
+	uint64_t d;
+	if (off + 7 > st->gdtr.limit || !glue_read_lin(g, st, (uint64_t)st->gdtr.base + off, &d, 8))
 		return RSP_ERROR;
-	uint16_t attr = (uint16_t)((d[1] >> 8) & 0xf0ff);
-	if (!(attr & SEG_P) || !(attr & SEG_S))
+	struct vcpu_seg seg = vcpu_seg_from_desc((uint16_t)sel, d);
+	if (!(seg.attr & SEG_P) || !(seg.attr & SEG_S))
 		return RSP_ERROR;       /* not present, or a system descriptor */
-	if (i == S_CS && !(attr & 0x8))
+	if (i == S_CS && !(seg.attr & 0x8))
 		return RSP_ERROR;       /* CS needs a code segment */
-	uint32_t limit = (d[0] & 0xffff) | (d[1] & 0xf0000);
-	if (attr & SEG_G)
-		limit = (limit << 12) | 0xfff;
-	st->seg[i] = (struct vcpu_seg){
-		.sel = (uint16_t)sel,
-		.attr = attr,
-		.base = (d[0] >> 16) | ((d[1] & 0xff) << 16) | (d[1] & 0xff000000u),
-		.limit = limit,
-	};
+	st->seg[i] = seg;
 	return 0;
 }
 

@@ -4,7 +4,7 @@
  * its window; KVM uses the debug registers); front ends (the command line,
  * the TUI, the gdb stub) edit them. Guest memory is never patched.
  *
- *   int id = dbg_break_add(&m->debug, 0x100123, false);
+ *   int id = dbg_break_add(&m->debug, 0x100123, false, false);   // not temporary, the user's
  *   if (dbg_is_break(&m->debug, eip)) ...
  */
 #ifndef BT86_MONITOR_DEBUG_H

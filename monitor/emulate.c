@@ -315,18 +315,6 @@ static int emu_desc(struct emu *em, uint16_t sel, uint64_t *d, uint32_t *addr)
 	return emu_read_sys(em, *addr, d, 8);
 }
 
-static struct vcpu_seg emu_seg_from_desc(uint16_t sel, uint64_t d)
-{
-	struct vcpu_seg s;
-	s.sel = sel;
-	s.base = (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24));
-	s.limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16));
-	s.attr = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
-	if (s.attr & SEG_G)
-		s.limit = (s.limit << 12) | 0xfff;
-	return s;
-}
-
 /* Set the accessed bit (type bit 0) in memory, as the CPU does on a load. */
 static void emu_mark_accessed(struct emu *em, uint32_t addr, uint64_t d)
 {
@@ -351,7 +339,7 @@ enum emu_result emu_load_seg(struct emu *em, int seg, uint16_t sel)
 	}
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
 	bool code = type & 8, readable = type & 2, writable = !code && (type & 2);
 	if (!(s.attr & SEG_S))
@@ -376,35 +364,17 @@ enum emu_result emu_load_seg(struct emu *em, int seg, uint16_t sel)
 	return EMU_NEXT;
 }
 
+static enum emu_result emu_load_cs(struct emu *em, uint16_t sel, uint32_t offset, int new_cpl,
+				   bool check_rpl, const char *what, struct vcpu_seg *out);
+
 enum emu_result emu_far_jmp(struct emu *em, uint16_t sel, uint32_t offset)
 {
 	struct vcpu_state *st = em->st;
-	int cpl = emu_cpl(st), rpl = sel & 3;
-	uint64_t d;
-	uint32_t addr;
-
-	if ((sel & ~3u) == 0)
-		return emu_fault(em, EXC_GP, true, 0);
-	if (emu_desc(em, sel, &d, &addr) < 0)
-		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
-	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
-	if (!(s.attr & SEG_S) && emu_is_gate_or_tss(type)) {
-		snprintf(em->msg, sizeof em->msg, "far jump through a call gate, task gate or TSS is not supported yet");
-		return EMU_STOP;
-	}
-	if (!(s.attr & SEG_S) || !(type & 8))
-		return emu_fault(em, EXC_GP, true, sel & ~3u);   /* data or another system descriptor */
-	if ((type & 4) ? (int)dpl > cpl : (rpl > cpl || (int)dpl != cpl))
-		return emu_fault(em, EXC_GP, true, sel & ~3u);
-	if (!(s.attr & SEG_P))
-		return emu_fault(em, EXC_NP, true, sel & ~3u);
-	if (offset > s.limit)
-		return emu_fault(em, EXC_GP, true, 0);
-	emu_mark_accessed(em, addr, d);
-	s.attr |= 1;
-	s.sel = (uint16_t)((sel & ~3u) | (unsigned)cpl);
-	st->seg[S_CS] = s;
+	struct vcpu_seg cs;
+	enum emu_result r = emu_load_cs(em, sel, offset, emu_cpl(st), true, "far jump", &cs);
+	if (r != EMU_NEXT)
+		return r;
+	st->seg[S_CS] = cs;
 	st->eip = offset;
 	return EMU_JUMP;
 }
@@ -420,7 +390,7 @@ enum emu_result emu_ltr(struct emu *em, uint16_t sel)
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK;
 	if ((s.attr & SEG_S) || (type != 9 && type != 1))   /* available 32- or 16-bit TSS */
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
@@ -448,7 +418,7 @@ enum emu_result emu_lldt(struct emu *em, uint16_t sel)
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	if ((s.attr & SEG_S) || (s.attr & SEG_TYPE_MASK) != SEG_TYPE_LDT)
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (!(s.attr & SEG_P))
@@ -514,10 +484,11 @@ enum emu_result emu_privileged_nop(struct emu *em)
 	return EMU_NEXT;
 }
 
-/* Load a code segment for a far CALL (check_rpl: a non-conforming target
- * needs RPL <= CPL) or RET (new_cpl is the selector's RPL). */
+/* Load a code segment for a far JMP or CALL (check_rpl: a non-conforming
+ * target needs RPL <= CPL) or RET (new_cpl is the selector's RPL); what names
+ * the transfer in the message for what is not emulated. */
 static enum emu_result emu_load_cs(struct emu *em, uint16_t sel, uint32_t offset, int new_cpl,
-				   bool check_rpl, struct vcpu_seg *out)
+				   bool check_rpl, const char *what, struct vcpu_seg *out)
 {
 	uint64_t d;
 	uint32_t addr;
@@ -525,10 +496,10 @@ static enum emu_result emu_load_cs(struct emu *em, uint16_t sel, uint32_t offset
 		return emu_fault(em, EXC_GP, true, 0);
 	if (emu_desc(em, sel, &d, &addr) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg s = emu_seg_from_desc(sel, d);
+	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
 	if (!(s.attr & SEG_S) && emu_is_gate_or_tss(type)) {
-		snprintf(em->msg, sizeof em->msg, "far transfer through a call gate, task gate or TSS is not supported yet");
+		snprintf(em->msg, sizeof em->msg, "%s through a call gate, task gate or TSS is not supported yet", what);
 		return EMU_STOP;
 	}
 	if (!(s.attr & SEG_S) || !(type & 8))
@@ -552,7 +523,8 @@ enum emu_result emu_far_call(struct emu *em, uint16_t sel, uint32_t offset, uint
 {
 	struct vcpu_state *st = em->st;
 	struct vcpu_seg cs;
-	enum emu_result r = emu_load_cs(em, sel, size == 2 ? offset & 0xffff : offset, emu_cpl(st), true, &cs);
+	enum emu_result r = emu_load_cs(em, sel, size == 2 ? offset & 0xffff : offset, emu_cpl(st), true,
+					"far transfer", &cs);
 	if (r != EMU_NEXT)
 		return r;
 	uint32_t esp = st->gpr[R_ESP], oldcs = st->seg[S_CS].sel;
@@ -580,7 +552,7 @@ enum emu_result emu_far_ret(struct emu *em, unsigned size, uint16_t pop)
 	if (rpl < cpl)
 		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	struct vcpu_seg cs, ss = st->seg[S_SS];
-	enum emu_result r = emu_load_cs(em, (uint16_t)sel, eip, rpl, false, &cs);
+	enum emu_result r = emu_load_cs(em, (uint16_t)sel, eip, rpl, false, "far transfer", &cs);
 	if (r != EMU_NEXT)
 		return r;
 	esp += 2 * size + pop;
@@ -666,7 +638,7 @@ enum emu_result emu_lsl(struct emu *em, uint16_t sel, bool *ok, uint32_t *value)
 		static const bool sys_ok[16] = { [1] = 1, [2] = 1, [3] = 1, [9] = 1, [11] = 1 };
 		if (s || sys_ok[type]) {
 			*ok = true;
-			*value = emu_seg_from_desc(sel, d).limit;
+			*value = vcpu_seg_from_desc(sel, d).limit;
 		}
 	}
 	return EMU_NEXT;

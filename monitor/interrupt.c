@@ -22,18 +22,6 @@ static bool emu_contributory(int vector)
 	       vector == EXC_GP;
 }
 
-static struct vcpu_seg emu_desc_seg(uint16_t sel, uint64_t d)
-{
-	struct vcpu_seg s;
-	s.sel = sel;
-	s.base = (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24));
-	s.limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16));
-	s.attr = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
-	if (s.attr & SEG_G)
-		s.limit = (s.limit << 12) | 0xfff;
-	return s;
-}
-
 /* Read a GDT/LDT descriptor; on a bad selector raise ext-aware #GP/#TS. */
 static int emu_read_desc(struct emu *em, uint16_t sel, uint64_t *d, int vec_on_fail, uint32_t ext)
 {
@@ -103,7 +91,7 @@ static int emu_deliver_once(struct emu *em, int vector, enum deliver_kind kind, 
 	uint64_t cd;
 	if (emu_read_desc(em, csel, &cd, EXC_GP, ext) < 0)
 		return -1;
-	struct vcpu_seg cs = emu_desc_seg(csel, cd);
+	struct vcpu_seg cs = vcpu_seg_from_desc(csel, cd);
 	unsigned ctype = cs.attr & SEG_TYPE_MASK, cdpl = (cs.attr >> SEG_DPL_SHIFT) & 3;
 	if (!(cs.attr & SEG_S) || !(ctype & 8) || (int)cdpl > cpl) {
 		emu_fault(em, EXC_GP, true, (csel & ~3u) | ext);
@@ -140,7 +128,7 @@ static int emu_deliver_once(struct emu *em, int vector, enum deliver_kind kind, 
 		uint64_t sd;
 		if (emu_read_desc(em, ss_n, &sd, EXC_TS, ext) < 0)
 			return -1;
-		new_ss = emu_desc_seg(ss_n, sd);
+		new_ss = vcpu_seg_from_desc(ss_n, sd);
 		unsigned stype = new_ss.attr & SEG_TYPE_MASK;
 		if ((ss_n & 3) != (unsigned)new_cpl || ((new_ss.attr >> SEG_DPL_SHIFT) & 3) != (unsigned)new_cpl ||
 		    !(new_ss.attr & SEG_S) || (stype & 8) || !(stype & 2)) {
@@ -264,7 +252,7 @@ enum emu_result emu_iret(struct emu *em, unsigned size)
 		return emu_fault(em, EXC_GP, true, csel & ~3u);
 	if (emu_read_desc(em, (uint16_t)csel, &cd, EXC_GP, 0) < 0)
 		return EMU_FAULT;
-	struct vcpu_seg cs = emu_desc_seg((uint16_t)csel, cd);
+	struct vcpu_seg cs = vcpu_seg_from_desc((uint16_t)csel, cd);
 	unsigned ctype = cs.attr & SEG_TYPE_MASK, cdpl = (cs.attr >> SEG_DPL_SHIFT) & 3;
 	if (!(cs.attr & SEG_S) || !(ctype & 8) || ((ctype & 4) ? (int)cdpl > rpl : (int)cdpl != rpl))
 		return emu_fault(em, EXC_GP, true, csel & ~3u);
@@ -288,7 +276,7 @@ enum emu_result emu_iret(struct emu *em, unsigned size)
 			*st = saved;
 			return EMU_FAULT;
 		}
-		struct vcpu_seg ss = emu_desc_seg((uint16_t)ssel, sd);
+		struct vcpu_seg ss = vcpu_seg_from_desc((uint16_t)ssel, sd);
 		unsigned stype = ss.attr & SEG_TYPE_MASK;
 		if ((int)(ssel & 3) != rpl || (int)((ss.attr >> SEG_DPL_SHIFT) & 3) != rpl ||
 		    !(ss.attr & SEG_S) || (stype & 8) || !(stype & 2))

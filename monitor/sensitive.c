@@ -203,15 +203,28 @@ void sens_print_table(FILE *out)
 		fprintf(out, "%-20s %-11s %-5s %-19s %s\n", s->mnemonic, sens_classes[s->cls].name,
 			s->traps ? "yes" : "no", s->emulation, s->why);
 	}
-	fprintf(out, "\n%-11s %-9s %-33s %s\n", "class", "default", "treatments", "instructions");
+	char line[256];
+	sens_class_header(line, sizeof line, "default", "treatments");
+	fprintf(out, "\n%s\n", line);
 	for (int c = 0; c < SC_COUNT; c++) {
-		char list[64] = "";
-		for (int t = 0; t < TREAT_COUNT; t++)
-			if (sens_supports((enum sens_class)c, (enum treatment)t)) {
-				strncat(list, list[0] ? "," : "", sizeof list - strlen(list) - 1);
-				strncat(list, treatment_name((enum treatment)t), sizeof list - strlen(list) - 1);
-			}
-		fprintf(out, "%-11s %-9s %-33s %s\n", sens_classes[c].name, treatment_name(sens_classes[c].dflt),
-			list, sens_classes[c].summary);
+		sens_class_row(line, sizeof line, (enum sens_class)c, sens_classes[c].dflt);
+		fprintf(out, "%s\n", line);
 	}
+}
+
+void sens_class_header(char *buf, size_t len, const char *col2, const char *col3)
+{
+	snprintf(buf, len, "%-11s %-9s %-33s %s", "class", col2, col3, "instructions");
+}
+
+void sens_class_row(char *buf, size_t len, enum sens_class c, enum treatment t)
+{
+	char list[64] = "";
+	for (int i = 0; i < TREAT_COUNT; i++)
+		if (sens_supports(c, (enum treatment)i)) {
+			strncat(list, list[0] ? "," : "", sizeof list - strlen(list) - 1);
+			strncat(list, treatment_name((enum treatment)i), sizeof list - strlen(list) - 1);
+		}
+	snprintf(buf, len, "%-11s %-9s %-33s %s", sens_classes[c].name, treatment_name(t), list,
+		 sens_classes[c].summary);
 }

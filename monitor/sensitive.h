@@ -1,6 +1,6 @@
 /* The sensitive instructions of 32-bit x86 — why each is sensitive, whether
  * it traps when run unprivileged, how the monitor emulates it — and the
- * treatments a binary translator may give each class of them (DESIGN.md,
+ * treatments a binary translator may give each class of them (docs/design.md,
  * "Sensitive instructions"):
  *
  *   trap      copy IDENT; the host faults it and the fault handler emulates
@@ -96,5 +96,12 @@ void policy_describe(const struct policy *p, FILE *out);
 
 /* The table for --list-sensitive. */
 void sens_print_table(FILE *out);
+
+/* The class table's lines (no newline), shared by --list-sensitive and the
+ * `policy` command: a header whose second and third columns are named col2
+ * and col3, and the row of class c with treatment t there (the default or
+ * the current one), the treatments c supports and its instructions. */
+void sens_class_header(char *buf, size_t len, const char *col2, const char *col3);
+void sens_class_row(char *buf, size_t len, enum sens_class c, enum treatment t);
 
 #endif

@@ -15,6 +15,18 @@ struct vcpu_seg vcpu_flat_seg(uint16_t sel, uint16_t type)
 	};
 }
 
+struct vcpu_seg vcpu_seg_from_desc(uint16_t sel, uint64_t d)
+{
+	struct vcpu_seg s;
+	s.sel = sel;
+	s.base = (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24));
+	s.limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16));
+	s.attr = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
+	if (s.attr & SEG_G)
+		s.limit = (s.limit << 12) | 0xfff;
+	return s;
+}
+
 const char *vcpu_reg_name(enum vcpu_reg r)
 {
 	static const char *const names[R_COUNT] = {

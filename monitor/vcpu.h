@@ -82,6 +82,11 @@ struct vcpu_state {
 /* A flat 4 GiB segment of the given selector and type at ring 0. */
 struct vcpu_seg vcpu_flat_seg(uint16_t sel, uint16_t type);
 
+/* The segment a code/data/system descriptor d (its 8 bytes, little-endian)
+ * describes, loaded with selector sel: base, attributes, and the limit
+ * expanded to bytes when G is set. */
+struct vcpu_seg vcpu_seg_from_desc(uint16_t sel, uint64_t d);
+
 /* What an instruction changed, compactly, for events (EIP excluded). */
 enum vcpu_field {
 	VF_GPR0 = 0,          /* + enum vcpu_reg */

@@ -2,7 +2,7 @@
  * privileged, and print what the guest observed.
  *
  * These are the instructions a binary translator must rewrite or emulate
- * (see DESIGN.md, "Sensitive instructions"). Only deterministic facts are
+ * (see docs/design.md, "Sensitive instructions"). Only deterministic facts are
  * printed, so the output is the same on QEMU TCG, KVM and bt86; a line that
  * differs names the instruction the VMM gets wrong.
  */

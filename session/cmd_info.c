@@ -170,11 +170,10 @@ static void info_desc_decode(uint64_t raw, struct info_desc *d)
 {
 	d->lo = (uint32_t)raw;
 	d->hi = (uint32_t)(raw >> 32);
-	d->attr = (uint16_t)((d->hi >> 8) & 0xf0ff);
-	d->base = (d->lo >> 16) | ((d->hi & 0xff) << 16) | (d->hi & 0xff000000u);
-	d->limit = (d->lo & 0xffff) | (d->hi & 0x000f0000u);
-	if (d->attr & SEG_G)
-		d->limit = (d->limit << 12) | 0xfff;
+	struct vcpu_seg seg = vcpu_seg_from_desc(0, raw);
+	d->attr = seg.attr;
+	d->base = seg.base;
+	d->limit = seg.limit;
 	unsigned type = d->attr & SEG_TYPE_MASK;
 	d->gate = !(d->attr & SEG_S) && (type == 4 || type == 5 || type == 6 || type == 7 || type >= 12) && type != 13;
 	d->gate_sel = (uint16_t)(d->lo >> 16);

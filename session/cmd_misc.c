@@ -102,16 +102,12 @@ static int misc_configure(struct session *s, const char *what, const char *key, 
 static int do_policy(struct session *s, int argc, char **argv)
 {
 	if (argc == 1) {
-		out_printf(s->out, "%-11s %-9s %-33s %s\n", "class", "treatment", "supported", "instructions");
+		char line[256];
+		sens_class_header(line, sizeof line, "treatment", "supported");
+		out_printf(s->out, "%s\n", line);
 		for (int c = 0; c < SC_COUNT; c++) {
-			char list[64] = "";
-			for (int t = 0; t < TREAT_COUNT; t++)
-				if (sens_supports((enum sens_class)c, (enum treatment)t)) {
-					strncat(list, list[0] ? "," : "", sizeof list - strlen(list) - 1);
-					strncat(list, treatment_name((enum treatment)t), sizeof list - strlen(list) - 1);
-				}
-			out_printf(s->out, "%-11s %-9s %-33s %s\n", sens_classes[c].name,
-				   treatment_name(s->m->policy.t[c]), list, sens_classes[c].summary);
+			sens_class_row(line, sizeof line, (enum sens_class)c, s->m->policy.t[c]);
+			out_printf(s->out, "%s\n", line);
 		}
 		return 0;
 	}

@@ -28,6 +28,7 @@
 
 #include "session/cmd.h"
 #include "session/disas.h"
+#include "session/guestview.h"
 
 #define TUI_OUT_LINES 2000
 #define TUI_NOTE_LINES 1000
@@ -82,24 +83,8 @@ static void tui_err_write(void *ctx, const char *text, size_t len)
 
 bool tui_read_guest(struct tui *t, uint32_t lin, void *buf, size_t len)
 {
-	uint8_t *p = buf;
 	const struct machine *m = t->s->m;
-	while (len) {
-		uint32_t pa;
-		size_t chunk = 0x1000 - (lin & 0xfff);
-		if (chunk > len)
-			chunk = len;
-		if (!tui_lin2phys(&m->mem, &t->st, lin, &pa))
-			return false;
-		if (pa >= VGAMEM_BASE && pa + chunk <= VGAMEM_BASE + VGAMEM_SIZE && m->vga)
-			memcpy(p, m->vga->bytes + (pa - VGAMEM_BASE), chunk);
-		else if (gmem_read(&m->mem, pa, p, chunk) < 0)
-			return false;
-		p += chunk;
-		lin += (uint32_t)chunk;
-		len -= chunk;
-	}
-	return true;
+	return gv_read_vga(&m->mem, m->vga, m->maxphyaddr, &t->st, lin, buf, len);
 }
 
 /* ---- Reading the engine on the vCPU thread. */

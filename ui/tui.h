@@ -185,10 +185,6 @@ char tui_cga_char(uint8_t code);
 /* The curses colour number (0-7) of a CGA colour index (0-7). */
 int tui_cga_color(int cga);
 
-/* Paging off: lin is physical. Paging on: walk the guest's 32-bit page
- * tables (4 KiB and 4 MiB pages). false if not mapped (tui_mem.c). */
-bool tui_lin2phys(const struct guestmem *gm, const struct vcpu_state *st, uint32_t lin, uint32_t *pa);
-
 /* ---- The TUI's state, shared by the pane files ------------------------ */
 
 /* Where keys go: the key table (KEYS), readline (CMD) or the guest's COM1. */
@@ -330,7 +326,8 @@ void tui_show_view(struct tui *t, enum tui_view v, bool temporary);
 /* Re-read the TC, the shown CCF, the disassembly marks and the stats on the
  * vCPU thread (no-op while the guest runs). */
 void tui_sync(struct tui *t);
-/* Guest linear memory as the debugger reads it; false where unreadable. */
+/* Guest linear memory as the debugger reads it (session/guestview.h: RAM
+ * and the VGA window, through the page tables); false where unreadable. */
 bool tui_read_guest(struct tui *t, uint32_t lin, void *buf, size_t len);
 
 /* tui_term.c: the terminal, restored on every way out. */

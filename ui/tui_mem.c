@@ -10,25 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "monitor/paging.h"
-
-bool tui_lin2phys(const struct guestmem *gm, const struct vcpu_state *st, uint32_t lin, uint32_t *pa)
-{
-	if (!(st->cr0 & CR0_PG)) {
-		*pa = lin;
-		return true;
-	}
-	/* A debugger's look: any present mapping, no A/D bits set. The walk only
-	 * reads the tables without PG_SET_AD. */
-	struct pg_phys ram = pg_phys_ram((struct guestmem *)gm);
-	struct pg_mode mode = pg_mode_of(st, 0);
-	struct pg_result r;
-	if (pg_translate(&ram, &mode, lin, PG_READ, PG_FORCE, &r) != PG_OK || r.pa > 0xffffffffull)
-		return false;
-	*pa = (uint32_t)r.pa;
-	return true;
-}
-
 /* Up/Down move a line of the dump, PgUp/PgDn a page; Home follows ESP again. */
 bool tui_mem_key(struct tui *t, int a, int rows)
 {

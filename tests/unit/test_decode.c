@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/decode.h"
+#include "monitor/vcpu.h"
 #include "tests/unit/bt_testlib.h"
 
 #define EIP 0x00101000u
@@ -389,6 +390,19 @@ END_TEST
 
 /* ---- register predicates ---- */
 
+START_TEST(seg_index)
+{
+	ck_assert_int_eq(dec_seg_index(X86_REG_ES), S_ES);
+	ck_assert_int_eq(dec_seg_index(X86_REG_CS), S_CS);
+	ck_assert_int_eq(dec_seg_index(X86_REG_SS), S_SS);
+	ck_assert_int_eq(dec_seg_index(X86_REG_DS), S_DS);
+	ck_assert_int_eq(dec_seg_index(X86_REG_FS), S_FS);
+	ck_assert_int_eq(dec_seg_index(X86_REG_GS), S_GS);
+	ck_assert_int_eq(dec_seg_index(X86_REG_EAX), -1);
+	ck_assert_int_eq(dec_seg_index(X86_REG_INVALID), -1);
+}
+END_TEST
+
 START_TEST(is_esp_is_high8)
 {
 	ck_assert(dec_is_esp(X86_REG_ESP));
@@ -486,6 +500,7 @@ static Suite *decode_suite(void)
 	tc = tcase_create("regs");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, is_esp_is_high8);
+	tcase_add_test(tc, seg_index);
 	tcase_add_loop_test(tc, uses_reg, 0, (int)(sizeof uses_cases / sizeof uses_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;

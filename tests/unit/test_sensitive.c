@@ -449,6 +449,30 @@ START_TEST(print_table_names_everything)
 }
 END_TEST
 
+/* The class rows --list-sensitive and `policy` share: the treatment given,
+ * the supported list in treatment order, columns under the header's. */
+START_TEST(class_row_and_header)
+{
+	char head[256], row[256], want[64] = "";
+	sens_class_header(head, sizeof head, "treatment", "supported");
+	ck_assert_str_eq(head, "class       treatment supported                         instructions");
+	sens_class_row(row, sizeof row, SC_IO, TREAT_CALLOUT);
+	ck_assert(strncmp(row, "io          callout   ", 22) == 0);
+	for (int t = 0; t < TREAT_COUNT; t++)
+		if (sens_supports(SC_IO, (enum treatment)t)) {
+			if (want[0])
+				strcat(want, ",");
+			strcat(want, treatment_name((enum treatment)t));
+		}
+	ck_assert_msg(strncmp(row + 22, want, strlen(want)) == 0, "row '%s'", row);
+	ck_assert_str_eq(row + strlen(head) - strlen("instructions"), sens_classes[SC_IO].summary);
+	/* a tiny buffer truncates, never overruns */
+	char tiny[8];
+	sens_class_row(tiny, sizeof tiny, SC_IO, TREAT_TRAP);
+	ck_assert_str_eq(tiny, "io     ");
+}
+END_TEST
+
 START_TEST(policy_describe_lines)
 {
 	char err[256];
@@ -495,6 +519,7 @@ static Suite *sensitive_suite(void)
 	tcase_add_test(tc, parse_too_long);
 	tcase_add_test(tc, messages_truncate_safely);
 	tcase_add_test(tc, policy_set_direct);
+	tcase_add_test(tc, class_row_and_header);
 	tcase_add_test(tc, print_table_names_everything);
 	tcase_add_test(tc, policy_describe_lines);
 	suite_add_tcase(s, tc);

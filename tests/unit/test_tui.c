@@ -456,40 +456,6 @@ START_TEST(cga_cells)
 }
 END_TEST
 
-START_TEST(page_walk)
-{
-	struct guestmem gm;
-	char err[128];
-	ck_assert_int_eq(gmem_init(&gm, 8 << 20, err, sizeof err), 0);
-	struct vcpu_state st;
-	memset(&st, 0, sizeof st);
-	uint32_t pa;
-	ck_assert(tui_lin2phys(&gm, &st, 0x12345, &pa));   /* paging off: identity */
-	ck_assert_uint_eq(pa, 0x12345);
-
-	const uint32_t pd = 0x10000, pt = 0x11000;
-	uint32_t pde0 = pt | 0x3;                           /* present, writable */
-	uint32_t pde1 = 0x00400000u | 0x83;                 /* 4 MiB page at 4 MiB */
-	uint32_t pte5 = 0x00222000u | 0x1;                  /* lin 0x5000 -> 0x222000 */
-	gmem_write(&gm, pd + 0 * 4, &pde0, 4);
-	gmem_write(&gm, pd + 1 * 4, &pde1, 4);
-	gmem_write(&gm, pt + 5 * 4, &pte5, 4);
-	st.cr0 = CR0_PE | CR0_PG;
-	st.cr3 = pd;
-	ck_assert(tui_lin2phys(&gm, &st, 0x5abc, &pa));
-	ck_assert_uint_eq(pa, 0x222abc);
-	ck_assert(!tui_lin2phys(&gm, &st, 0x6000, &pa));    /* PTE not present */
-	ck_assert(!tui_lin2phys(&gm, &st, 0x00800000, &pa)); /* PDE not present */
-	ck_assert(!tui_lin2phys(&gm, &st, 0x00412345, &pa)); /* PS without CR4.PSE: a table at 4 MiB, empty */
-	st.cr4 = 0x10;                                      /* CR4.PSE */
-	ck_assert(tui_lin2phys(&gm, &st, 0x00412345, &pa));
-	ck_assert_uint_eq(pa, 0x00412345);
-	st.cr4 = 0x20;                                      /* PAE: not walked */
-	ck_assert(!tui_lin2phys(&gm, &st, 0x5abc, &pa));
-	gmem_destroy(&gm);
-}
-END_TEST
-
 START_TEST(script_detection)
 {
 	char path[] = "/tmp/bt86-test-tui-XXXXXX";
@@ -553,7 +519,6 @@ static Suite *tui_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("memory");
-	tcase_add_test(tc, page_walk);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -47,6 +47,28 @@ START_TEST(flat_seg)
 }
 END_TEST
 
+START_TEST(seg_from_descriptor)
+{
+	/* The boot GDT's flat code descriptor: base 0, limit 0xfffff pages. */
+	struct vcpu_seg s = vcpu_seg_from_desc(0x08, 0x00cf9a000000ffffull);
+	ck_assert_uint_eq(s.sel, 0x08);
+	ck_assert_uint_eq(s.base, 0);
+	ck_assert_uint_eq(s.limit, 0xffffffffu);
+	ck_assert_uint_eq(s.attr, 0xc09a);
+	/* Byte granular, every base byte distinct, DPL 3 data. */
+	s = vcpu_seg_from_desc(0x2b, 0x1245f2563456abcdull);
+	ck_assert_uint_eq(s.base, 0x12563456u);
+	ck_assert_uint_eq(s.limit, 0x5abcdu);
+	ck_assert_uint_eq(s.attr, 0x40f2);
+	ck_assert_uint_eq((s.attr >> SEG_DPL_SHIFT) & 3, 3);
+	/* A 32-bit TSS (system, type 9), page granular. */
+	s = vcpu_seg_from_desc(0x28, 0x0080890010000067ull);
+	ck_assert_uint_eq(s.base, 0x00001000u);
+	ck_assert_uint_eq(s.limit, 0x67fffu);
+	ck_assert_uint_eq(s.attr & (SEG_S | SEG_TYPE_MASK), 9);
+}
+END_TEST
+
 START_TEST(reg_and_seg_names)
 {
 	static const char *const regs[] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
@@ -239,6 +261,7 @@ static Suite *vcpu_suite(void)
 	TCase *tc = tcase_create("vcpu");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, flat_seg);
+	tcase_add_test(tc, seg_from_descriptor);
 	tcase_add_test(tc, reg_and_seg_names);
 	tcase_add_test(tc, no_change);
 	tcase_add_test(tc, register_change);
