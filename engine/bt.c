@@ -73,8 +73,9 @@ bool bt_guest_exception(struct bt_engine *be, int vector, bool has_error, uint32
 
 	if (has_error)
 		snprintf(err, sizeof err, "(0x%x)", error);
-	evlog_add(&be->base.m->events, EV_EXCEPTION, eip, -1, "%s%s on '%s'",
-		  emu_exception_name(vector), err, insn_text);
+	evlog_add_data(&be->base.m->events, EV_EXCEPTION, eip, -1,
+		       &(union ev_data){ .exception = { .vector = (uint8_t)vector, .has_error = has_error, .error = error } },
+		       "%s%s on '%s'", emu_exception_name(vector), err, insn_text);
 	ctx->arch.eip = eip;   /* faults return to the faulting instruction */
 	be->delivered = true;
 	enum emu_result r = emu_deliver(&em, vector, DELIVER_EXCEPTION, has_error, error, eip);
@@ -151,9 +152,10 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 				 * through, and run the writing instruction once, alone. */
 				int n = tc_invalidate_page(&be->tc, page);
 				win_unprotect(&be->win, page);
-				evlog_add(&be->base.m->events, EV_INVALIDATE, eip, (int32_t)f->ccf->id,
-					  "guest write to code page 0x%05x000 by '%s': %d CCFs dropped",
-					  page, text, n);
+				evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, (int32_t)f->ccf->id,
+					       &(union ev_data){ .invalidate = { .page = page, .count = n } },
+					       "guest write to code page 0x%05x000 by '%s': %d CCFs dropped",
+					       page, text, n);
 				*once = true;
 				return true;
 			}
@@ -212,8 +214,9 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 		be->ctx->exit_site = 0;
 		if (be->win.paging)   /* no page holds translated code now */
 			memset(be->win.pcode, 0, ((be->win.gm->size >> 12) + 1) * sizeof *be->win.pcode);
-		evlog_add(&be->base.m->events, EV_INVALIDATE, eip, -1, "%s: TC flushed",
-			  be->flush_why ? be->flush_why : "x87/SSE availability changed (CR0/CR4)");
+		evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, -1,
+			       &(union ev_data){ .invalidate = { .page = EV_ALL_PAGES, .count = -1 } }, "%s: TC flushed",
+			       be->flush_why ? be->flush_why : "x87/SSE availability changed (CR0/CR4)");
 		be->flush_why = NULL;
 	}
 	struct ccf *c = transient ? NULL : tc_lookup_key(&be->tc, eip, key);
@@ -235,7 +238,9 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 		tc_flush(&be->tc);   /* full: start over */
 		be->ctx->exit_site = 0;
 		be->ctx->exit_kind = 0;
-		evlog_add(&be->base.m->events, EV_INVALIDATE, eip, -1, "translation cache full: flushed");
+		evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, -1,
+			       &(union ev_data){ .invalidate = { .page = EV_ALL_PAGES, .count = -1 } },
+			       "translation cache full: flushed");
 		c = NULL;
 	}
 	if (!c) {
@@ -254,9 +259,11 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 	}
 	/* One-instruction runs past a watched page are bookkeeping, not news. */
 	if (!(transient && be->watch_open))
-		evlog_add(&be->base.m->events, EV_TRANSLATE, eip, (int32_t)c->id,
-			  "%u guest instructions 0x%08x-0x%08x -> %u bytes%s", c->ninsn, c->eip, c->end,
-			  c->host_len, transient ? " (run once)" : "");
+		evlog_add_data(&be->base.m->events, EV_TRANSLATE, eip, (int32_t)c->id,
+			       &(union ev_data){ .translate = { .end = c->end, .host_bytes = c->host_len,
+								.ninsn = c->ninsn, .once = transient } },
+			       "%u guest instructions 0x%08x-0x%08x -> %u bytes%s", c->ninsn, c->eip, c->end,
+			       c->host_len, transient ? " (run once)" : "");
 	return c;
 }
 
@@ -278,8 +285,9 @@ static void bt_chain_from_exit(struct bt_engine *be, struct ccf *to)
 		tc_chain(&be->tc, from, k, to);
 		if (relink)
 			return;
-		evlog_add(&be->base.m->events, EV_CHAIN, from->exits[k].target, (int32_t)from->id,
-			  "CCF %u exit %d -> CCF %u", from->id, k, to->id);
+		evlog_add_data(&be->base.m->events, EV_CHAIN, from->exits[k].target, (int32_t)from->id,
+			       &(union ev_data){ .chain = { .from = from->id, .to = to->id, .exit = (uint8_t)k } },
+			       "CCF %u exit %d -> CCF %u", from->id, k, to->id);
 	}
 }
 
@@ -324,8 +332,9 @@ static void bt_ram_written(void *opaque, uint64_t pa, uint64_t len)
 			}
 		}
 		be->code_written = true;
-		evlog_add(&be->base.m->events, EV_INVALIDATE, be->ctx->arch.eip, -1,
-			  "emulated write to code page 0x%05llx000: %d CCFs dropped", (unsigned long long)p, n);
+		evlog_add_data(&be->base.m->events, EV_INVALIDATE, be->ctx->arch.eip, -1,
+			       &(union ev_data){ .invalidate = { .page = (uint32_t)p, .count = n } },
+			       "emulated write to code page 0x%05llx000: %d CCFs dropped", (unsigned long long)p, n);
 	}
 }
 
@@ -364,7 +373,8 @@ static bool bt_take_interrupt(struct bt_engine *be, bool *once)
 	struct emu em = { .m = m, .st = &ctx->arch };
 	uint32_t eip = ctx->arch.eip;
 	be->loop.halted = false;
-	evlog_add(&m->events, EV_INTERRUPT, eip, -1, "external interrupt, vector 0x%02x", vector);
+	evlog_add_data(&m->events, EV_INTERRUPT, eip, -1, &(union ev_data){ .interrupt = { .vector = (uint8_t)vector } },
+		       "external interrupt, vector 0x%02x", vector);
 	if (emu_deliver(&em, vector, DELIVER_EXTERNAL, false, 0, eip) != EMU_JUMP)
 		bt_set_pending(be, STOP_ERROR, eip, "delivering interrupt vector 0x%02x at EIP 0x%08x: %s",
 			       vector, eip, em.msg);
@@ -379,7 +389,8 @@ static void bt_single_step_trap(struct bt_engine *be)
 	struct emu em = { .m = be->base.m, .st = &ctx->arch };
 	uint32_t eip = ctx->arch.eip;
 	ctx->arch.dr[6] |= 0x4000;   /* DR6.BS: the #DB was a single step */
-	evlog_add(&be->base.m->events, EV_EXCEPTION, eip, -1, "#DB single-step trap");
+	evlog_add_data(&be->base.m->events, EV_EXCEPTION, eip, -1, &(union ev_data){ .exception = { .vector = EXC_DB } },
+		       "#DB single-step trap");
 	if (emu_deliver(&em, EXC_DB, DELIVER_EXCEPTION, false, 0, eip) != EMU_JUMP)
 		bt_set_pending(be, STOP_ERROR, eip, "delivering a single-step #DB at EIP 0x%08x: %s", eip, em.msg);
 }

@@ -115,8 +115,8 @@ void bt_watch_after(struct bt_engine *be);
 
 /* The TC for the debugger (bt_inspect.c). */
 int bt_tc_list(struct engine *e, void (*fn)(void *ctx, const struct engine_ccf *c), void *ctx);
-int bt_tc_show(struct engine *e, uint32_t what, bool by_id, engine_line_fn *out, void *ctx, char *err, size_t errlen);
-int bt_tc_translate(struct engine *e, uint32_t eip, engine_line_fn *out, void *ctx, char *err, size_t errlen);
+int bt_tc_show(struct engine *e, uint32_t what, bool by_id, struct engine_ccf_view *v, char *err, size_t errlen);
+int bt_tc_translate(struct engine *e, uint32_t eip, struct engine_ccf_view *v, char *err, size_t errlen);
 void bt_tc_flush(struct engine *e);
 enum engine_mark bt_addr_mark(struct engine *e, uint32_t eip);
 

@@ -541,7 +541,8 @@ bt_callout_fn *bt_callout_nm(void)
 static int co_int1(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
-	evlog_add(&be->base.m->events, EV_INTERRUPT, co->insn.eip, (int32_t)co->ccf_id, "int1 (#DB)");
+	evlog_add_data(&be->base.m->events, EV_INTERRUPT, co->insn.eip, (int32_t)co->ccf_id,
+		       &(union ev_data){ .interrupt = { .vector = EXC_DB, .soft = true } }, "int1 (#DB)");
 	enum emu_result r = emu_deliver(&em, EXC_DB, DELIVER_EXCEPTION, false, 0, co->insn.eip + co->insn.len);
 	be->delivered = true;
 	return bt_finish(be, ctx, co, r, &em);
@@ -563,8 +564,9 @@ static int co_int(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *c
 		break;
 	default: vector = (int)(in->x86.operands[0].imm & 0xff); break;
 	}
-	evlog_add(&be->base.m->events, EV_INTERRUPT, in->eip, (int32_t)co->ccf_id, "software interrupt 0x%02x ('%s')",
-		  vector, in->text);
+	evlog_add_data(&be->base.m->events, EV_INTERRUPT, in->eip, (int32_t)co->ccf_id,
+		       &(union ev_data){ .interrupt = { .vector = (uint8_t)vector, .soft = true } },
+		       "software interrupt 0x%02x ('%s')", vector, in->text);
 	enum emu_result r = emu_deliver(&em, vector, DELIVER_SOFTWARE, false, 0, in->eip + in->len);
 	be->delivered = true;   /* no single-step trap after INT n */
 	return bt_finish(be, ctx, co, r, &em);
@@ -757,6 +759,31 @@ static const struct bt_callout_entry bt_callouts[] = {
 	{ X86_INS_RSM, co_ud, true, -1 },
 };
 
+/* Every handler by name, for tc show (a table: the handlers are few and fixed). */
+static const struct {
+	bt_callout_fn *fn;
+	const char *name;
+} bt_callout_names[] = {
+#define BT_CO(f) { f, #f }
+	BT_CO(co_cli), BT_CO(co_sti), BT_CO(co_hlt), BT_CO(co_cpuid), BT_CO(co_rdtsc), BT_CO(co_rdtscp),
+	BT_CO(co_privnop), BT_CO(co_invlpg), BT_CO(co_clts), BT_CO(co_pushf), BT_CO(co_popf), BT_CO(co_in),
+	BT_CO(co_out), BT_CO(co_string_io), BT_CO(co_dtr), BT_CO(co_ltr_lldt), BT_CO(co_store_sys),
+	BT_CO(co_lmsw), BT_CO(co_mov_special), BT_CO(co_mov_seg), BT_CO(co_push_seg), BT_CO(co_pop_seg),
+	BT_CO(co_far_jmp), BT_CO(co_far_call), BT_CO(co_far_ret), BT_CO(co_load_far_ptr), BT_CO(co_ud),
+	BT_CO(co_nm), BT_CO(co_mmio), BT_CO(co_int1), BT_CO(co_int), BT_CO(co_iret), BT_CO(co_bound),
+	BT_CO(co_arpl), BT_CO(co_seg_query), BT_CO(co_rdmsr), BT_CO(co_wrmsr), BT_CO(co_sysenter),
+	BT_CO(co_sysexit), BT_CO(co_unsupported), BT_CO(bt_bcd_callout), BT_CO(bt_stack_callout),
+#undef BT_CO
+};
+
+const char *bt_callout_name(bt_callout_fn *fn)
+{
+	for (size_t i = 0; i < sizeof bt_callout_names / sizeof bt_callout_names[0]; i++)
+		if (bt_callout_names[i].fn == fn)
+			return bt_callout_names[i].name;
+	return "?";
+}
+
 static bool bt_has_reg_class(const struct bt_insn *in, int (*cls)(unsigned))
 {
 	for (int i = 0; i < in->x86.op_count; i++)
@@ -820,8 +847,10 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
 	int leave = co->fn(be, ctx, co);
 	struct vcpu_change ch[VCPU_MAX_CHANGES];
 	int nch = vcpu_state_changes(&before, &ctx->arch, ch, VCPU_MAX_CHANGES);
-	evlog_add_change(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id,
-			 co->insn.text, ch, nch);
+	union ev_data d = { .sens = { .cls = co->cls } };
+	evlog_insn_copy(d.sens.insn, co->insn.text);
+	evlog_add_change_data(&be->base.m->events, EV_CALLOUT, co->insn.eip, (int32_t)co->ccf_id, &d,
+			      co->insn.text, ch, nch);
 	ctx->hflags = (ctx->hflags & ~(uint64_t)BT_HFLAGS_MASK) | (ctx->arch.eflags & BT_HFLAGS_MASK);
 	bt_sync_ac(ctx);   /* a POPF or IRET at CPL 3 may have changed AC */
 	/* It wrote translated code: the rest of this CCF may be stale, or gone. */

@@ -3,16 +3,13 @@
  * instruction beside its host code, marked IDENT, re-encoded, rewritten,
  * callout, in-TC, trap, naive or exit), `translate` (what a TU would become,
  * without running or keeping it) and the marks the TUI puts beside
- * disassembled guest addresses. */
+ * disassembled guest addresses. tc show and translate hand out records
+ * (struct engine_ccf_view); the front ends format them. */
 #include "engine/bt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-static const char *const bt_kind_names[] = {
-	[CK_IDENT] = "IDENT", [CK_REENC] = "REENC", [CK_REWRITE] = "REWRITE", [CK_CALLOUT] = "CALLOUT",
-	[CK_INTC] = "INTC", [CK_EXIT] = "EXIT", [CK_TRAP] = "TRAP", [CK_NAIVE] = "NAIVE",
-};
 
 static void bt_ccf_info(const struct ccf *c, struct engine_ccf *o)
 {
@@ -30,6 +27,8 @@ static void bt_ccf_info(const struct ccf *c, struct engine_ccf *o)
 		o->succ[i] = c->exits[i].to ? c->exits[i].to->id : 0;
 	}
 	o->forward = c->forward_to ? c->forward_to->id : 0;
+	o->forward_off = c->forward_to ? c->forward_off : 0;
+	o->host = (uint64_t)(uintptr_t)c->host;
 }
 
 int bt_tc_list(struct engine *e, void (*fn)(void *ctx, const struct engine_ccf *c), void *ctx)
@@ -48,28 +47,40 @@ int bt_tc_list(struct engine *e, void (*fn)(void *ctx, const struct engine_ccf *
 	return n;
 }
 
-/* Print c: a header, then each guest instruction with its host code. */
-static void bt_show_ccf(struct bt_engine *be, const struct ccf *c, engine_line_fn *out, void *ctx)
+/* The callout handler of c's instruction at eip: its descriptor is among
+ * the ones c owns (c->owned holds only callout descriptors). */
+static const char *bt_handler_at(const struct ccf *c, uint32_t eip)
 {
-	char line[512];
-	const struct guestmem *gm = &be->base.m->mem;
+	for (int i = 0; i < c->nowned; i++) {
+		const struct bt_callout *co = c->owned[i];
+		if (co->insn.eip == eip)
+			return bt_callout_name(co->fn);
+	}
+	return NULL;
+}
 
-	snprintf(line, sizeof line, "CCF %u: guest 0x%08x-0x%08x, %u instructions, %u bytes of host code at %p%s, entered %llu times",
-		 c->id, c->eip, c->end, c->ninsn, c->host_len, (void *)c->host, c->key ? " (CPL 1-3)" : "",
-		 (unsigned long long)c->entries);
-	out(ctx, line);
-	for (int i = 0; i < c->nexits; i++) {
-		if (c->exits[i].to)
-			snprintf(line, sizeof line, "  exit %d -> 0x%08x: chained to CCF %u", i, c->exits[i].target, c->exits[i].to->id);
-		else
-			snprintf(line, sizeof line, "  exit %d -> 0x%08x: not chained (leaves to the dispatcher)", i, c->exits[i].target);
-		out(ctx, line);
-	}
-	if (c->forward_to) {
-		snprintf(line, sizeof line, "  forwards to CCF %u at host offset 0x%x (adaptive retranslation)",
-			 c->forward_to->id, c->forward_off);
-		out(ctx, line);
-	}
+static void *bt_grow(void *p, int *cap, int need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	int cap2 = *cap ? *cap * 2 : 32;
+	while (cap2 < need)
+		cap2 *= 2;
+	void *q = realloc(p, (size_t)cap2 * size);
+	if (q)
+		*cap = cap2;
+	return q;
+}
+
+/* Fill v with c: its header record, then each guest instruction with its
+ * host instructions. 0, or -1 (out of memory; v left zeroed). */
+static int bt_ccf_view(struct bt_engine *be, const struct ccf *c, struct engine_ccf_view *v)
+{
+	const struct guestmem *gm = &be->base.m->mem;
+	int capi = 0, caph = 0;
+
+	memset(v, 0, sizeof *v);
+	bt_ccf_info(c, &v->ccf);
 	for (int i = 0; i < c->nmap; i++) {
 		const struct ccf_map *m = &c->map[i];
 		if (i > 0 && c->map[i - 1].eip == m->eip)
@@ -82,33 +93,46 @@ static void bt_show_ccf(struct bt_engine *be, const struct ccf *c, engine_line_f
 			}
 		if (i == c->nmap - 1 || end < m->host_off)
 			end = c->body_len;
-		char gtext[96] = "(unreadable)", gbytes[48] = "";
+		struct engine_insn *ins = bt_grow(v->insn, &capi, v->ninsn + 1, sizeof *v->insn);
+		if (!ins)
+			goto nomem;
+		v->insn = ins;
+		struct engine_insn *o = &v->insn[v->ninsn++];
+		memset(o, 0, sizeof *o);
+		o->eip = m->eip;
+		o->len = m->len;
+		o->kind = (enum engine_kind)m->kind;
+		o->host_off = m->host_off;
+		o->host_len = end > m->host_off ? end - m->host_off : 0;
+		o->handler = m->kind == CK_CALLOUT ? bt_handler_at(c, m->eip) : NULL;
+		snprintf(o->text, sizeof o->text, "(unreadable)");
 		struct bt_insn in;
 		if (gmem_is_ram(gm, m->eip, 1) && bt_fetch_insn(be, m->eip, &in) == 0) {
-			snprintf(gtext, sizeof gtext, "%s", in.text);
-			for (int b = 0; b < in.len && b < 10; b++)
-				snprintf(gbytes + 3 * b, sizeof gbytes - 3 * (size_t)b, "%02x ", in.bytes[b]);
+			snprintf(o->text, sizeof o->text, "%s", in.text);
+			o->nbytes = in.len < sizeof o->bytes ? in.len : sizeof o->bytes;
+			memcpy(o->bytes, in.bytes, o->nbytes);
 		}
-		const char *kind = m->kind < sizeof bt_kind_names / sizeof bt_kind_names[0] ? bt_kind_names[m->kind] : "?";
-		/* Host instructions, the first on the guest instruction's line. */
-		uint32_t off = m->host_off;
-		bool first = true;
-		do {
-			char htext[96] = "";
-			const cs_insn *h = off < end ? dec_host(&be->xlat.dec, c->host + off, end - off) : NULL;
-			if (h)
-				snprintf(htext, sizeof htext, "%.15s %.78s", h->mnemonic, h->op_str);
-			if (first)
-				snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", m->eip, gbytes, gtext, kind, htext);
-			else
-				snprintf(line, sizeof line, "  %-10s  %-24s %-34s %-7s | %s", "", "", "", "", htext);
-			out(ctx, line);
-			first = false;
+		o->host_first = v->nhost;
+		for (uint32_t off = m->host_off; off < end;) {
+			const cs_insn *h = dec_host(&be->xlat.dec, c->host + off, end - off);
 			if (!h)
 				break;
+			struct engine_host_insn *hs = bt_grow(v->host, &caph, v->nhost + 1, sizeof *v->host);
+			if (!hs)
+				goto nomem;
+			v->host = hs;
+			struct engine_host_insn *ho = &v->host[v->nhost++];
+			ho->off = off;
+			ho->len = (uint8_t)h->size;
+			snprintf(ho->text, sizeof ho->text, "%.15s %.78s", h->mnemonic, h->op_str);
+			o->nhost++;
 			off += h->size;
-		} while (off < end);
+		}
 	}
+	return 0;
+nomem:
+	engine_ccf_view_free(v);
+	return -1;
 }
 
 static struct ccf *bt_find(struct bt_engine *be, uint32_t what, bool by_id)
@@ -127,27 +151,28 @@ static struct ccf *bt_find(struct bt_engine *be, uint32_t what, bool by_id)
 	return best;
 }
 
-int bt_tc_show(struct engine *e, uint32_t what, bool by_id, engine_line_fn *out, void *ctx, char *err, size_t errlen)
+int bt_tc_show(struct engine *e, uint32_t what, bool by_id, struct engine_ccf_view *v, char *err, size_t errlen)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
 	struct ccf *c = bt_find(be, what, by_id);
+	memset(v, 0, sizeof *v);
 	if (!c) {
 		snprintf(err, errlen, by_id ? "no CCF %u in the translation cache" : "no CCF holds 0x%08x", what);
 		return -1;
 	}
-	bt_show_ccf(be, c, out, ctx);
+	if (bt_ccf_view(be, c, v) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
-int bt_tc_translate(struct engine *e, uint32_t eip, engine_line_fn *out, void *ctx, char *err, size_t errlen)
+int bt_tc_translate(struct engine *e, uint32_t eip, struct engine_ccf_view *v, char *err, size_t errlen)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
 	struct ccf *c = NULL;
-	be->xlat.key = emu_cpl(&be->ctx->arch) != 0;
-	be->xlat.cr0 = be->ctx->arch.cr0;
-	be->xlat.cr4 = be->ctx->arch.cr4;
-	be->xlat.st = &be->ctx->arch;
-	be->xlat.user = emu_cpl(&be->ctx->arch) == 3;
+	memset(v, 0, sizeof *v);
+	bt_xlat_prepare(be);
 	enum xlat_status st = xlat_tu(&be->xlat, eip, be->xlat.tu_max, true, &c);
 	if (st == XLAT_FULL) {
 		tc_flush(&be->tc);
@@ -162,9 +187,11 @@ int bt_tc_translate(struct engine *e, uint32_t eip, engine_line_fn *out, void *c
 		snprintf(err, errlen, "%s", st == XLAT_FAIL ? be->xlat.err : "the translation cache is full");
 		return -1;
 	}
-	bt_show_ccf(be, c, out, ctx);
+	int rc = bt_ccf_view(be, c, v);
 	c->valid = false;   /* a preview: never run, found or chained */
-	return 0;
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	return rc;
 }
 
 void bt_tc_flush(struct engine *e)
@@ -172,7 +199,9 @@ void bt_tc_flush(struct engine *e)
 	struct bt_engine *be = (struct bt_engine *)e;
 	tc_flush(&be->tc);
 	be->ctx->exit_site = 0;
-	evlog_add(&e->m->events, EV_INVALIDATE, be->ctx->arch.eip, -1, "translation cache flushed by the user");
+	evlog_add_data(&e->m->events, EV_INVALIDATE, be->ctx->arch.eip, -1,
+		       &(union ev_data){ .invalidate = { .page = EV_ALL_PAGES, .count = -1 } },
+		       "translation cache flushed by the user");
 }
 
 enum engine_mark bt_addr_mark(struct engine *e, uint32_t eip)

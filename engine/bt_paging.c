@@ -102,8 +102,9 @@ int bt_paging_fault(struct bt_engine *be, uint32_t lin, bool write, bool *once, 
 		w->pcode[phys] = 0;
 		if (owner == page + 1) {
 			int n = tc_invalidate_page(&be->tc, page);
-			evlog_add(&be->base.m->events, EV_INVALIDATE, eip, -1,
-				  "guest write to code page 0x%05x000 by '%s': %d CCFs dropped", page, text, n);
+			evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, -1,
+				       &(union ev_data){ .invalidate = { .page = page, .count = n } },
+				       "guest write to code page 0x%05x000 by '%s': %d CCFs dropped", page, text, n);
 		} else {
 			be->flush_pending = true;
 			be->flush_why = "a guest write to code through another mapping of its page";

@@ -58,7 +58,10 @@ static void bt_retranslate(struct bt_engine *be, struct ccf *old, const struct c
 	if (!fresh || fresh == old || !old->valid)
 		return;
 	tc_forward(&be->tc, old, m->host_off, fresh);
-	evlog_add(&be->base.m->events, EV_RETRANSLATE, in->eip, (int32_t)fresh->id,
+	union ev_data d = { .retranslate = { .treatment = fresh->map[0].kind == CK_INTC ? TREAT_INTC : TREAT_CALLOUT,
+					      .mmio = mmio, .count = traps, .old_ccf = old->id } };
+	evlog_insn_copy(d.retranslate.insn, in->text);
+	evlog_add_data(&be->base.m->events, EV_RETRANSLATE, in->eip, (int32_t)fresh->id, &d,
 		  "'%s' %s %u times: retranslated as %s in CCF %u; CCF %u forwards to it",
 		  in->text, mmio ? "reached MMIO" : "trapped", traps,
 		  fresh->map[0].kind == CK_INTC ? "intc" : "callout", fresh->id, old->id);
@@ -68,7 +71,9 @@ void bt_mmio_adapt(struct bt_engine *be, struct ccf *c, const struct ccf_map *m,
 {
 	struct bt_trapcount *t = bt_trap_slot(be, in->eip, true);
 	uint32_t n = t ? ++t->count : 0;
-	evlog_add(&be->base.m->events, EV_TRAP, in->eip, (int32_t)c->id, "%.40s reached MMIO (trap %u)", in->text, n);
+	union ev_data d = { .sens = { .cls = -1, .mmio = true, .count = n } };
+	evlog_insn_copy(d.sens.insn, in->text);
+	evlog_add_data(&be->base.m->events, EV_TRAP, in->eip, (int32_t)c->id, &d, "%.40s reached MMIO (trap %u)", in->text, n);
 	if (n >= SENS_ADAPTIVE_THRESHOLD && c->valid)
 		bt_retranslate(be, c, m, in, n, true);
 }
@@ -104,7 +109,9 @@ bool bt_trap(struct bt_engine *be, struct ccf *c, const struct ccf_map *m)
 	int nch = vcpu_state_changes(&before, &ctx->arch, ch, VCPU_MAX_CHANGES);
 	char what[64];
 	snprintf(what, sizeof what, "%.40s (trap %u)", co.insn.text, n);
-	evlog_add_change(&be->base.m->events, EV_TRAP, m->eip, (int32_t)c->id, what, ch, nch);
+	union ev_data d = { .sens = { .cls = (int8_t)cls, .count = n } };
+	evlog_insn_copy(d.sens.insn, co.insn.text);
+	evlog_add_change_data(&be->base.m->events, EV_TRAP, m->eip, (int32_t)c->id, &d, what, ch, nch);
 	/* Guilty: this CCF forwards to the retranslation from now on. Other CCFs
 	 * that hold the same instruction get forwarded on their first trap. */
 	if (n >= SENS_ADAPTIVE_THRESHOLD && be->base.m->policy.t[cls] == TREAT_ADAPTIVE)

@@ -31,10 +31,28 @@ struct engine_stat {
 	uint64_t value;
 };
 
-/* One CCF as a debugger shows it (tc list). */
+/* How the translator treated one guest instruction: one vocabulary for the
+ * engine (the translator's CK_* are these), tc show, the TUI and the demo. */
+enum engine_kind {
+	EK_IDENT,       /* copied unchanged */
+	EK_REENC,       /* IDENT, re-encoded to reach guest memory / R12 */
+	EK_REWRITE,     /* non-IDENT: rewritten inline (stack, branch, string ops) */
+	EK_CALLOUT,     /* non-IDENT: calls an emulation function */
+	EK_INTC,        /* non-IDENT: emulated inline in the CCF */
+	EK_EXIT,        /* ends the CCF: a branch or a leave */
+	EK_TRAP,        /* IDENT, expected to fault: the fault handler emulates it */
+	EK_NAIVE,       /* sensitive, run as if the guest were the host (to show what breaks) */
+	EK_COUNT
+};
+
+/* "IDENT", "REENC"...; "?" for a value out of range. */
+const char *engine_kind_name(enum engine_kind k);
+
+/* One CCF as a debugger shows it (tc list, and the head of tc show). */
 struct engine_ccf {
 	uint32_t id, eip, end;        /* guest bytes [eip, end) */
 	uint16_t ninsn;
+	uint64_t host;                /* host address of its code */
 	uint32_t host_len;
 	uint64_t entries;             /* times the dispatcher entered it */
 	uint8_t key;                  /* privilege key: 0 CPL 0, 1 CPL 1-3 */
@@ -42,10 +60,41 @@ struct engine_ccf {
 	uint32_t target[3];           /* exits' guest targets */
 	uint32_t succ[3];             /* chained successor CCF ids, 0 if unchained */
 	uint32_t forward;             /* CCF it forwards to (adaptive), or 0 */
+	uint32_t forward_off;         /* ... from this host offset */
 };
 
-/* One line of text for a front end (no trailing newline). */
-typedef void engine_line_fn(void *ctx, const char *line);
+/* One host instruction of a CCF, at host offset off from the CCF's start. */
+struct engine_host_insn {
+	uint32_t off;
+	uint8_t len;
+	char text[96];                /* "mnemonic operands" */
+};
+
+/* One guest instruction of a CCF and the host code it became. */
+struct engine_insn {
+	uint32_t eip;
+	uint8_t len;                  /* guest bytes */
+	uint8_t nbytes;               /* of bytes[] read (0: the guest memory was unreadable) */
+	uint8_t bytes[16];
+	char text[96];                /* guest text, "(unreadable)" if nbytes is 0 */
+	enum engine_kind kind;
+	uint32_t host_off, host_len;  /* its host code, from the CCF's start */
+	const char *handler;          /* EK_CALLOUT: the handler's name (static), else NULL */
+	int host_first, nhost;        /* its host instructions: host[host_first..+nhost) */
+};
+
+/* A CCF in full (tc show, translate). The engine fills a caller-provided
+ * view with arrays it allocates; engine_ccf_view_free releases them (and is
+ * safe on a zeroed or already freed view). A failing call leaves it zeroed. */
+struct engine_ccf_view {
+	struct engine_ccf ccf;
+	struct engine_insn *insn;     /* guest instructions in order */
+	int ninsn;
+	struct engine_host_insn *host;   /* all host instructions, by guest instruction */
+	int nhost;
+};
+
+void engine_ccf_view_free(struct engine_ccf_view *v);
 
 /* How a debugger marks a guest address in its disassembly. */
 enum engine_mark { MARK_NONE, MARK_CCF_START, MARK_IN_CCF, MARK_CHAINED };
@@ -88,12 +137,13 @@ struct engine_ops {
 	/* Breakpoints or watchpoints in m->debug changed (vCPU thread, stopped). */
 	void (*debug_sync)(struct engine *e);
 	/* The translation cache, for the debugger; NULL for an engine without
-	 * one. tc_show takes a CCF id (by_id) or a guest EIP inside a CCF. */
+	 * one. tc_show takes a CCF id (by_id) or a guest EIP inside a CCF and
+	 * fills *v (see struct engine_ccf_view); 0, or -1 with err. */
 	int (*tc_list)(struct engine *e, void (*fn)(void *ctx, const struct engine_ccf *c), void *ctx);
-	int (*tc_show)(struct engine *e, uint32_t what, bool by_id, engine_line_fn *out, void *ctx,
+	int (*tc_show)(struct engine *e, uint32_t what, bool by_id, struct engine_ccf_view *v,
 		       char *err, size_t errlen);
-	/* What a TU at eip would become, without running or keeping it. */
-	int (*tc_translate)(struct engine *e, uint32_t eip, engine_line_fn *out, void *ctx,
+	/* What a TU at eip would become, without running or keeping it (as tc_show). */
+	int (*tc_translate)(struct engine *e, uint32_t eip, struct engine_ccf_view *v,
 			    char *err, size_t errlen);
 	void (*tc_flush)(struct engine *e);
 	enum engine_mark (*addr_mark)(struct engine *e, uint32_t eip);

@@ -374,7 +374,9 @@ static void kvm_inject(struct kvm_engine *k)
 		if (ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) == 0) {
 			k->injected++;
 			k->loop.halted = false;
-			evlog_add(&m->events, EV_INTERRUPT, kvm_eip(k), -1, "external interrupt, vector 0x%02x (injected)", irq.irq);
+			evlog_add_data(&m->events, EV_INTERRUPT, kvm_eip(k), -1,
+				       &(union ev_data){ .interrupt = { .vector = (uint8_t)irq.irq } },
+				       "external interrupt, vector 0x%02x (injected)", irq.irq);
 		}
 		run->request_interrupt_window = machine_intr_pending(m, 0);
 		return;

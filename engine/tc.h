@@ -24,28 +24,30 @@
 
 #include "engine/bt_ctx.h"
 #include "engine/emit.h"
+#include "engine/engine.h"
 
 #define TC_DEFAULT_SIZE (64u << 20)
 #define TC_MAX_EXITS    3   /* a shadowed CALL has three: callee, return site, plain callee */
 #define TC_HASH_BUCKETS 65536
 
-/* How a guest instruction was translated (for tc show and the event log). */
+/* How a guest instruction was translated: the translator's names for enum
+ * engine_kind (engine.h), which tc show and the front ends share. */
 enum ccf_kind {
-	CK_IDENT,       /* copied unchanged */
-	CK_REENC,       /* IDENT, re-encoded to reach guest memory / R12 */
-	CK_REWRITE,     /* non-IDENT: rewritten inline (stack, branch, string ops) */
-	CK_CALLOUT,     /* non-IDENT: calls an emulation function */
-	CK_INTC,        /* non-IDENT: emulated inline in the CCF */
-	CK_EXIT,        /* ends the CCF: a branch or a leave */
-	CK_TRAP,        /* IDENT, expected to fault: the fault handler emulates it */
-	CK_NAIVE,       /* sensitive, run as if the guest were the host (to show what breaks) */
+	CK_IDENT = EK_IDENT,
+	CK_REENC = EK_REENC,
+	CK_REWRITE = EK_REWRITE,
+	CK_CALLOUT = EK_CALLOUT,
+	CK_INTC = EK_INTC,
+	CK_EXIT = EK_EXIT,
+	CK_TRAP = EK_TRAP,
+	CK_NAIVE = EK_NAIVE,
 };
 
 struct ccf_map {
 	uint32_t host_off;   /* offset of this instruction's host code in the CCF */
 	uint32_t eip;
 	uint8_t len;         /* guest bytes */
-	uint8_t kind;        /* enum ccf_kind */
+	uint8_t kind;        /* enum ccf_kind (enum engine_kind) */
 	uint8_t fixup;       /* enum reenc_fixup */
 	uint8_t esp_adj;     /* R12D is this much above the guest ESP at instruction start */
 };

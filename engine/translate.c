@@ -104,6 +104,9 @@ void tu_callout(struct tu *t, const struct bt_insn *in, bt_callout_fn *fn)
 	}
 	co->fn = fn;
 	co->insn = *in;
+	bool ends;
+	int cls;
+	co->cls = (int8_t)(bt_callout_lookup(in, &ends, &cls) == fn ? cls : -1);
 	tu_own(t, co);
 	/* An explicit memory operand's linear address goes to the callout in R8D;
 	 * implicit ones (string I/O, the stack) need none. */

@@ -35,6 +35,7 @@ typedef int bt_callout_fn(struct bt_engine *be, struct bt_ctx *ctx, struct bt_ca
 struct bt_callout {
 	bt_callout_fn *fn;
 	struct bt_insn insn;
+	int8_t cls;          /* the instruction's enum sens_class, or -1 (for the event) */
 	uint32_t ccf_id;
 	uint64_t count;
 };
@@ -113,6 +114,8 @@ bool xlat_is_string(const struct bt_insn *in);
  * in is an ordinary instruction; *ends says the callout always leaves the TU,
  * *cls is its enum sens_class or -1 if it is not sensitive (bt_callout.c). */
 bt_callout_fn *bt_callout_lookup(const struct bt_insn *in, bool *ends, int *cls);
+/* The name of a callout handler ("co_in", "bt_bcd_callout"...), or "?" (bt_callout.c). */
+const char *bt_callout_name(bt_callout_fn *fn);
 /* Callouts that raise #UD and #NM at the instruction (bt_callout.c). */
 bt_callout_fn *bt_callout_ud(void);
 bt_callout_fn *bt_callout_nm(void);

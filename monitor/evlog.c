@@ -44,11 +44,11 @@ void evlog_destroy(struct evlog *log)
 	log->ring = NULL;
 }
 
-void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
-	       const char *fmt, ...)
+static void evlog_vadd(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
+		       const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static void evlog_vadd(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
+		       const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if ((unsigned)kind >= EV_KIND_COUNT)
 		return;
 	pthread_mutex_lock(&log->lock);
@@ -57,10 +57,13 @@ void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 	e->kind = kind;
 	e->eip = eip;
 	e->ccf = ccf;
-	va_start(ap, fmt);
+	if (d)
+		e->d = *d;
+	else
+		memset(&e->d, 0, sizeof e->d);
 	vsnprintf(e->desc, sizeof e->desc, fmt, ap);
-	va_end(ap);
-	e->nchanges = 0xff;
+	e->raw = false;
+	e->nchanges = 0;
 	log->count[kind]++;
 	struct ev copy;
 	bool hook = log->hook && (atomic_load(&log->hook_mask) & (1u << kind));
@@ -71,10 +74,33 @@ void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 		log->hook(log->hook_opaque, &copy);
 }
 
+void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	evlog_vadd(log, kind, eip, ccf, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void evlog_add_data(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	evlog_vadd(log, kind, eip, ccf, d, fmt, ap);
+	va_end(ap);
+}
+
 static void evlog_finish(struct ev *e);
 
 void evlog_add_change(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 		      const char *what, const struct vcpu_change *ch, int n)
+{
+	evlog_add_change_data(log, kind, eip, ccf, NULL, what, ch, n);
+}
+
+void evlog_add_change_data(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
+			   const char *what, const struct vcpu_change *ch, int n)
 {
 	if ((unsigned)kind >= EV_KIND_COUNT)
 		return;
@@ -89,7 +115,12 @@ void evlog_add_change(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_
 	size_t len = strnlen(what, EV_DESC_LEN / 2);
 	memcpy(e->desc, what, len);
 	e->desc[len] = 0;
-	e->nchanges = (uint8_t)n;
+	if (d)
+		e->d = *d;
+	else
+		memset(&e->d, 0, sizeof e->d);
+	e->raw = true;
+	e->nchanges = (uint8_t)(n > 0 ? n : 0);
 	memcpy(e->changes, ch, (size_t)n * sizeof *ch);
 	log->count[kind]++;
 	struct ev copy;
@@ -106,7 +137,7 @@ void evlog_add_change(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_
 /* Turn a raw event into its final one-line form. */
 static void evlog_finish(struct ev *e)
 {
-	if (e->nchanges == 0xff)
+	if (!e->raw)
 		return;
 	size_t len = strlen(e->desc);
 	if (len + 3 < sizeof e->desc) {
@@ -114,7 +145,7 @@ static void evlog_finish(struct ev *e)
 		e->desc[len++] = ' ';
 		vcpu_changes_format(e->changes, e->nchanges, e->desc + len, sizeof e->desc - len);
 	}
-	e->nchanges = 0xff;
+	e->raw = false;
 }
 
 size_t evlog_since(struct evlog *log, uint64_t from, struct ev *out, size_t max)
@@ -171,6 +202,13 @@ void evlog_clear(struct evlog *log)
 	/* seq keeps growing so readers' cursors stay meaningful. */
 	log->first_seq = log->next_seq;
 	pthread_mutex_unlock(&log->lock);
+}
+
+void evlog_insn_copy(char *dst, const char *text)
+{
+	size_t n = strnlen(text, EV_INSN_LEN - 1);
+	memcpy(dst, text, n);
+	dst[n] = 0;
 }
 
 const char *evlog_kind_name(enum ev_kind kind)

@@ -1,6 +1,7 @@
 /* The event log: everything the translator or monitor does that a user may want
- * to watch. Each event has a kind, the guest EIP, the CCF (or -1) and a one-line
- * description. Events live in a ring buffer (the newest `cap`), and a count per
+ * to watch. Each event has a kind, the guest EIP, the CCF (or -1), a typed
+ * payload per kind (union ev_data: what programs read) and a one-line
+ * description (what people read; its wording may change). Events live in a ring buffer (the newest `cap`), and a count per
  * kind is kept for all of them. The vCPU thread writes, front ends read.
  *
  *   evlog_add(&m->events, EV_VMEXIT, eip, -1, "io out port 0x%x", port);
@@ -11,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,16 +34,65 @@ enum ev_kind {
 };
 
 #define EV_DESC_LEN 112
+#define EV_INSN_LEN 40
+
+/* The typed payload, by kind; all zero where an event sets none. The
+ * member to read is the one named for the kind (sens for callout and trap). */
+union ev_data {
+	struct {                 /* EV_TRANSLATE: guest [ev.eip, end) became CCF ev.ccf */
+		uint32_t end;
+		uint32_t host_bytes;
+		uint16_t ninsn;
+		bool once;           /* run once and not kept (self-modifying code) */
+	} translate;
+	struct {                 /* EV_CHAIN: CCF from's exit `exit` now jumps to CCF to */
+		uint32_t from, to;
+		uint8_t exit;
+	} chain;
+	struct {                 /* EV_CALLOUT, EV_TRAP: the instruction; its changes in ev.changes */
+		int8_t cls;          /* enum sens_class (monitor/sensitive.h; SC_IO: port I/O), or -1 */
+		bool mmio;           /* a trap on a memory access that reached MMIO */
+		uint32_t count;      /* EV_TRAP: traps at this address so far */
+		char insn[EV_INSN_LEN];   /* its guest text */
+	} sens;
+	struct {                 /* EV_RETRANSLATE: the new CCF is ev.ccf */
+		uint8_t treatment;   /* enum treatment it got (TREAT_INTC, TREAT_CALLOUT) */
+		bool mmio;           /* it reached MMIO (else it trapped) */
+		uint32_t count;      /* times before it was retranslated */
+		uint32_t old_ccf;    /* the CCF that forwards to it */
+		char insn[EV_INSN_LEN];
+	} retranslate;
+	struct {                 /* EV_INTERRUPT */
+		uint8_t vector;
+		bool soft;           /* INT n, INT1, INT3, INTO (else external) */
+	} interrupt;
+	struct {                 /* EV_EXCEPTION */
+		uint8_t vector;
+		bool has_error;
+		uint32_t error;
+	} exception;
+	struct {                 /* EV_INVALIDATE */
+		uint32_t page;       /* guest page number (address >> 12), or EV_ALL_PAGES */
+		int32_t count;       /* CCFs dropped, or -1 when the whole TC was flushed */
+	} invalidate;
+};
+
+#define EV_ALL_PAGES 0xffffffffu
+
+/* Copy an instruction's text into a payload's insn[EV_INSN_LEN] (cut to fit). */
+void evlog_insn_copy(char *dst, const char *text);
 
 struct ev {
 	uint64_t seq;          /* 1, 2, 3... over the whole run */
 	enum ev_kind kind;
 	uint32_t eip;
 	int32_t ccf;           /* CCF id, or -1 */
+	union ev_data d;
 	char desc[EV_DESC_LEN];
 	/* Events added with evlog_add_change keep their parts raw; the readers
 	 * below format them into desc ("what: changes"), off the hot path. */
-	uint8_t nchanges;      /* 0xff: desc is final */
+	bool raw;              /* desc still lacks ": changes" */
+	uint8_t nchanges;      /* the instruction's state changes (0 for other events) */
 	struct vcpu_change changes[VCPU_MAX_CHANGES];
 };
 
@@ -64,11 +115,17 @@ void evlog_destroy(struct evlog *log);
 
 void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same with a typed payload (copied; NULL: all zero). */
+void evlog_add_data(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* A cheap event for hot paths (callouts, traps): what (copied, no formatting)
- * and the state changes of the instruction, formatted only when read. */
+ * and the state changes of the instruction, formatted into desc only when
+ * read; the _data form also copies the typed payload d (NULL: all zero). */
 void evlog_add_change(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf,
 		      const char *what, const struct vcpu_change *ch, int n);
+void evlog_add_change_data(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
+			   const char *what, const struct vcpu_change *ch, int n);
 
 /* Copy up to max events with seq >= from (oldest first); returns how many. */
 size_t evlog_since(struct evlog *log, uint64_t from, struct ev *out, size_t max);

@@ -1,7 +1,7 @@
 /* The translation cache: tc list [FILTER], tc show ADDR|ID, tc flush, and
  * translate ADDR (what a TU would become, without running or keeping it).
  * The TC is not thread-safe, so each runs on the vCPU thread while the guest
- * is stopped; the text is collected there and printed here. */
+ * is stopped; the engine's records are collected there and formatted here. */
 #include "session/cmd.h"
 
 #include <ctype.h>
@@ -13,7 +13,7 @@ const char *const cmd_tc_subcommands[] = { "list", "show", "flush", NULL };
 
 static int tc_need(struct session *s, const char *what)
 {
-	if (!s->e->ops->tc_list || !s->e->ops->tc_show || !s->e->ops->tc_flush || !s->e->ops->tc_translate)
+	if (!engine_has(s->e, ENGINE_CAP_TC))
 		return cmd_error(s, "%s: the %s engine has no translation cache", what, s->e->ops->name);
 	return 0;
 }
@@ -156,50 +156,77 @@ static int tc_list(struct session *s, int argc, char **argv)
 	return 0;
 }
 
-/* tc show / translate: lines collected on the vCPU thread. */
-struct tc_text_call {
+/* tc show / translate: the records are read on the vCPU thread and
+ * formatted here. */
+struct tc_view_call {
 	struct session *s;
 	bool translate, by_id;
 	uint32_t what;
-	struct out_buf buf;
+	struct engine_ccf_view v;
 	int rc;
 	char err[200];
 };
 
-static void tc_text_line(void *ctx, const char *line)
+static void tc_view_run(void *arg)
 {
-	struct tc_text_call *t = ctx;
-	out_buf_write(&t->buf, line, strlen(line));
-	out_buf_write(&t->buf, "\n", 1);
-}
-
-static void tc_text_run(void *arg)
-{
-	struct tc_text_call *t = arg;
+	struct tc_view_call *t = arg;
 	struct engine *e = t->s->e;
 	if (t->translate)
-		t->rc = e->ops->tc_translate(e, t->what, tc_text_line, t, t->err, sizeof t->err);
+		t->rc = e->ops->tc_translate(e, t->what, &t->v, t->err, sizeof t->err);
 	else
-		t->rc = e->ops->tc_show(e, t->what, t->by_id, tc_text_line, t, t->err, sizeof t->err);
+		t->rc = e->ops->tc_show(e, t->what, t->by_id, &t->v, t->err, sizeof t->err);
 }
 
-static int tc_text(struct session *s, const char *what, struct tc_text_call *t)
+/* The text of a CCF view: a header, its exits and forwarding, then each guest
+ * instruction beside its host code (its first host instruction on its line). */
+static void tc_view_print(struct session *s, const struct engine_ccf_view *v)
+{
+	const struct engine_ccf *c = &v->ccf;
+	out_printf(s->out, "CCF %u: guest 0x%08x-0x%08x, %u instructions, %u bytes of host code at %p%s, entered %llu times\n",
+		   c->id, c->eip, c->end, c->ninsn, c->host_len, (void *)(uintptr_t)c->host, c->key ? " (CPL 1-3)" : "",
+		   (unsigned long long)c->entries);
+	for (int i = 0; i < c->nexits && i < 3; i++) {
+		if (c->succ[i])
+			out_printf(s->out, "  exit %d -> 0x%08x: chained to CCF %u\n", i, c->target[i], c->succ[i]);
+		else
+			out_printf(s->out, "  exit %d -> 0x%08x: not chained (leaves to the dispatcher)\n", i, c->target[i]);
+	}
+	if (c->forward)
+		out_printf(s->out, "  forwards to CCF %u at host offset 0x%x (adaptive retranslation)\n", c->forward,
+			   c->forward_off);
+	for (int i = 0; i < v->ninsn; i++) {
+		const struct engine_insn *in = &v->insn[i];
+		char gbytes[48] = "";
+		for (int b = 0; b < in->nbytes && b < 10; b++)
+			snprintf(gbytes + 3 * b, sizeof gbytes - 3 * (size_t)b, "%02x ", in->bytes[b]);
+		const char *kind = engine_kind_name(in->kind);
+		int nh = in->nhost > 0 ? in->nhost : 1;
+		for (int h = 0; h < nh; h++) {
+			const char *htext = in->nhost > 0 ? v->host[in->host_first + h].text : "";
+			if (h == 0)
+				out_printf(s->out, "  0x%08x  %-24s %-34s %-7s | %s\n", in->eip, gbytes, in->text, kind, htext);
+			else
+				out_printf(s->out, "  %-10s  %-24s %-34s %-7s | %s\n", "", "", "", "", htext);
+		}
+	}
+}
+
+static int tc_view(struct session *s, const char *what, struct tc_view_call *t)
 {
 	t->s = s;
-	if (cmd_on_vcpu(s, what, tc_text_run, t) < 0) {
-		out_buf_free(&t->buf);
+	if (cmd_on_vcpu(s, what, tc_view_run, t) < 0) {
+		engine_ccf_view_free(&t->v);
 		return -1;
 	}
 	if (t->rc < 0) {
-		out_buf_free(&t->buf);
+		engine_ccf_view_free(&t->v);
 		if (!t->translate && !t->by_id)
 			return cmd_error(s, "%s: %s (not translated yet: translate 0x%08x shows what it would become)", what,
 					 t->err, t->what);
 		return cmd_error(s, "%s: %s", what, t->err);
 	}
-	if (t->buf.len)
-		out_write(s->out, t->buf.p, t->buf.len);
-	out_buf_free(&t->buf);
+	tc_view_print(s, &t->v);
+	engine_ccf_view_free(&t->v);
 	return 0;
 }
 
@@ -222,7 +249,7 @@ static int tc_addr_arg(struct session *s, const char *what, const char *arg, uin
 
 static int tc_show(struct session *s, int argc, char **argv)
 {
-	struct tc_text_call t = { .s = s };
+	struct tc_view_call t = { .s = s };
 	if (argc > 3)
 		return cmd_error(s, "usage: tc show [ADDR|ID]");
 	const char *arg = argc == 3 ? argv[2] : NULL;
@@ -238,7 +265,7 @@ static int tc_show(struct session *s, int argc, char **argv)
 	} else if (tc_addr_arg(s, "tc show", arg, &t.what) < 0) {
 		return -1;
 	}
-	return tc_text(s, "tc show", &t);
+	return tc_view(s, "tc show", &t);
 }
 
 static void tc_flush_run(void *arg)
@@ -273,7 +300,7 @@ static int do_tc(struct session *s, int argc, char **argv)
 
 static int do_translate(struct session *s, int argc, char **argv)
 {
-	struct tc_text_call t = { .translate = true };
+	struct tc_view_call t = { .translate = true };
 	if (argc > 2)
 		return cmd_error(s, "usage: translate [ADDR]");
 	if (tc_need(s, "translate") < 0)
@@ -282,7 +309,7 @@ static int do_translate(struct session *s, int argc, char **argv)
 		return -1;
 	if (!cmd_mapped(s, t.what, 1))
 		return cmd_error(s, "translate: 0x%08x is not in guest RAM", t.what);
-	return tc_text(s, "translate", &t);
+	return tc_view(s, "translate", &t);
 }
 
 const struct cmd cmd_table_tc[] = {

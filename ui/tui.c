@@ -431,7 +431,7 @@ static void tui_free(struct tui *t)
 	tui_lines_free(&t->out);
 	tui_lines_free(&t->notes);
 	free(t->tc.c);
-	free(t->ccf.l);
+	engine_ccf_view_free(&t->ccf.v);
 	free(t->evbuf);
 	if (t->own_con)
 		tui_console_free(t->con);

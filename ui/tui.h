@@ -153,29 +153,18 @@ int tui_layout_find(const struct tui_layout *l, enum tui_view v);
 int tui_layout_show(struct tui_layout *l, enum tui_view v);
 enum tui_view tui_slot_view(const struct tui_slot *s);
 
-/* One instruction line of a CCF as engine tc_show prints it, parsed. */
-enum tui_kind { TK_NONE, TK_IDENT, TK_REENC, TK_REWRITE, TK_CALLOUT, TK_INTC, TK_EXIT, TK_TRAP, TK_NAIVE, TK_COUNT };
-
-struct tui_ccf_line {
-	enum { TCL_HEADER, TCL_EXIT, TCL_INSN, TCL_HOST, TCL_OTHER } type;
-	uint32_t eip;          /* TCL_INSN */
-	enum tui_kind kind;    /* TCL_INSN */
-	char guest[64];        /* TCL_INSN: guest instruction text */
-	char host[96];         /* TCL_INSN/TCL_HOST: the host instruction */
-	char text[200];        /* TCL_HEADER/EXIT/OTHER: the line, trimmed */
-};
-
-/* Parse one tc_show line (tui_ccf.c); never fails (TCL_OTHER). */
-void tui_ccf_parse(const char *line, struct tui_ccf_line *out);
-enum tui_kind tui_kind_parse(const char *word);
-const char *tui_kind_name(enum tui_kind k);
+/* The CCF pane's text (tui_ccf.c), from the records: its title, and exit
+ * row k (k == nexits: the forwarding), true if that goes straight to a CCF. */
+void tui_ccf_title(const struct engine_ccf *c, char *buf, size_t len);
+bool tui_ccf_exit_text(const struct engine_ccf *c, int k, char *buf, size_t len);
 
 /* Classroom annotations (tui_demo.c): what one step did, from the events it
- * logged and the CCF lines of the fragment that ran. Appends up to max lines
- * of at most TUI_NOTE_LEN to out; returns how many. *explained remembers the
- * CCF kinds already explained at length (bit per tui_kind). */
+ * logged (their typed fields, never their text) and the records of the
+ * fragment that ran (ccf, or NULL). Appends up to max lines of at most
+ * TUI_NOTE_LEN to out; returns how many. *explained remembers the CCF kinds
+ * already explained at length (bit per enum engine_kind). */
 #define TUI_NOTE_LEN 160
-int tui_demo_annotate(const struct ev *ev, size_t nev, const struct tui_ccf_line *ccf, int nccf,
+int tui_demo_annotate(const struct ev *ev, size_t nev, const struct engine_ccf_view *ccf,
 		      uint32_t *explained, char (*out)[TUI_NOTE_LEN], int max);
 
 /* CGA text (tui_cga.c): colour pairs TUI_CGA_PAIR0.. are foreground x background. */
@@ -200,7 +189,7 @@ enum tui_role {
 	TR_COUNT
 };
 /* The role that colours a CCF kind, and one for each event kind. */
-enum tui_role tui_kind_role(enum tui_kind k);
+enum tui_role tui_kind_role(enum engine_kind k);
 enum tui_role tui_ev_role(int ev_kind);
 
 /* Glyphs, UTF-8 or ASCII (tui_draw.c). */
@@ -235,8 +224,8 @@ struct tui_tcview {
 };
 
 struct tui_ccfview {
-	struct tui_ccf_line *l;
-	int n, cap;
+	struct engine_ccf_view v;   /* the CCF shown (v.ninsn 0 and have false: none) */
+	bool have;
 	bool pinned;           /* showing CCF pin_id chosen in the TC pane */
 	uint32_t pin_id;
 	char note[96];         /* why this CCF ("holds EIP", "ran last"...) */
@@ -259,9 +248,9 @@ struct tui_demo {
 	int nlines, pc;
 	uint64_t ev_start;     /* first event seq of the step in flight */
 	uint32_t eip_before;
-	uint32_t explained;    /* CCF kinds explained at length (bit per tui_kind) */
-	struct tui_ccf_line *ran;   /* the CCF the step ran (gathered at its stop) */
-	int nran, capran;
+	uint32_t explained;    /* CCF kinds explained at length (bit per engine_kind) */
+	struct engine_ccf_view ran;   /* the CCF the step ran (gathered at its stop) */
+	bool have_ran;
 };
 
 struct tui {
@@ -359,9 +348,9 @@ void tui_disas_read_marks(void *arg);      /* runner_call: fill missing marks */
 void tui_disas_close(struct tui *t);
 void tui_ccf_draw(struct tui *t, const struct tui_rect *r, bool focused);
 void tui_ccf_gather(struct tui *t);        /* vCPU thread: read the CCF to show */
-/* vCPU thread: the lines of one CCF (by id or by a guest EIP inside it). */
-int tui_ccf_read(struct tui *t, uint32_t what, bool by_id, struct tui_ccf_line **l, int *n, int *cap,
-		 char *err, size_t errlen);
+/* vCPU thread: the records of one CCF (by id or by a guest EIP inside it)
+ * into *v, which is freed first; 0, or -1 with err (v zeroed). */
+int tui_ccf_read(struct tui *t, uint32_t what, bool by_id, struct engine_ccf_view *v, char *err, size_t errlen);
 void tui_tc_draw(struct tui *t, const struct tui_rect *r, bool focused);
 void tui_tc_gather(struct tui *t);         /* vCPU thread */
 void tui_tc_sort(struct tui *t);

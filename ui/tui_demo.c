@@ -5,9 +5,10 @@
  *   bt86 --demo lesson.txt GUEST      # a script
  *
  * A step comes every 2 s; Space takes the next one at once, p pauses or
- * resumes the automatic steps. The notes come from the events the step logged (translations,
- * chains, callouts, traps, retranslations, interrupts) and from the kinds of
- * the CCF it ran (IDENT, REENC, REWRITE, CALLOUT, INTC, TRAP), each kind
+ * resumes the automatic steps. The notes come from the typed fields of the
+ * events the step logged (translations, chains, callouts, traps,
+ * retranslations, interrupts), never from their wording, and from the records
+ * of the CCF it ran (IDENT, REENC, REWRITE, CALLOUT, INTC, TRAP), each kind
  * explained at length the first time it shows up:
  *
  *   step 3: one CCF from 0x00101100 <rt_putc>
@@ -29,6 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "monitor/emulate.h"
+#include "monitor/sensitive.h"
 
 #define TUI_DEMO_MAX_LINES 4096
 #define TUI_DEMO_FEW_EVENTS 6   /* more than this: a summary instead of one note each */
@@ -53,73 +57,76 @@ static void tui_note(struct tui_notes *nb, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "insn: changes" -> insn and changes (changes "" if none). */
-static void tui_split_change(const char *desc, char *insn, size_t ilen, const char **changes)
+/* The state changes an instruction made, as text ("no change" if none). */
+static void tui_changes(const struct ev *e, char *buf, size_t len)
 {
-	const char *sep = strstr(desc, ": ");
-	size_t n = sep ? (size_t)(sep - desc) : strlen(desc);
-	if (n >= ilen)
-		n = ilen - 1;
-	memcpy(insn, desc, n);
-	insn[n] = 0;
-	*changes = sep ? sep + 2 : "";
+	vcpu_changes_format(e->changes, e->nchanges > VCPU_MAX_CHANGES ? VCPU_MAX_CHANGES : e->nchanges, buf, len);
 }
 
-static bool tui_is_port_io(const char *insn)
+/* The same happening again (a loop): same kind, place, CCF and changes. */
+static bool tui_ev_same(const struct ev *a, const struct ev *b)
 {
-	return strncmp(insn, "in ", 3) == 0 || strncmp(insn, "out ", 4) == 0 || strncmp(insn, "ins", 3) == 0 ||
-	       strncmp(insn, "outs", 4) == 0 || strncmp(insn, "rep ins", 7) == 0 || strncmp(insn, "rep outs", 8) == 0;
+	if (a->kind != b->kind || a->eip != b->eip || a->ccf != b->ccf || a->nchanges != b->nchanges)
+		return false;
+	for (int i = 0; i < a->nchanges && i < VCPU_MAX_CHANGES; i++)
+		if (a->changes[i].field != b->changes[i].field || a->changes[i].before != b->changes[i].before ||
+		    a->changes[i].after != b->changes[i].after)
+			return false;
+	return true;
 }
 
+/* One note for e, from its typed fields (its desc is only for display). */
 static void tui_note_event(struct tui_notes *nb, const struct ev *e)
 {
-	char insn[EV_DESC_LEN];
-	const char *ch;
-	unsigned ni, bytes, a, b, from, to;
-	int exitno;
+	char ch[96];
+	const union ev_data *d = &e->d;
 	switch (e->kind) {
 	case EV_TRANSLATE:
-		if (sscanf(e->desc, "%u guest instructions 0x%x-0x%x -> %u bytes", &ni, &a, &b, &bytes) == 4)
-			tui_note(nb, "translated a TU of %u instruction%s (0x%08x-0x%08x) into CCF %d: %u bytes of host code%s", ni,
-				 ni == 1 ? "" : "s", a, b, e->ccf, bytes, strstr(e->desc, "run once") ? ", run once and not kept" : "");
-		else
-			tui_note(nb, "translated: %s", e->desc);
+		tui_note(nb, "translated a TU of %u instruction%s (0x%08x-0x%08x) into CCF %d: %u bytes of host code%s",
+			 d->translate.ninsn, d->translate.ninsn == 1 ? "" : "s", e->eip, d->translate.end, e->ccf,
+			 d->translate.host_bytes, d->translate.once ? ", run once and not kept" : "");
 		break;
 	case EV_CHAIN:
-		if (sscanf(e->desc, "CCF %u exit %d -> CCF %u", &from, &exitno, &to) == 3)
-			tui_note(nb, "chained CCF %u -> CCF %u: that exit now jumps straight there, no trip through the dispatcher",
-				 from, to);
-		else
-			tui_note(nb, "chained: %s", e->desc);
+		tui_note(nb, "chained CCF %u -> CCF %u: that exit now jumps straight there, no trip through the dispatcher",
+			 d->chain.from, d->chain.to);
 		break;
 	case EV_CALLOUT:
-		tui_split_change(e->desc, insn, sizeof insn, &ch);
-		if (tui_is_port_io(insn))
-			tui_note(nb, "'%s' is port I/O: a callout into the monitor emulated the device (%s)", insn,
-				 *ch ? ch : "no change");
+		tui_changes(e, ch, sizeof ch);
+		if (d->sens.cls == SC_IO)
+			tui_note(nb, "'%s' is port I/O: a callout into the monitor emulated the device (%s)", d->sens.insn, ch);
 		else
-			tui_note(nb, "'%s' became a callout: the monitor's emulation function ran it (%s)", insn,
-				 *ch ? ch : "no change");
+			tui_note(nb, "'%s' became a callout: the monitor's emulation function ran it (%s)", d->sens.insn, ch);
 		break;
-	case EV_TRAP: {
-		tui_split_change(e->desc, insn, sizeof insn, &ch);
-		char *paren = strstr(insn, " (trap");
-		if (paren)
-			*paren = 0;
-		tui_note(nb, "'%s' ran IDENT and faulted on the host: the fault handler emulated it (trap-and-emulate)", insn);
+	case EV_TRAP:
+		if (d->sens.mmio)
+			tui_note(nb, "'%s' reached a device (MMIO) and faulted on the host: the access was emulated (%u so far)",
+				 d->sens.insn, d->sens.count);
+		else
+			tui_note(nb, "'%s' ran IDENT and faulted on the host: the fault handler emulated it (trap-and-emulate)",
+				 d->sens.insn);
 		break;
-	}
 	case EV_RETRANSLATE:
-		tui_note(nb, "adaptive: %s", e->desc);
+		tui_note(nb, "adaptive: '%s' %s %u times: retranslated as %s in CCF %d; CCF %u forwards to it",
+			 d->retranslate.insn, d->retranslate.mmio ? "reached MMIO" : "trapped", d->retranslate.count,
+			 treatment_name((enum treatment)d->retranslate.treatment), e->ccf, d->retranslate.old_ccf);
 		break;
 	case EV_INVALIDATE:
-		tui_note(nb, "invalidated: %s", e->desc);
+		if (d->invalidate.page == EV_ALL_PAGES)
+			tui_note(nb, "invalidated: the whole translation cache was flushed");
+		else
+			tui_note(nb, "invalidated: %d CCF%s translated from page 0x%05x000 dropped (the guest wrote to its code)",
+				 d->invalidate.count, d->invalidate.count == 1 ? "" : "s", d->invalidate.page);
 		break;
 	case EV_INTERRUPT:
-		tui_note(nb, "interrupt: %s", e->desc);
+		tui_note(nb, "interrupt: %s, vector 0x%02x", d->interrupt.soft ? "software interrupt" : "external interrupt",
+			 d->interrupt.vector);
 		break;
 	case EV_EXCEPTION:
-		tui_note(nb, "exception: %s", e->desc);
+		if (d->exception.has_error)
+			tui_note(nb, "exception: %s(0x%x) delivered to the guest", emu_exception_name(d->exception.vector),
+				 d->exception.error);
+		else
+			tui_note(nb, "exception: %s delivered to the guest", emu_exception_name(d->exception.vector));
 		break;
 	case EV_VMEXIT:
 		tui_note(nb, "VM exit: %s", e->desc);
@@ -133,25 +140,26 @@ static void tui_note_event(struct tui_notes *nb, const struct ev *e)
 }
 
 /* What each non-IDENT kind means, said once per session. */
-static void tui_note_kind(struct tui_notes *nb, enum tui_kind k, const char *insn)
+static void tui_note_kind(struct tui_notes *nb, enum engine_kind k, const char *insn, const char *handler)
 {
 	switch (k) {
-	case TK_INTC:
+	case EK_INTC:
 		tui_note(nb, "'%s' became an in-TC emulation (INTC): inline code does its work on the virtual state, no exit", insn);
 		break;
-	case TK_CALLOUT:
-		tui_note(nb, "'%s' is a CALLOUT: the CCF calls the monitor's emulation function for it", insn);
+	case EK_CALLOUT:
+		tui_note(nb, "'%s' is a CALLOUT: the CCF calls the monitor's emulation function for it (%s)", insn,
+			 handler ? handler : "?");
 		break;
-	case TK_TRAP:
+	case EK_TRAP:
 		tui_note(nb, "'%s' is copied IDENT but faults on the host (TRAP); the fault handler emulates it", insn);
 		break;
-	case TK_REWRITE:
+	case EK_REWRITE:
 		tui_note(nb, "'%s' was REWRITTEN: branches and pushes of return addresses work on guest addresses, never host ones", insn);
 		break;
-	case TK_REENC:
+	case EK_REENC:
 		tui_note(nb, "'%s' was RE-ENCODED: its memory operand reaches guest memory through the GS window, 32-bit wrapped", insn);
 		break;
-	case TK_NAIVE:
+	case EK_NAIVE:
 		tui_note(nb, "'%s' runs IDENT on purpose (NAIVE): the guest may see the host's truth, to show what breaks", insn);
 		break;
 	default:
@@ -159,8 +167,8 @@ static void tui_note_kind(struct tui_notes *nb, enum tui_kind k, const char *ins
 	}
 }
 
-int tui_demo_annotate(const struct ev *ev, size_t nev, const struct tui_ccf_line *ccf, int nccf,
-		      uint32_t *explained, char (*out)[TUI_NOTE_LEN], int max)
+int tui_demo_annotate(const struct ev *ev, size_t nev, const struct engine_ccf_view *ccf, uint32_t *explained,
+		      char (*out)[TUI_NOTE_LEN], int max)
 {
 	struct tui_notes nb = { out, 0, max };
 	size_t notable = 0;
@@ -175,7 +183,7 @@ int tui_demo_annotate(const struct ev *ev, size_t nev, const struct tui_ccf_line
 		for (size_t i = 0; i < nev; i++) {
 			if (ev[i].kind == EV_STOP)
 				continue;
-			if (prev && prev->kind == ev[i].kind && strcmp(prev->desc, ev[i].desc) == 0)
+			if (prev && tui_ev_same(prev, &ev[i]))
 				continue;   /* the same again (a loop): once is enough */
 			tui_note_event(&nb, &ev[i]);
 			prev = &ev[i];
@@ -203,43 +211,36 @@ int tui_demo_annotate(const struct ev *ev, size_t nev, const struct tui_ccf_line
 			}
 		}
 	}
-	if (ccf && nccf > 0) {
-		int kinds[TK_COUNT] = { 0 }, ninsn = 0;
-		const char *first[TK_COUNT] = { NULL };
-		unsigned id = 0;
-		unsigned long long entered = 0;
-		for (int i = 0; i < nccf; i++) {
-			if (ccf[i].type == TCL_HEADER) {
-				const char *e = strstr(ccf[i].text, "entered ");
-				sscanf(ccf[i].text, "CCF %u", &id);
-				if (e)
-					sscanf(e, "entered %llu", &entered);
-			}
-			if (ccf[i].type != TCL_INSN)
+	if (ccf && ccf->ninsn > 0) {
+		int kinds[EK_COUNT] = { 0 };
+		const struct engine_insn *first[EK_COUNT] = { NULL };
+		for (int i = 0; i < ccf->ninsn; i++) {
+			const struct engine_insn *in = &ccf->insn[i];
+			if ((unsigned)in->kind >= EK_COUNT)
 				continue;
-			ninsn++;
-			kinds[ccf[i].kind]++;
-			if (!first[ccf[i].kind])
-				first[ccf[i].kind] = ccf[i].guest;
+			kinds[in->kind]++;
+			if (!first[in->kind])
+				first[in->kind] = in;
 		}
-		static const enum tui_kind order[] = { TK_INTC, TK_CALLOUT, TK_TRAP, TK_REWRITE, TK_REENC, TK_NAIVE };
+		static const enum engine_kind order[] = { EK_INTC, EK_CALLOUT, EK_TRAP, EK_REWRITE, EK_REENC, EK_NAIVE };
 		int said = 0;
 		for (size_t j = 0; j < sizeof order / sizeof order[0]; j++) {
-			enum tui_kind k = order[j];
+			enum engine_kind k = order[j];
 			if (kinds[k] && !(*explained & (1u << k))) {
-				tui_note_kind(&nb, k, first[k]);
+				tui_note_kind(&nb, k, first[k]->text, first[k]->handler);
 				*explained |= 1u << k;
 				said++;
 			}
 		}
-		if (kinds[TK_IDENT] && !(*explained & (1u << TK_IDENT))) {
-			tui_note(&nb, "%d of its %d instructions are IDENT: copied unchanged, they run at native speed", kinds[TK_IDENT],
-				 ninsn);
-			*explained |= 1u << TK_IDENT;
+		if (kinds[EK_IDENT] && !(*explained & (1u << EK_IDENT))) {
+			tui_note(&nb, "%d of its %d instructions are IDENT: copied unchanged, they run at native speed", kinds[EK_IDENT],
+				 ccf->ninsn);
+			*explained |= 1u << EK_IDENT;
 			said++;
 		}
-		if (!notable && !said && id)
-			tui_note(&nb, "CCF %u ran from the cache (entered %llu times): nothing new to translate", id, entered);
+		if (!notable && !said)
+			tui_note(&nb, "CCF %u ran from the cache (entered %llu times): nothing new to translate", ccf->ccf.id,
+				 (unsigned long long)ccf->ccf.entries);
 	}
 	if (nb.n == 0)
 		tui_note(&nb, "nothing was logged: the step ran code that was already translated and chained");
@@ -284,7 +285,7 @@ void tui_demo_free(struct tui *t)
 	for (int i = 0; i < t->demo.nlines; i++)
 		free(t->demo.lines[i]);
 	free(t->demo.lines);
-	free(t->demo.ran);
+	engine_ccf_view_free(&t->demo.ran);
 	memset(&t->demo, 0, sizeof t->demo);
 }
 
@@ -454,8 +455,7 @@ void tui_demo_gather(struct tui *t)
 	struct tui_demo *d = &t->demo;
 	if (!d->on || !d->waiting)
 		return;
-	if (!d->single || tui_ccf_read(t, d->eip_before, false, &d->ran, &d->nran, &d->capran, NULL, 0) < 0)
-		d->nran = 0;
+	d->have_ran = d->single && tui_ccf_read(t, d->eip_before, false, &d->ran, NULL, 0) == 0;
 }
 
 void tui_demo_stopped(struct tui *t)
@@ -466,10 +466,11 @@ void tui_demo_stopped(struct tui *t)
 	d->waiting = false;
 	size_t nev = evlog_since(&t->s->m->events, d->ev_start, t->evbuf, MACHINE_EVLOG_CAP);
 	char notes[TUI_DEMO_NOTES][TUI_NOTE_LEN];
-	int n = tui_demo_annotate(t->evbuf, nev, d->ran, d->nran, &d->explained, notes, TUI_DEMO_NOTES);
+	int n = tui_demo_annotate(t->evbuf, nev, d->have_ran ? &d->ran : NULL, &d->explained, notes, TUI_DEMO_NOTES);
 	for (int i = 0; i < n; i++)
 		tui_demo_notef(t, "%s", notes[i]);
-	d->nran = 0;
+	engine_ccf_view_free(&d->ran);
+	d->have_ran = false;
 	if (t->stop.reason != STOP_STEP && t->stop.reason != STOP_NONE)
 		tui_demo_notef(t, "stopped: %s", t->stop.msg);
 	if (t->exited)

@@ -94,14 +94,14 @@ static attr_t tui_attr(const struct tui *t, enum tui_role r)
 	return (r ? COLOR_PAIR(r) : 0) | tui_styles[r].color_attr;
 }
 
-enum tui_role tui_kind_role(enum tui_kind k)
+enum tui_role tui_kind_role(enum engine_kind k)
 {
-	static const enum tui_role roles[TK_COUNT] = {
-		[TK_NONE] = TR_NORMAL, [TK_IDENT] = TR_K_IDENT, [TK_REENC] = TR_K_REENC,
-		[TK_REWRITE] = TR_K_REWRITE, [TK_CALLOUT] = TR_K_CALLOUT, [TK_INTC] = TR_K_INTC,
-		[TK_EXIT] = TR_K_EXIT, [TK_TRAP] = TR_K_TRAP, [TK_NAIVE] = TR_K_NAIVE,
+	static const enum tui_role roles[EK_COUNT] = {
+		[EK_IDENT] = TR_K_IDENT, [EK_REENC] = TR_K_REENC,
+		[EK_REWRITE] = TR_K_REWRITE, [EK_CALLOUT] = TR_K_CALLOUT, [EK_INTC] = TR_K_INTC,
+		[EK_EXIT] = TR_K_EXIT, [EK_TRAP] = TR_K_TRAP, [EK_NAIVE] = TR_K_NAIVE,
 	};
-	return (unsigned)k < TK_COUNT ? roles[k] : TR_NORMAL;
+	return (unsigned)k < EK_COUNT ? roles[k] : TR_NORMAL;
 }
 
 enum tui_role tui_ev_role(int kind)

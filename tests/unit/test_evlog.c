@@ -2,8 +2,10 @@
  * keeping the newest cap events in order with increasing seq, per-kind counts
  * that keep counting past the ring, evlog_clear, kind names (round trip and
  * unknown names), invalid kinds, long descriptions truncated safely, a
- * capacity of 0 and 1, concurrent adds from four threads, and evlog_next_seq
- * (a cursor past every event so far, kept across wraps and clears). */
+ * capacity of 0 and 1, concurrent adds from four threads, evlog_next_seq
+ * (a cursor past every event so far, kept across wraps and clears), and the
+ * typed payload: copied with evlog_add_data, zero with evlog_add, kept with
+ * the raw changes of evlog_add_change_data after desc is formatted. */
 #include <check.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -299,6 +301,36 @@ START_TEST(concurrent_adds)
 }
 END_TEST
 
+START_TEST(typed_payload)
+{
+	struct ev out[4];
+	union ev_data d = { .chain = { .from = 3, .to = 9, .exit = 1 } };
+	evlog_add_data(&lg, EV_CHAIN, 0x1000, 3, &d, "%s", "");   /* the wording is not the data */
+	evlog_add(&lg, EV_CHAIN, 0x1000, 3, "CCF 4 exit 0 -> CCF 5");
+	union ev_data s = { .sens = { .cls = 2, .count = 7 } };
+	evlog_insn_copy(s.sens.insn, "rep outsb dx, byte ptr [esi] and a very long tail that does not fit");
+	struct vcpu_change ch[2] = { { VF_GPR0, 0, 0x60 }, { VF_EFLAGS, 0x2, 0x202 } };
+	evlog_add_change_data(&lg, EV_TRAP, 0x2000, 4, &s, "rep outsb (trap 7)", ch, 2);
+	ck_assert_uint_eq(evlog_tail(&lg, out, 4), 3);
+	ck_assert_uint_eq(out[0].d.chain.from, 3);
+	ck_assert_uint_eq(out[0].d.chain.to, 9);
+	ck_assert_uint_eq(out[0].d.chain.exit, 1);
+	ck_assert_uint_eq(out[1].d.chain.from, 0);   /* evlog_add: no payload */
+	ck_assert_uint_eq(out[1].d.chain.to, 0);
+	ck_assert_int_eq(out[1].nchanges, 0);
+	ck_assert_int_eq(out[2].d.sens.cls, 2);
+	ck_assert_uint_eq(out[2].d.sens.count, 7);
+	ck_assert_uint_eq(strlen(out[2].d.sens.insn), EV_INSN_LEN - 1);
+	ck_assert(strncmp(out[2].d.sens.insn, "rep outsb dx", 12) == 0);
+	/* desc is formatted for display, and the changes stay for programs. */
+	ck_assert_msg(strstr(out[2].desc, "rep outsb (trap 7): ") == out[2].desc, "%s", out[2].desc);
+	ck_assert(!out[2].raw);
+	ck_assert_int_eq(out[2].nchanges, 2);
+	ck_assert_uint_eq(out[2].changes[0].after, 0x60);
+	ck_assert_uint_eq(out[2].changes[1].after, 0x202);
+}
+END_TEST
+
 static Suite *evlog_suite(void)
 {
 	Suite *s = suite_create("evlog");
@@ -313,6 +345,7 @@ static Suite *evlog_suite(void)
 	tcase_add_test(tc, kind_names);
 	tcase_add_test(tc, invalid_kind_ignored);
 	tcase_add_test(tc, long_description);
+	tcase_add_test(tc, typed_payload);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("other");

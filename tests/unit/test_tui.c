@@ -3,8 +3,8 @@
  * overlapping, the panes the issue asks for visible at once, tiny screens
  * with no slots), line logs (\r\n, \r overwrite, \b, tabs, ANSI escapes,
  * wrapping, the ring dropping the oldest), the console ring's tail and
- * concurrent writers, parsing of tc_show lines, classroom annotations from
- * events and CCF kinds (each kind explained once), CGA characters and
+ * concurrent writers, the CCF pane from records, classroom annotations from
+ * typed event fields (reworded descs) and CCF kinds (each kind explained once), CGA characters and
  * colours, the guest page walk (4 KiB and 4 MiB pages, absent entries),
  * script detection, and the key help fitting an 80-column screen. */
 #include <check.h>
@@ -262,73 +262,45 @@ START_TEST(console_tail_and_threads)
 }
 END_TEST
 
-/* ---- tc_show lines (the format of engine/bt_inspect.c). */
+/* ---- The CCF pane and classroom annotations, from records and typed
+ * event fields. Every desc below is unrelated to what the event says (or
+ * empty): the TUI must not read the engine's wording. */
 
-START_TEST(ccf_parse)
-{
-	struct tui_ccf_line l;
-	tui_ccf_parse("CCF 12: guest 0x00100012-0x00100020, 5 instructions, 84 bytes of host code at 0x7f00, entered 3 times", &l);
-	ck_assert_int_eq(l.type, TCL_HEADER);
-	ck_assert(strncmp(l.text, "CCF 12:", 7) == 0);
+static const char *const tui_test_reworded[] = { "", "lorem ipsum 99 0x1234-0x5678 -> 77 bytes", "CCF 1 exit 2 -> CCF 3" };
 
-	tui_ccf_parse("  exit 0 -> 0x00100020: chained to CCF 13", &l);
-	ck_assert_int_eq(l.type, TCL_EXIT);
-	tui_ccf_parse("  forwards to CCF 9 at host offset 0x12 (adaptive retranslation)", &l);
-	ck_assert_int_eq(l.type, TCL_EXIT);
-
-	char line[256];
-	snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x100012u, "89 e5 ", "mov ebp, esp", "IDENT", "mov ebp, esp");
-	tui_ccf_parse(line, &l);
-	ck_assert_int_eq(l.type, TCL_INSN);
-	ck_assert_uint_eq(l.eip, 0x100012);
-	ck_assert_str_eq(l.guest, "mov ebp, esp");
-	ck_assert_int_eq(l.kind, TK_IDENT);
-	ck_assert_str_eq(l.host, "mov ebp, esp");
-
-	/* Ten bytes overflow the bytes column; the text still parses. */
-	snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x100020u, "c7 05 00 10 10 00 01 00 00 00 ",
-		 "mov dword ptr [0x101000], 1", "REENC", "mov dword ptr gs:[0x101000], 1");
-	tui_ccf_parse(line, &l);
-	ck_assert_int_eq(l.kind, TK_REENC);
-	ck_assert_str_eq(l.guest, "mov dword ptr [0x101000], 1");
-
-	snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x10002au, "ee ", "out dx, al", "CALLOUT", "movabs r11, 0x1");
-	tui_ccf_parse(line, &l);
-	ck_assert_int_eq(l.kind, TK_CALLOUT);
-	ck_assert_str_eq(l.guest, "out dx, al");
-
-	snprintf(line, sizeof line, "  %-10s  %-24s %-34s %-7s | %s", "", "", "", "", "call qword ptr [r15 + 0x218]");
-	tui_ccf_parse(line, &l);
-	ck_assert_int_eq(l.type, TCL_HOST);
-	ck_assert_str_eq(l.host, "call qword ptr [r15 + 0x218]");
-
-	snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x200000u, "", "(unreadable)", "TRAP", "");
-	tui_ccf_parse(line, &l);
-	ck_assert_int_eq(l.kind, TK_TRAP);
-	ck_assert_str_eq(l.guest, "(unreadable)");
-
-	tui_ccf_parse("something else", &l);
-	ck_assert_int_eq(l.type, TCL_OTHER);
-	tui_ccf_parse("", &l);
-	ck_assert_int_eq(l.type, TCL_OTHER);
-
-	for (int k = TK_IDENT; k < TK_COUNT; k++)
-		ck_assert_int_eq(tui_kind_parse(tui_kind_name((enum tui_kind)k)), k);
-	ck_assert_int_eq(tui_kind_parse("BOGUS"), TK_NONE);
-}
-END_TEST
-
-/* ---- Classroom annotations. */
-
-static struct ev tui_test_ev(enum ev_kind kind, int32_t ccf, const char *desc)
+static struct ev tui_test_ev(enum ev_kind kind, int32_t ccf, int variant)
 {
 	struct ev e;
 	memset(&e, 0, sizeof e);
 	e.kind = kind;
 	e.ccf = ccf;
 	e.eip = 0x101000;
-	e.nchanges = 0xff;
-	snprintf(e.desc, sizeof e.desc, "%s", desc);
+	snprintf(e.desc, sizeof e.desc, "%s", tui_test_reworded[variant % 3]);
+	return e;
+}
+
+static struct ev tui_test_translate(int32_t ccf, uint16_t ninsn, uint32_t end, uint32_t bytes, int variant)
+{
+	struct ev e = tui_test_ev(EV_TRANSLATE, ccf, variant);
+	e.d.translate.ninsn = ninsn;
+	e.d.translate.end = end;
+	e.d.translate.host_bytes = bytes;
+	return e;
+}
+
+static struct ev tui_test_chain(uint32_t from, uint32_t to, int variant)
+{
+	struct ev e = tui_test_ev(EV_CHAIN, (int32_t)from, variant);
+	e.d.chain.from = from;
+	e.d.chain.to = to;
+	return e;
+}
+
+static struct ev tui_test_sens(enum ev_kind kind, int32_t ccf, const char *insn, int cls, int variant)
+{
+	struct ev e = tui_test_ev(kind, ccf, variant);
+	e.d.sens.cls = (int8_t)cls;
+	snprintf(e.d.sens.insn, sizeof e.d.sens.insn, "%s", insn);
 	return e;
 }
 
@@ -345,39 +317,55 @@ START_TEST(annotate_events)
 	char notes[8][TUI_NOTE_LEN];
 	uint32_t explained = 0;
 	struct ev ev[] = {
-		tui_test_ev(EV_TRANSLATE, 12, "5 guest instructions 0x00101000-0x00101010 -> 84 bytes"),
-		tui_test_ev(EV_CHAIN, 11, "CCF 11 exit 0 -> CCF 12"),
-		tui_test_ev(EV_CALLOUT, 12, "in al, dx: eax 0x0->0x60"),
-		tui_test_ev(EV_CALLOUT, 12, "in al, dx: eax 0x0->0x60"),   /* a repeat: said once */
-		tui_test_ev(EV_TRAP, 12, "cli (trap 3): IF 1->0"),
-		tui_test_ev(EV_STOP, -1, "step"),
+		tui_test_translate(12, 5, 0x101010, 84, 0),
+		tui_test_chain(11, 12, 1),
+		tui_test_sens(EV_CALLOUT, 12, "in al, dx", SC_IO, 2),
+		tui_test_sens(EV_CALLOUT, 12, "in al, dx", SC_IO, 0),   /* a repeat: said once */
+		tui_test_sens(EV_TRAP, 12, "cli", SC_IF, 1),
+		tui_test_ev(EV_STOP, -1, 2),
 	};
-	int n = tui_demo_annotate(ev, sizeof ev / sizeof ev[0], NULL, 0, &explained, notes, 8);
+	ev[2].nchanges = ev[3].nchanges = 1;
+	ev[2].changes[0] = ev[3].changes[0] = (struct vcpu_change){ .field = VF_GPR0 + R_EAX, .before = 0, .after = 0x60 };
+	int n = tui_demo_annotate(ev, sizeof ev / sizeof ev[0], NULL, &explained, notes, 8);
 	ck_assert_int_eq(n, 4);
 	ck_assert(tui_test_has(notes, n, "translated a TU of 5 instructions (0x00101000-0x00101010) into CCF 12: 84 bytes"));
 	ck_assert(tui_test_has(notes, n, "chained CCF 11 -> CCF 12"));
 	ck_assert(tui_test_has(notes, n, "'in al, dx' is port I/O: a callout"));
 	ck_assert(tui_test_has(notes, n, "eax 0x0->0x60"));
 	ck_assert(tui_test_has(notes, n, "'cli' ran IDENT and faulted on the host"));
+	ck_assert(!tui_test_has(notes, n, "lorem"));
 
 	struct ev other[] = {
-		tui_test_ev(EV_CALLOUT, 3, "cpuid: eax 0x0->0x1"),
-		tui_test_ev(EV_RETRANSLATE, 4, "'cli' trapped 8 times: retranslated as intc in CCF 4; CCF 3 forwards to it"),
-		tui_test_ev(EV_TRANSLATE, 5, "garbled"),
+		tui_test_sens(EV_CALLOUT, 3, "cpuid", SC_CPUID, 1),
+		tui_test_ev(EV_RETRANSLATE, 4, 2),
+		tui_test_translate(5, 1, 0x101001, 20, 0),
+		tui_test_ev(EV_INTERRUPT, -1, 1),
+		tui_test_ev(EV_EXCEPTION, -1, 0),
 	};
-	n = tui_demo_annotate(other, 3, NULL, 0, &explained, notes, 8);
-	ck_assert_int_eq(n, 3);
-	ck_assert(tui_test_has(notes, n, "'cpuid' became a callout"));
-	ck_assert(tui_test_has(notes, n, "adaptive: 'cli' trapped 8 times"));
-	ck_assert(tui_test_has(notes, n, "translated: garbled"));
+	other[1].d.retranslate.treatment = TREAT_INTC;
+	other[1].d.retranslate.count = 8;
+	other[1].d.retranslate.old_ccf = 3;
+	snprintf(other[1].d.retranslate.insn, sizeof other[1].d.retranslate.insn, "cli");
+	other[2].d.translate.once = true;
+	other[3].d.interrupt.vector = 0x20;
+	other[4].d.exception.vector = 13;
+	other[4].d.exception.has_error = true;
+	other[4].d.exception.error = 0x10;
+	n = tui_demo_annotate(other, 5, NULL, &explained, notes, 8);
+	ck_assert_int_eq(n, 5);
+	ck_assert(tui_test_has(notes, n, "'cpuid' became a callout: the monitor's emulation function ran it (no change)"));
+	ck_assert(tui_test_has(notes, n, "adaptive: 'cli' trapped 8 times: retranslated as intc in CCF 4; CCF 3 forwards to it"));
+	ck_assert(tui_test_has(notes, n, "a TU of 1 instruction (0x00101000-0x00101001) into CCF 5: 20 bytes of host code, run once"));
+	ck_assert(tui_test_has(notes, n, "external interrupt, vector 0x20"));
+	ck_assert(tui_test_has(notes, n, "#GP(0x10)"));
 
 	/* Nothing logged. */
-	n = tui_demo_annotate(NULL, 0, NULL, 0, &explained, notes, 8);
+	n = tui_demo_annotate(NULL, 0, NULL, &explained, notes, 8);
 	ck_assert_int_eq(n, 1);
 	ck_assert(tui_test_has(notes, n, "nothing was logged"));
 
 	/* The cap holds. */
-	n = tui_demo_annotate(ev, sizeof ev / sizeof ev[0], NULL, 0, &explained, notes, 2);
+	n = tui_demo_annotate(ev, sizeof ev / sizeof ev[0], NULL, &explained, notes, 2);
 	ck_assert_int_eq(n, 2);
 }
 END_TEST
@@ -389,53 +377,86 @@ START_TEST(annotate_summary)
 	struct ev ev[20];
 	int k = 0;
 	for (int i = 0; i < 8; i++)
-		ev[k++] = tui_test_ev(EV_TRANSLATE, i, "2 guest instructions 0x00101000-0x00101004 -> 40 bytes");
+		ev[k++] = tui_test_translate(i, 2, 0x101004, 40, i);
 	for (int i = 0; i < 6; i++)
-		ev[k++] = tui_test_ev(EV_CHAIN, i, "CCF 1 exit 0 -> CCF 2");
-	ev[k++] = tui_test_ev(EV_CALLOUT, 7, "out dx, al: no change");
-	ev[k++] = tui_test_ev(EV_STOP, -1, "caught callout");
-	int n = tui_demo_annotate(ev, (size_t)k, NULL, 0, &explained, notes, 8);
+		ev[k++] = tui_test_chain(1, 2, i);
+	ev[k++] = tui_test_sens(EV_CALLOUT, 7, "out dx, al", SC_IO, 1);
+	ev[k++] = tui_test_ev(EV_STOP, -1, 0);
+	int n = tui_demo_annotate(ev, (size_t)k, NULL, &explained, notes, 8);
 	ck_assert_int_eq(n, 2);
 	ck_assert(tui_test_has(notes, n, "15 events: 8 translate, 6 chain, 1 callout"));
 	ck_assert(tui_test_has(notes, n, "'out dx, al' is port I/O"));   /* what the run stopped for */
 }
 END_TEST
 
-static int tui_test_ccf(struct tui_ccf_line *l)
+/* A CCF as the engine's records give it: 6 instructions, 2 exits. */
+static void tui_test_ccf(struct engine_ccf_view *v)
 {
-	char line[256];
-	static const struct { const char *guest, *kind; } insns[] = {
-		{ "push ebp", "REWRITE" }, { "mov ebp, esp", "IDENT" }, { "cli", "INTC" },
-		{ "mov eax, dword ptr [ebx]", "REENC" }, { "out dx, al", "CALLOUT" }, { "jmp 0x101000", "EXIT" },
+	static const struct { const char *guest; enum engine_kind kind; } insns[] = {
+		{ "push ebp", EK_REWRITE }, { "mov ebp, esp", EK_IDENT }, { "cli", EK_INTC },
+		{ "mov eax, dword ptr [ebx]", EK_REENC }, { "out dx, al", EK_CALLOUT }, { "jmp 0x101000", EK_EXIT },
 	};
-	int n = 0;
-	tui_ccf_parse("CCF 7: guest 0x00101000-0x00101010, 6 instructions, 90 bytes of host code at 0x1, entered 4 times", &l[n++]);
-	for (size_t i = 0; i < sizeof insns / sizeof insns[0]; i++) {
-		snprintf(line, sizeof line, "  0x%08x  %-24s %-34s %-7s | %s", 0x101000u + (unsigned)i, "90 ", insns[i].guest,
-			 insns[i].kind, "nop");
-		tui_ccf_parse(line, &l[n++]);
+	memset(v, 0, sizeof *v);
+	v->ccf = (struct engine_ccf){ .id = 7, .eip = 0x101000, .end = 0x101010, .ninsn = 6, .host_len = 90, .entries = 4,
+				      .nexits = 2, .target = { 0x101000, 0x101010 }, .succ = { 7, 0 } };
+	v->ninsn = 6;
+	v->insn = calloc(6, sizeof *v->insn);
+	ck_assert_ptr_nonnull(v->insn);
+	for (int i = 0; i < 6; i++) {
+		v->insn[i].eip = 0x101000u + (unsigned)i;
+		v->insn[i].kind = insns[i].kind;
+		snprintf(v->insn[i].text, sizeof v->insn[i].text, "%s", insns[i].guest);
 	}
-	return n;
+	v->insn[4].handler = "co_out";
 }
+
+START_TEST(ccf_pane_records)
+{
+	struct engine_ccf_view v;
+	char buf[160];
+	tui_test_ccf(&v);
+	tui_ccf_title(&v.ccf, buf, sizeof buf);
+	ck_assert_str_eq(buf, "CCF 7  0x00101000-0x00101010  6 insns  90 B host  entered 4 times");
+	v.ccf.key = 1;
+	tui_ccf_title(&v.ccf, buf, sizeof buf);
+	ck_assert(strstr(buf, "CPL 1-3") != NULL);
+	ck_assert(tui_ccf_exit_text(&v.ccf, 0, buf, sizeof buf));
+	ck_assert_str_eq(buf, "exit 0 -> 0x00101000: chained to CCF 7");
+	ck_assert(!tui_ccf_exit_text(&v.ccf, 1, buf, sizeof buf));
+	ck_assert(strstr(buf, "exit 1 -> 0x00101010: not chained") != NULL);
+	v.ccf.forward = 9;
+	v.ccf.forward_off = 0x12;
+	ck_assert(tui_ccf_exit_text(&v.ccf, 2, buf, sizeof buf));
+	ck_assert_str_eq(buf, "forwards to CCF 9 at host offset 0x12 (adaptive retranslation)");
+	/* The one vocabulary of kinds. */
+	ck_assert_str_eq(engine_kind_name(EK_CALLOUT), "CALLOUT");
+	ck_assert_str_eq(engine_kind_name(EK_COUNT), "?");
+	ck_assert_int_eq(tui_kind_role(EK_TRAP), TR_K_TRAP);
+	engine_ccf_view_free(&v);
+	ck_assert_ptr_null(v.insn);
+	engine_ccf_view_free(&v);   /* twice is fine */
+}
+END_TEST
 
 START_TEST(annotate_kinds_once)
 {
 	char notes[8][TUI_NOTE_LEN];
-	struct tui_ccf_line ccf[8];
+	struct engine_ccf_view v;
 	uint32_t explained = 0;
-	int nccf = tui_test_ccf(ccf);
-	int n = tui_demo_annotate(NULL, 0, ccf, nccf, &explained, notes, 8);
+	tui_test_ccf(&v);
+	int n = tui_demo_annotate(NULL, 0, &v, &explained, notes, 8);
 	ck_assert(tui_test_has(notes, n, "'cli' became an in-TC emulation (INTC)"));
-	ck_assert(tui_test_has(notes, n, "'out dx, al' is a CALLOUT"));
+	ck_assert(tui_test_has(notes, n, "'out dx, al' is a CALLOUT: the CCF calls the monitor's emulation function for it (co_out)"));
 	ck_assert(tui_test_has(notes, n, "'push ebp' was REWRITTEN"));
 	ck_assert(tui_test_has(notes, n, "'mov eax, dword ptr [ebx]' was RE-ENCODED"));
 	ck_assert(tui_test_has(notes, n, "1 of its 6 instructions are IDENT"));
 	ck_assert_int_eq(n, 5);
-	ck_assert(explained & (1u << TK_INTC));
+	ck_assert(explained & (1u << EK_INTC));
 	/* The same CCF again with no events: it ran from the cache. */
-	n = tui_demo_annotate(NULL, 0, ccf, nccf, &explained, notes, 8);
+	n = tui_demo_annotate(NULL, 0, &v, &explained, notes, 8);
 	ck_assert_int_eq(n, 1);
 	ck_assert(tui_test_has(notes, n, "CCF 7 ran from the cache (entered 4 times)"));
+	engine_ccf_view_free(&v);
 }
 END_TEST
 
@@ -506,7 +527,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(tc, lines_terminal_like);
 	tcase_add_test(tc, lines_wrap_and_ring);
 	tcase_add_test(tc, console_tail_and_threads);
-	tcase_add_test(tc, ccf_parse);
+	tcase_add_test(tc, ccf_pane_records);
 	tcase_add_test(tc, cga_cells);
 	tcase_add_test(tc, help_fits);
 	suite_add_tcase(s, tc);
