@@ -65,6 +65,7 @@ void machine_wake(struct machine *m)
 	pthread_mutex_unlock(&m->halt_lock);
 }
 
+/* For the PIC's init hook (monitor/pic.c), which lives outside this file. */
 void machine_pic_intr(void *opaque)
 {
 	machine_pic_notify(opaque);
