@@ -1,5 +1,6 @@
 /* Debug-exit port (see debugexit.h). */
 #include "monitor/debugexit.h"
+#include "monitor/machine.h"
 
 #include <string.h>
 
@@ -27,4 +28,27 @@ void dbgexit_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_w
 	memcpy(&v, data, size > 4 ? 4 : size);
 	if (d->on_exit)
 		d->on_exit(d->opaque, dbgexit_status(v), v);
+}
+
+/* The machine's debug-exit port (monitor/device.h). */
+
+static void dbgexit_dev_exit(void *opaque, int status, uint32_t value)
+{
+	struct machine *m = opaque;
+	m->exit_status = status;
+	m->exit_value = value;
+	atomic_store(&m->exit_pending, true);
+}
+
+int dbgexit_dev_init(struct machine_dev *d, char *err, size_t errlen)
+{
+	struct machine *m = d->m;
+	dbgexit_init(&m->dexit, dbgexit_dev_exit, m);
+	d->state = &m->dexit;
+	return machine_dev_pio(d, DBGEXIT_PORT, DBGEXIT_SIZE, NULL, dbgexit_io, &m->dexit, err, errlen);
+}
+
+void dbgexit_dev_reset(struct machine_dev *d)
+{
+	atomic_store(&d->m->exit_pending, false);
 }

@@ -6,6 +6,7 @@
 #define BT86_MONITOR_DEBUGEXIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define DBGEXIT_PORT 0xF4
@@ -25,5 +26,12 @@ int dbgexit_status(uint32_t value);
 
 /* The io_fn: writes end the run, reads return all ones (nothing to read). */
 void dbgexit_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write);
+
+/* The machine's debug-exit port (monitor/device.h hooks; state:
+ * machine.dexit). A write leaves machine.exit_pending for the engine; the
+ * port itself holds nothing, so reset only drops an exit not yet taken. */
+struct machine_dev;
+int dbgexit_dev_init(struct machine_dev *d, char *err, size_t errlen);
+void dbgexit_dev_reset(struct machine_dev *d);
 
 #endif

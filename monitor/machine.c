@@ -6,28 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The 8259 pair as the CPU sees it: one INTR line (any vCPU: it is wired to
- * the boot CPU's LINT0, and there is only one vCPU). */
-static bool pic_intc_pending(void *ctx, unsigned cpu)
-{
-	(void)cpu;
-	return pic_intr(ctx);
-}
-
-static int pic_intc_ack(void *ctx, unsigned cpu)
-{
-	(void)cpu;
-	return pic_ack(ctx);
-}
-
-static void machine_on_exit(void *opaque, int status, uint32_t value)
-{
-	struct machine *m = opaque;
-	m->exit_status = status;
-	m->exit_value = value;
-	atomic_store(&m->exit_pending, true);
-}
-
 /* An event a catch (or until EVENT-KIND) waits for: stop the engine. */
 static void machine_event_hook(void *opaque, const struct ev *e)
 {
@@ -58,56 +36,30 @@ bool machine_take_catch(struct machine *m, char *msg, size_t len)
 	return true;
 }
 
-static void machine_uart_irq(void *opaque, int level)
-{
-	struct machine *m = opaque;
-	pic_set_irq(&m->pic, UART_COM1_IRQ, level);
-}
-
 int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
 	if (gmem_init(&m->mem, cfg->ram_size ? cfg->ram_size : MACHINE_DEFAULT_RAM, err, errlen) < 0)
 		return -1;
 	m->maxphyaddr = pg_cpu_maxphyaddr();
-	m->vga = malloc(sizeof *m->vga);
-	if (!m->vga || evlog_init(&m->events, MACHINE_EVLOG_CAP) < 0) {
+	if (evlog_init(&m->events, MACHINE_EVLOG_CAP) < 0) {
 		snprintf(err, errlen, "out of memory");
-		free(m->vga);
 		gmem_destroy(&m->mem);
 		return -1;
 	}
 	iobus_init(&m->pio, "port");
 	iobus_init(&m->mmio, "mmio");
-	uart_init(&m->com1, cfg->console_out, cfg->console_opaque);
-	dbgexit_init(&m->dexit, machine_on_exit, m);
-	vgamem_init(m->vga);
 	policy_default(&m->policy);
 	dbg_init(&m->debug);
 	m->events.hook = machine_event_hook;
 	m->events.hook_opaque = m;
 	pthread_mutex_init(&m->halt_lock, NULL);
 	pthread_cond_init(&m->halt_cond, NULL);
-	pic_init(&m->pic, machine_intr_notify, m);
-	machine_intc_add(m, &(struct machine_intc){ "pic", pic_intc_pending, pic_intc_ack, &m->pic });
-	pit_init(&m->pit, &m->pic, clock_monotonic_ns, NULL);
-	uart_set_irq(&m->com1, machine_uart_irq, m);
 
-	/* The fixed PC devices; a failure here is a programming error in the map. */
-	int rc = 0;
-	rc |= iobus_register(&m->pio, UART_COM1_BASE, 8, "com1", uart_io, &m->com1);
-	rc |= iobus_register(&m->pio, DBGEXIT_PORT, DBGEXIT_SIZE, "debug-exit", dbgexit_io, &m->dexit);
-	rc |= iobus_register(&m->mmio, VGAMEM_BASE, VGAMEM_SIZE, "vga", vgamem_io, m->vga);
-	rc |= iobus_register(&m->pio, 0x20, 2, "pic-master", pic_master_io, &m->pic);
-	rc |= iobus_register(&m->pio, 0xa0, 2, "pic-slave", pic_slave_io, &m->pic);
-	rc |= iobus_register(&m->pio, 0x40, 4, "pit", pit_io, &m->pit);
-	rc |= iobus_register(&m->pio, 0x61, 1, "port61", pit_port61_io, &m->pit);
-	if (rc) {
-		snprintf(err, errlen, "internal error: overlapping device map");
-		machine_destroy(m);
-		return -1;
-	}
-	if (clock_start(&m->clock, &m->pit, err, errlen) < 0) {
+	m->config = *cfg;   /* the devices' init hooks read it */
+	size_t n = cfg->ndevices;
+	const struct machine_devtype *table = cfg->devices ? cfg->devices : machine_devtable(&n);
+	if (machine_devices_init(m, table, n, err, errlen) < 0) {
 		machine_destroy(m);
 		return -1;
 	}
@@ -116,18 +68,13 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 
 void machine_destroy(struct machine *m)
 {
-	clock_stop(&m->clock);
-	pit_destroy(&m->pit);
-	pic_destroy(&m->pic);
+	machine_devices_destroy(m);
 	pthread_cond_destroy(&m->halt_cond);
 	pthread_mutex_destroy(&m->halt_lock);
 	dbg_destroy(&m->debug);
 	iobus_destroy(&m->pio);
 	iobus_destroy(&m->mmio);
-	uart_destroy(&m->com1);
 	evlog_destroy(&m->events);
-	free(m->vga);
-	m->vga = NULL;
 	gmem_destroy(&m->mem);
 }
 

@@ -19,6 +19,7 @@
 
 #include "monitor/debug.h"
 #include "monitor/debugexit.h"
+#include "monitor/device.h"
 #include "monitor/evlog.h"
 #include "monitor/guestmem.h"
 #include "monitor/iobus.h"
@@ -50,9 +51,13 @@ struct machine_config {
 	uint64_t ram_size;
 	uart_out_fn *console_out;   /* where COM1 output goes */
 	void *console_opaque;
+	/* The device table; NULL: the PC's (machine_devtable). */
+	const struct machine_devtype *devices;
+	size_t ndevices;
 };
 
 struct machine {
+	struct machine_config config;   /* as machine_init was given it */
 	struct guestmem mem;
 	unsigned maxphyaddr;       /* the CPU's physical-address width, for page walks */
 	struct iobus pio;
@@ -65,6 +70,10 @@ struct machine {
 	int nintc;
 	struct pit pit;            /* the 8254, on IRQ0 */
 	struct clock clock;        /* drives the PIT's IRQ0 edges in real time */
+	/* The devices the table made, in table order, with what each claimed
+	 * (monitor/device.h); the fields above are some of their states. */
+	struct machine_dev *dev;
+	size_t ndev;
 	struct evlog events;
 	struct mb_boot boot;
 	struct vcpu_state boot_state;
@@ -102,6 +111,8 @@ struct machine {
 
 int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen);
 void machine_destroy(struct machine *m);
+/* Put every device in its power-on state (their reset hooks, in table order). */
+void machine_reset(struct machine *m);
 
 /* Load a multiboot kernel; the guest's command line is "PATH ARGS", as GRUB and
  * QEMU pass it. */

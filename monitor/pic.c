@@ -10,6 +10,7 @@
  *   pic_master_io(&pic, 0, &eoi, 1, true);
  */
 #include "monitor/pic.h"
+#include "monitor/machine.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -322,6 +323,16 @@ void pic_destroy(struct pic *p)
 	pthread_mutex_destroy(&p->lock);
 }
 
+void pic_reset(struct pic *p)
+{
+	pthread_mutex_lock(&p->lock);
+	chip_reset(&p->chip[PIC_MASTER], true);
+	chip_reset(&p->chip[PIC_SLAVE], false);
+	p->acks = 0;
+	p->spurious[0] = p->spurious[1] = 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
 void pic_set_irq(struct pic *p, int irq, int level)
 {
 	if (irq < 0 || irq >= PIC_NR_IRQS)
@@ -415,4 +426,49 @@ void pic_describe(struct pic *p, char *buf, size_t len)
 			 (unsigned long long)p->spurious[PIC_MASTER],
 			 (unsigned long long)p->spurious[PIC_SLAVE]);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* The machine's 8259A pair (monitor/device.h). */
+
+/* The 8259 pair as the CPU sees it, through the machine's interrupt seam:
+ * one INTR line, wired to the boot CPU (there is one vCPU). */
+static bool pic_intc_pending(void *ctx, unsigned cpu)
+{
+	(void)cpu;
+	return pic_intr(ctx);
+}
+
+static int pic_intc_ack(void *ctx, unsigned cpu)
+{
+	(void)cpu;
+	return pic_ack(ctx);
+}
+
+int pic_dev_init(struct machine_dev *d, char *err, size_t errlen)
+{
+	struct machine *m = d->m;
+	pic_init(&m->pic, machine_intr_notify, m);
+	d->state = &m->pic;
+	if (machine_intc_add(m, &(struct machine_intc){ "pic", pic_intc_pending, pic_intc_ack, &m->pic }) < 0) {
+		snprintf(err, errlen, "pic: the machine's interrupt-controller table is full");
+		pic_destroy(&m->pic);
+		return -1;
+	}
+	if (machine_dev_pio(d, PIC_MASTER_BASE, PIC_PORTS, "pic-master", pic_master_io, &m->pic, err, errlen) < 0 ||
+	    machine_dev_pio(d, PIC_SLAVE_BASE, PIC_PORTS, "pic-slave", pic_slave_io, &m->pic, err, errlen) < 0 ||
+	    machine_dev_irq(d, PIC_CASCADE_IR, "cascade", err, errlen) < 0) {
+		pic_destroy(&m->pic);
+		return -1;
+	}
+	return 0;
+}
+
+void pic_dev_reset(struct machine_dev *d)
+{
+	pic_reset(d->state);
+}
+
+void pic_dev_destroy(struct machine_dev *d)
+{
+	pic_destroy(d->state);
 }

@@ -143,6 +143,9 @@ struct pic {
 
 void pic_init(struct pic *p, pic_notify_fn *notify, void *opaque);
 void pic_destroy(struct pic *p);
+/* Both chips back in their reset state (above), input lines low, counts
+ * zero; the notify callback stays. INTR can only drop, so no notify. */
+void pic_reset(struct pic *p);
 
 /* Drive IRQ line irq (0-15; others are ignored) to level 0 or 1. Thread-safe. */
 void pic_set_irq(struct pic *p, int irq, int level);
@@ -164,5 +167,12 @@ void pic_slave_io(void *opaque, uint64_t off, void *data, unsigned size, bool is
 
 /* A few lines for a debugger's "info pic" (IRR ISR IMR vector base per chip). */
 void pic_describe(struct pic *p, char *buf, size_t len);
+
+/* The machine's 8259A pair (monitor/device.h hooks; state: machine.pic). It
+ * claims IRQ 2, the master's cascade input. */
+struct machine_dev;
+int pic_dev_init(struct machine_dev *d, char *err, size_t errlen);
+void pic_dev_reset(struct machine_dev *d);
+void pic_dev_destroy(struct machine_dev *d);
 
 #endif

@@ -16,6 +16,7 @@
  *   pit_io(&pit, 0, &hi, 1, true);
  */
 #include "monitor/pit.h"
+#include "monitor/machine.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -497,23 +498,40 @@ static void chan_reset(struct pit_channel *ch, bool gate)
 	ch->gate = gate;
 }
 
+/* Everything but the wiring (PIC, clock, kick, lock) to its reset state. */
+static void pit_state_reset(struct pit *t)
+{
+	chan_reset(&t->ch[0], true);    /* gates of channels 0 and 1 are tied high */
+	chan_reset(&t->ch[1], true);
+	chan_reset(&t->ch[2], false);   /* port 0x61 bit 0 is clear at reset */
+	t->port61 = 0;
+	t->last_tick = pit_ns_to_tick(t->clock(t->clock_opaque));
+	t->irq_out = true;   /* taken as told: the PIC's line stays low until a fall */
+	t->edges = t->irqs = 0;
+}
+
 void pit_init(struct pit *t, struct pic *pic, pit_clock_fn *clock_fn, void *clock_opaque)
 {
 	memset(t, 0, sizeof *t);
 	t->pic = pic;
 	t->clock = clock_fn;
 	t->clock_opaque = clock_opaque;
-	chan_reset(&t->ch[0], true);    /* gates of channels 0 and 1 are tied high */
-	chan_reset(&t->ch[1], true);
-	chan_reset(&t->ch[2], false);   /* port 0x61 bit 0 is clear at reset */
-	t->last_tick = pit_ns_to_tick(clock_fn(clock_opaque));
-	t->irq_out = true;   /* taken as told: the PIC's line stays low until a fall */
+	pit_state_reset(t);
 	pthread_mutex_init(&t->lock, NULL);
 }
 
 void pit_destroy(struct pit *t)
 {
 	pthread_mutex_destroy(&t->lock);
+}
+
+void pit_reset(struct pit *t)
+{
+	pthread_mutex_lock(&t->lock);
+	pit_state_reset(t);
+	if (t->kick)
+		t->kick(t->kick_opaque);   /* the clock thread forgets channel 0's deadline */
+	pthread_mutex_unlock(&t->lock);
 }
 
 void pit_set_kick(struct pit *t, pit_kick_fn *fn, void *opaque)
@@ -661,4 +679,32 @@ void pit_describe(struct pit *t, char *buf, size_t len)
 				 ((double)pit_tick_to_ns(e) - (double)ns) / 1e6);
 	}
 	pthread_mutex_unlock(&t->lock);
+}
+
+/* The machine's 8254, port 0x61 and clock thread (monitor/device.h). */
+
+int pit_dev_init(struct machine_dev *d, char *err, size_t errlen)
+{
+	struct machine *m = d->m;
+	pit_init(&m->pit, &m->pic, clock_monotonic_ns, NULL);
+	d->state = &m->pit;
+	if (machine_dev_pio(d, PIT_BASE, PIT_PORTS, NULL, pit_io, &m->pit, err, errlen) < 0 ||
+	    machine_dev_pio(d, PIT_PORT61, 1, "port61", pit_port61_io, &m->pit, err, errlen) < 0 ||
+	    machine_dev_irq(d, PIT_IRQ, NULL, err, errlen) < 0 ||
+	    clock_start(&m->clock, &m->pit, err, errlen) < 0) {
+		pit_destroy(&m->pit);
+		return -1;
+	}
+	return 0;
+}
+
+void pit_dev_reset(struct machine_dev *d)
+{
+	pit_reset(d->state);
+}
+
+void pit_dev_destroy(struct machine_dev *d)
+{
+	clock_stop(&d->m->clock);
+	pit_destroy(d->state);
 }

@@ -166,6 +166,10 @@ struct pit {
 
 void pit_init(struct pit *t, struct pic *pic, pit_clock_fn *clock_fn, void *clock_opaque);
 void pit_destroy(struct pit *t);
+/* Every channel and port 0x61 back in the reset state (above), counts zero;
+ * the PIC, clock and kick callback stay, and the kick is told (channel 0 no
+ * longer counts). */
+void pit_reset(struct pit *t);
 
 /* Register (or, with fn NULL, remove) the callback told when channel 0 is
  * reprogrammed; once this returns the old callback is no longer running. */
@@ -185,5 +189,12 @@ void pit_port61_io(void *opaque, uint64_t off, void *data, unsigned size, bool i
 
 /* A few lines for a debugger's "info pit". */
 void pit_describe(struct pit *t, char *buf, size_t len);
+
+/* The machine's 8254 with port 0x61 and the clock thread that drives it
+ * (monitor/device.h hooks; state: machine.pit, IRQ 0). After the PIC. */
+struct machine_dev;
+int pit_dev_init(struct machine_dev *d, char *err, size_t errlen);
+void pit_dev_reset(struct machine_dev *d);
+void pit_dev_destroy(struct machine_dev *d);
 
 #endif

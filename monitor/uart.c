@@ -2,6 +2,7 @@
  * 0 RBR/THR (DLL when LCR.DLAB), 1 IER (DLM when DLAB), 2 IIR/FCR, 3 LCR,
  * 4 MCR, 5 LSR, 6 MSR, 7 SCR. */
 #include "monitor/uart.h"
+#include "monitor/machine.h"
 
 #include <string.h>
 
@@ -29,12 +30,24 @@
 #define MSR_RI     0x40
 #define MSR_DCD    0x80
 
-void uart_init(struct uart *u, uart_out_fn *out, void *out_opaque)
+/* The power-on registers (16550A datasheet, master reset: IER IIR FCR LCR
+ * MCR cleared, LSR THRE|TEMT, MSR's deltas clear and its inputs as wired);
+ * the divisor and scratch are undefined there, 9600 baud and 0 here. */
+static void uart_regs_reset(struct uart *u)
 {
-	memset(u, 0, sizeof *u);
+	u->ier = u->lcr = u->mcr = u->scr = u->dlm = u->fcr = 0;
 	u->lsr = LSR_THRE | LSR_TEMT;
 	u->msr = MSR_CTS | MSR_DSR | MSR_DCD;  /* a console is always connected */
 	u->dll = 12;                           /* 9600 baud, the reset divisor */
+	u->thr_irq = false;
+	u->rx_head = u->rx_len = 0;
+	u->tx_count = u->rx_count = 0;
+}
+
+void uart_init(struct uart *u, uart_out_fn *out, void *out_opaque)
+{
+	memset(u, 0, sizeof *u);
+	uart_regs_reset(u);
 	u->out = out;
 	u->out_opaque = out_opaque;
 	pthread_mutex_init(&u->lock, NULL);
@@ -49,6 +62,16 @@ void uart_set_irq(struct uart *u, uart_irq_fn *irq, void *opaque)
 {
 	u->irq = irq;
 	u->irq_opaque = opaque;
+}
+
+static void uart_update_irq(struct uart *u);
+
+void uart_reset(struct uart *u)
+{
+	pthread_mutex_lock(&u->lock);
+	uart_regs_reset(u);
+	uart_update_irq(u);   /* IER is 0: the line drops */
+	pthread_mutex_unlock(&u->lock);
 }
 
 /* Highest-priority pending interrupt, as the IIR encodes it. Caller holds lock. */
@@ -209,4 +232,35 @@ void uart_status(struct uart *u, struct uart_status *out)
 		.rx_waiting = u->rx_len,
 	};
 	pthread_mutex_unlock(&u->lock);
+}
+
+/* The machine's COM1 (monitor/device.h). */
+
+static void uart_dev_irq(void *opaque, int level)
+{
+	machine_set_irq(opaque, UART_COM1_IRQ, level);
+}
+
+int uart_dev_init(struct machine_dev *d, char *err, size_t errlen)
+{
+	struct machine *m = d->m;
+	uart_init(&m->com1, m->config.console_out, m->config.console_opaque);
+	uart_set_irq(&m->com1, uart_dev_irq, m);
+	d->state = &m->com1;
+	if (machine_dev_pio(d, UART_COM1_BASE, UART_PORTS, NULL, uart_io, &m->com1, err, errlen) < 0 ||
+	    machine_dev_irq(d, UART_COM1_IRQ, NULL, err, errlen) < 0) {
+		uart_destroy(&m->com1);
+		return -1;
+	}
+	return 0;
+}
+
+void uart_dev_reset(struct machine_dev *d)
+{
+	uart_reset(d->state);
+}
+
+void uart_dev_destroy(struct machine_dev *d)
+{
+	uart_destroy(d->state);
 }

@@ -17,6 +17,7 @@
 
 #define UART_COM1_BASE 0x3F8
 #define UART_COM1_IRQ  4
+#define UART_PORTS     8     /* registers, from the base port */
 #define UART_RX_CAP    1024  /* bytes buffered from the user; more are dropped */
 
 typedef void uart_out_fn(void *opaque, uint8_t byte);
@@ -38,6 +39,9 @@ struct uart {
 
 void uart_init(struct uart *u, uart_out_fn *out, void *out_opaque);
 void uart_destroy(struct uart *u);
+/* Master reset: the registers and receive buffer as uart_init left them; the
+ * output and IRQ callbacks stay. Lowers the IRQ line if it was high. */
+void uart_reset(struct uart *u);
 void uart_set_irq(struct uart *u, uart_irq_fn *irq, void *opaque);
 
 /* The io_fn for the 8 registers. */
@@ -57,5 +61,11 @@ struct uart_status {
 	unsigned rx_waiting;     /* bytes in the receive buffer */
 };
 void uart_status(struct uart *u, struct uart_status *out);
+
+/* The machine's COM1 (monitor/device.h hooks; state: machine.com1, IRQ 4). */
+struct machine_dev;
+int uart_dev_init(struct machine_dev *d, char *err, size_t errlen);
+void uart_dev_reset(struct machine_dev *d);
+void uart_dev_destroy(struct machine_dev *d);
 
 #endif

@@ -5,6 +5,7 @@
 #define BT86_MONITOR_VGAMEM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define VGAMEM_BASE     0xA0000u
@@ -17,6 +18,16 @@ struct vgamem {
 };
 
 void vgamem_init(struct vgamem *v);
+/* Power-on: VGA memory is undefined then; zeros here (a blank screen, as a
+ * BIOS leaves it), and no writes counted. */
+void vgamem_reset(struct vgamem *v);
 void vgamem_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write);
+
+/* The machine's VGA memory (monitor/device.h hooks; state: machine.vga,
+ * allocated at its exact size so ASan sees overruns). */
+struct machine_dev;
+int vgamem_dev_init(struct machine_dev *d, char *err, size_t errlen);
+void vgamem_dev_reset(struct machine_dev *d);
+void vgamem_dev_destroy(struct machine_dev *d);
 
 #endif

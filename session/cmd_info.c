@@ -339,22 +339,30 @@ static int info_uart(struct session *s)
 	return 0;
 }
 
-static void info_bus(struct session *s, const struct iobus *bus, const char *kind, int width)
-{
-	for (int i = 0; i < bus->n; i++) {
-		const struct io_region *r = &bus->r[i];
-		out_printf(s->out, "  %-5s 0x%0*llx-0x%0*llx  %s\n", kind, width, (unsigned long long)r->base, width,
-			   (unsigned long long)(r->base + r->len - 1), r->name);
-	}
-}
-
+/* One line per claimed range or IRQ line, device by device in table order:
+ * "DEVICE KIND FIRST-LAST LABEL" (ports 4 hex digits, MMIO 8, IRQs decimal). */
 static int info_devices(struct session *s)
 {
 	out_printf(s->out, "RAM   0x00000000-0x%08llx (%llu MiB; 0x%05x-0x%05x is the VGA hole)\n",
 		   (unsigned long long)(s->m->mem.size - 1), (unsigned long long)(s->m->mem.size >> 20), GMEM_VGA_BASE,
 		   GMEM_VGA_END - 1);
-	info_bus(s, &s->m->pio, "port", 4);
-	info_bus(s, &s->m->mmio, "mmio", 8);
+	out_printf(s->out, "%-12s %-5s %-23s %s\n", "device", "kind", "range", "label");
+	for (size_t i = 0; i < s->m->ndev; i++) {
+		const struct machine_dev *d = &s->m->dev[i];
+		for (unsigned k = 0; k < d->nranges; k++) {
+			const struct machine_devrange *r = &d->range[k];
+			int w = r->bus == MACHINE_BUS_PIO ? 4 : 8;
+			char range[32];
+			snprintf(range, sizeof range, "0x%0*llx-0x%0*llx", w, (unsigned long long)r->base, w,
+				 (unsigned long long)(r->base + r->len - 1));
+			out_printf(s->out, "%-12s %-5s %-23s %s\n", d->type->name, r->bus == MACHINE_BUS_PIO ? "port" : "mmio",
+				   range, r->label);
+		}
+		for (unsigned k = 0; k < d->nirqs; k++)
+			out_printf(s->out, "%-12s %-5s %-23d %s\n", d->type->name, "irq", d->irq[k].line, d->irq[k].label);
+		if (!d->nranges && !d->nirqs)
+			out_printf(s->out, "%-12s %-5s %-23s\n", d->type->name, "-", "-");
+	}
 	out_printf(s->out, "unclaimed accesses: %llu port, %llu mmio\n", (unsigned long long)s->m->pio.unclaimed,
 		   (unsigned long long)s->m->mmio.unclaimed);
 	return 0;
@@ -514,7 +522,7 @@ const struct cmd cmd_table_info[] = {
 	  "  pic          the 8259A pair (IRR ISR IMR, vector bases)\n"
 	  "  pit          the 8254 timer's channels\n"
 	  "  uart         COM1's registers and byte counts\n"
-	  "  devices      RAM and the port and MMIO maps\n"
+	  "  devices      RAM, and every device with its port and MMIO ranges and IRQ lines\n"
 	  "  breakpoints  breakpoints, watchpoints and catches, with hit counts\n"
 	  "  events       how many events of each kind were logged\n"
 	  "  stats        the engine's counters\n"

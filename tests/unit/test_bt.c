@@ -286,6 +286,39 @@ START_TEST(selfmod_inside_running_ccf)
 }
 END_TEST
 
+/* A device (machine_dma_write) writes over code already translated: the
+ * engine drops it, and calling the function again runs the new bytes. */
+START_TEST(dma_over_translated_code)
+{
+	static const uint8_t code[] = {
+		0xe8, 0xfb, 0x0f, 0x00, 0x00,   /* call CODE+0x1000 */
+		0xfa, 0xf4,                     /* cli; hlt */
+	};
+	static const uint8_t func_old[] = { 0xb8, 0x01, 0, 0, 0, 0xc3 };   /* mov eax, 1; ret */
+	static const uint8_t func_new[] = { 0xb8, 0x02, 0, 0, 0, 0xc3 };   /* mov eax, 2; ret */
+	ck_assert(gmem_write(&fx.m.mem, CODE + 0x1000, func_old, sizeof func_old) == 0);
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	ck_assert_uint_eq(state().gpr[R_EAX], 1);
+	uint64_t inval = evlog_count(&fx.m.events, EV_INVALIDATE);
+
+	ck_assert_int_eq(machine_dma_write(&fx.m, CODE + 0x1000, func_new, sizeof func_new), 0);
+	ck_assert_uint_eq(evlog_count(&fx.m.events, EV_INVALIDATE), inval + 1);
+	fx.e->ops->set_state(fx.e, &fx.boot);   /* no invalidate: the DMA must have said it */
+	fx.e->ops->run(fx.e, &s);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	ck_assert_uint_eq(state().gpr[R_EAX], 2);
+
+	uint8_t back[sizeof func_new];
+	ck_assert_int_eq(machine_dma_read(&fx.m, CODE + 0x1000, back, sizeof back), 0);
+	ck_assert_mem_eq(back, func_new, sizeof back);
+	/* Outside RAM: refused, nothing written, the engine not told. */
+	ck_assert_int_eq(machine_dma_write(&fx.m, VGAMEM_CGA_TEXT, func_new, sizeof func_new), -1);
+	ck_assert_int_eq(machine_dma_write(&fx.m, fx.m.mem.size - 2, func_new, sizeof func_new), -1);
+	ck_assert_uint_eq(evlog_count(&fx.m.events, EV_INVALIDATE), inval + 1);
+}
+END_TEST
+
 START_TEST(step_insn_and_ccf)
 {
 	static const uint8_t code[] = {
@@ -592,6 +625,7 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, push_fault_leaves_esp);
 	tcase_add_test(tc, rep_stos_fault_is_restartable);
 	tcase_add_test(tc, selfmod_inside_running_ccf);
+	tcase_add_test(tc, dma_over_translated_code);
 	tcase_add_test(tc, step_insn_and_ccf);
 	tcase_add_test(tc, call_ret_and_indirect);
 	tcase_add_test(tc, fs_gs_overrides_add_the_base);

@@ -548,6 +548,36 @@ START_TEST(info_topics)
 }
 END_TEST
 
+/* Every device of the table, each claim on its own line, in table order. */
+START_TEST(info_devices_lists_claims)
+{
+	static const char *const lines[] = {
+		"device       kind  range                   label\n",
+		"pic          port  0x0020-0x0021           pic-master\n",
+		"pic          port  0x00a0-0x00a1           pic-slave\n",
+		"pic          irq   2                       cascade\n",
+		"pit          port  0x0040-0x0043           pit\n",
+		"pit          port  0x0061-0x0061           port61\n",
+		"pit          irq   0                       pit\n",
+		"com1         port  0x03f8-0x03ff           com1\n",
+		"com1         irq   4                       com1\n",
+		"debug-exit   port  0x00f4-0x00f7           debug-exit\n",
+		"vga          mmio  0x000a0000-0x000bffff   vga\n",
+	};
+	expect_ok("info devices");
+	const char *at = outs();
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		const char *hit = strstr(at, lines[i]);
+		ck_assert_msg(hit, "missing or out of order: '%s' in:\n%s", lines[i], outs());
+		at = hit + strlen(lines[i]);
+	}
+	expect_out("RAM   0x00000000-0x03ffffff");
+	expect_out("unclaimed accesses:");
+	expect_ok("help info");
+	expect_out("IRQ lines");
+}
+END_TEST
+
 START_TEST(tc_commands)
 {
 	expect_ok("break func");
@@ -781,6 +811,7 @@ static Suite *cmd_suite(void)
 	tcase_add_test(t, catch_and_until_event);
 	tcase_add_test(t, memory_formats);
 	tcase_add_test(t, info_topics);
+	tcase_add_test(t, info_devices_lists_claims);
 	tcase_add_test(t, tc_commands);
 	tcase_add_test(t, running_errors);
 	tcase_add_test(t, trace_file);

@@ -3,8 +3,12 @@
  * elfgen image (the guest command line "PATH ARGS", the boot state) and of bad
  * files, machine_pio reaching COM1's console callback, an unclaimed port
  * logging an io event and reading all ones, the debug-exit port leaving a
- * pending exit that machine_take_exit reports exactly once, and MMIO to the
- * VGA window landing in the vgamem buffer. */
+ * pending exit that machine_take_exit reports exactly once, MMIO to the
+ * VGA window landing in the vgamem buffer; the device table (every row's
+ * ranges on the buses and in its record, lookups by name, overlapping
+ * ranges and shared IRQ lines refused, a failing init undone, hooks walked
+ * in order and destroy backwards) and machine_reset returning the devices
+ * to their power-on state. */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -277,6 +281,274 @@ START_TEST(mmio_vga)
 }
 END_TEST
 
+/* Every row of the PC table became a device, in order, with its ranges on
+ * the buses exactly as its record lists them. */
+START_TEST(devices_table_registered)
+{
+	size_t n;
+	const struct machine_devtype *t = machine_devtable(&n);
+	ck_assert_uint_eq(m.ndev, n);
+	int regions = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct machine_dev *d = machine_dev_find(&m, t[i].name);
+		ck_assert_ptr_eq(d, &m.dev[i]);
+		ck_assert_ptr_eq(d->type, &t[i]);
+		ck_assert_ptr_eq(d->m, &m);
+		ck_assert_ptr_nonnull(d->state);
+		ck_assert_uint_gt(d->nranges, 0);
+		for (unsigned k = 0; k < d->nranges; k++) {
+			const struct machine_devrange *r = &d->range[k];
+			const struct iobus *bus = r->bus == MACHINE_BUS_PIO ? &m.pio : &m.mmio;
+			const struct io_region *lo = iobus_find(bus, r->base), *hi = iobus_find(bus, r->base + r->len - 1);
+			ck_assert_ptr_nonnull(lo);
+			ck_assert_ptr_eq(lo, hi);
+			ck_assert_uint_eq(lo->base, r->base);
+			ck_assert_uint_eq(lo->len, r->len);
+			ck_assert_str_eq(lo->name, r->label);
+			regions++;
+		}
+	}
+	ck_assert_int_eq(m.pio.n + m.mmio.n, regions);   /* nothing registered behind the table's back */
+
+	/* The PC's map, claim by claim. */
+	struct machine_dev *d = machine_dev_find(&m, "pic");
+	ck_assert_uint_eq(d->nranges, 2);
+	ck_assert_uint_eq(d->range[0].base, 0x20);
+	ck_assert_uint_eq(d->range[1].base, 0xa0);
+	ck_assert_uint_eq(d->nirqs, 1);
+	ck_assert_int_eq(d->irq[0].line, 2);
+	d = machine_dev_find(&m, "pit");
+	ck_assert_uint_eq(d->range[0].base, 0x40);
+	ck_assert_uint_eq(d->range[0].len, 4);
+	ck_assert_uint_eq(d->range[1].base, 0x61);
+	ck_assert_int_eq(d->irq[0].line, 0);
+	d = machine_dev_find(&m, "com1");
+	ck_assert_uint_eq(d->range[0].base, 0x3f8);
+	ck_assert_uint_eq(d->range[0].len, 8);
+	ck_assert_int_eq(d->irq[0].line, 4);
+	d = machine_dev_find(&m, "vga");
+	ck_assert_int_eq(d->range[0].bus, MACHINE_BUS_MMIO);
+	ck_assert_uint_eq(d->range[0].base, 0xa0000);
+	ck_assert_uint_eq(d->range[0].len, 0x20000);
+
+	/* Front ends and engines still reach the states by field or by name. */
+	ck_assert_ptr_eq(machine_device(&m, "com1"), &m.com1);
+	ck_assert_ptr_eq(machine_device(&m, "pic"), &m.pic);
+	ck_assert_ptr_eq(machine_device(&m, "pit"), &m.pit);
+	ck_assert_ptr_eq(machine_device(&m, "debug-exit"), &m.dexit);
+	ck_assert_ptr_eq(machine_device(&m, "vga"), m.vga);
+	ck_assert_ptr_null(machine_device(&m, "ide0"));
+	ck_assert_ptr_null(machine_dev_find(&m, ""));
+}
+END_TEST
+
+static void dummy_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write)
+{
+	(void)opaque, (void)off, (void)is_write;
+	memset(data, 0x5a, size);
+}
+
+START_TEST(devices_overlaps_rejected)
+{
+	struct machine_dev *d = machine_dev_find(&m, "vga");
+	int pio = m.pio.n, mmio = m.mmio.n;
+	ck_assert_int_eq(machine_dev_pio(d, 0x3fc, 2, NULL, dummy_io, NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "overlaps 0x3f8-0x3ff of com1"), "%s", err);
+	ck_assert_int_eq(machine_dev_pio(d, 0x1e, 4, NULL, dummy_io, NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "of pic"), "%s", err);
+	ck_assert_int_eq(machine_dev_mmio(d, 0xbfff0, 0x20, NULL, dummy_io, NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "of vga"), "%s", err);
+	ck_assert_int_eq(machine_dev_pio(d, 0x300, 0, NULL, dummy_io, NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "empty"), "%s", err);
+	ck_assert_int_eq(machine_dev_pio(d, 0xfff0, 0x20, NULL, dummy_io, NULL, err, sizeof err), -1);
+	ck_assert_int_eq(machine_dev_irq(d, 4, NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "IRQ 4 is already wired to com1"), "%s", err);
+	ck_assert_int_eq(machine_dev_irq(d, 16, NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "IRQ 16"), "%s", err);
+	ck_assert_int_eq(machine_dev_irq(d, -1, NULL, err, sizeof err), -1);
+	/* Nothing of that was recorded or registered. */
+	ck_assert_uint_eq(d->nranges, 1);
+	ck_assert_uint_eq(d->nirqs, 0);
+	ck_assert_int_eq(m.pio.n, pio);
+	ck_assert_int_eq(m.mmio.n, mmio);
+
+	/* A free range next door is fine, and recorded; until the record is full. */
+	ck_assert_int_eq(machine_dev_pio(d, 0x3c0, 0x20, "vga-regs", dummy_io, NULL, err, sizeof err), 0);
+	ck_assert_uint_eq(d->nranges, 2);
+	ck_assert_str_eq(iobus_find(&m.pio, 0x3df)->name, "vga-regs");
+	ck_assert_int_eq(machine_dev_irq(d, 9, NULL, err, sizeof err), 0);
+	ck_assert_str_eq(d->irq[0].label, "vga");
+	for (unsigned i = d->nranges; i < MACHINE_DEV_RANGES; i++)
+		ck_assert_int_eq(machine_dev_pio(d, (uint16_t)(0x500 + i), 1, NULL, dummy_io, NULL, err, sizeof err), 0);
+	ck_assert_int_eq(machine_dev_pio(d, 0x600, 1, NULL, dummy_io, NULL, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "more than"), "%s", err);
+}
+END_TEST
+
+/* A table of test devices: each hook logs "<event><device>". */
+static char hook_log[64];
+
+static void hook_note(char what, const struct machine_dev *d)
+{
+	size_t n = strlen(hook_log);
+	if (n + 2 < sizeof hook_log) {
+		hook_log[n] = what;
+		hook_log[n + 1] = d->type->name[0];
+		hook_log[n + 2] = 0;
+	}
+}
+
+static int tdev_init(struct machine_dev *d, char *e, size_t elen)
+{
+	hook_note('i', d);
+	d->state = malloc(32);   /* ASan: destroy must free it */
+	ck_assert_ptr_nonnull(d->state);
+	uint16_t base = d->type->name[0] == 'c' ? 0x304 : (uint16_t)(0x300 + 0x10 * (d->type->name[0] - 'a'));
+	if (machine_dev_pio(d, base, 8, NULL, dummy_io, d->state, e, elen) < 0) {
+		free(d->state);
+		return -1;
+	}
+	return 0;
+}
+
+static void tdev_reset(struct machine_dev *d)
+{
+	hook_note('r', d);
+}
+
+static void tdev_destroy(struct machine_dev *d)
+{
+	hook_note('d', d);
+	free(d->state);
+}
+
+START_TEST(devices_hooks_in_order)
+{
+	static const struct machine_devtype good[] = {
+		{ "a", tdev_init, tdev_reset, tdev_destroy },
+		{ "b", tdev_init, NULL, tdev_destroy },
+	};
+	static const struct machine_devtype bad[] = {
+		{ "a", tdev_init, tdev_reset, tdev_destroy },
+		{ "b", tdev_init, tdev_reset, tdev_destroy },
+		{ "c", tdev_init, tdev_reset, tdev_destroy },   /* 0x304: on a's ports */
+	};
+	struct machine m2;
+	struct machine_config cfg = { .ram_size = 2ull << 20, .devices = good, .ndevices = 2 };
+	memset(hook_log, 0, sizeof hook_log);
+	ck_assert_msg(machine_init(&m2, &cfg, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(m2.pio.n, 2);
+	uint8_t v = 0;
+	machine_pio(&m2, 0, 0x317, &v, 1, false);
+	ck_assert_uint_eq(v, 0x5a);
+	machine_reset(&m2);
+	machine_destroy(&m2);
+	ck_assert_str_eq(hook_log, "iaibradbda");
+
+	memset(hook_log, 0, sizeof hook_log);
+	cfg.devices = bad;
+	cfg.ndevices = 3;
+	ck_assert_int_eq(machine_init(&m2, &cfg, err, sizeof err), -1);
+	ck_assert_str_eq(err, "device c: port range 0x304-0x30b overlaps 0x300-0x307 of a");
+	ck_assert_str_eq(hook_log, "iaibicdbda");   /* c undid itself; b and a destroyed, backwards */
+}
+END_TEST
+
+/* Drive every device away from its power-on state through its ports. */
+static void out8(uint16_t port, uint8_t v)
+{
+	machine_pio(&m, 0x100000, port, &v, 1, true);
+}
+
+static uint8_t in8(uint16_t port)
+{
+	uint8_t v = 0;
+	machine_pio(&m, 0x100000, port, &v, 1, false);
+	return v;
+}
+
+START_TEST(reset_powers_on)
+{
+	struct machine fresh;
+	struct machine_config cfg = { .ram_size = 2ull << 20 };
+	ck_assert_msg(machine_init(&fresh, &cfg, err, sizeof err) == 0, "%s", err);
+
+	out8(0x3fb, 0x83);                 /* COM1: DLAB, divisor 1, 8N1 */
+	out8(0x3f8, 0x01);
+	out8(0x3fb, 0x03);
+	out8(0x3fa, 0x01);                 /* FIFOs on */
+	out8(0x3ff, 0x5a);                 /* scratch */
+	out8(0x21, 0x00);                  /* unmask the master, COM1's IRQ 4 included */
+	out8(0x3fc, 0x08);                 /* OUT2 gates the line */
+	out8(0x3f9, 0x02);                 /* THR-empty interrupt: the line rises */
+	uart_push_input(&m.com1, (const uint8_t *)"xy", 2);
+	ck_assert_int_eq(m.com1.irq_level, 1);
+	ck_assert(pic_intr(&m.pic));
+	out8(0xa0, 0x11);                  /* slave: ICW1-4 with vector base 0x28 */
+	out8(0xa1, 0x28);
+	out8(0xa1, 0x02);
+	out8(0xa1, 0x01);
+	out8(0xa1, 0x00);
+	out8(0x43, 0x34);                  /* PIT channel 0, LSB then MSB, mode 2 */
+	out8(0x40, 0x00);
+	out8(0x40, 0x10);
+	out8(0x43, 0xb0);                  /* channel 2, mode 0, half-written count */
+	out8(0x42, 0x34);
+	out8(0x61, 0x03);                  /* gate 2 and speaker on */
+	uint16_t cell = 0x0741;
+	machine_mmio(&m, 0, VGAMEM_CGA_TEXT, &cell, 2, true);
+	out8(DBGEXIT_PORT, 1);
+	ck_assert(atomic_load(&m.exit_pending));
+	ck_assert_uint_ne(in8(0x21), PIC_RESET_MASTER_IMR);
+	ck_assert_int_eq(m.pit.ch[0].state, PIT_RUNNING);
+
+	machine_reset(&m);
+
+	/* UART: the 16550A's reset registers, the buffer empty, the line low. */
+	const struct uart *u = &m.com1, *f = &fresh.com1;
+	ck_assert_uint_eq(u->ier, 0);
+	ck_assert_uint_eq(u->lcr, 0);
+	ck_assert_uint_eq(u->mcr, 0);
+	ck_assert_uint_eq(u->fcr, 0);
+	ck_assert_uint_eq(u->lsr, f->lsr);
+	ck_assert_uint_eq(u->msr, f->msr);
+	ck_assert_uint_eq(u->scr, f->scr);
+	ck_assert_uint_eq(u->dll, f->dll);
+	ck_assert_uint_eq(u->dlm, f->dlm);
+	ck_assert(!u->thr_irq);
+	ck_assert_uint_eq(u->rx_len, 0);
+	ck_assert_int_eq(u->irq_level, 0);
+	ck_assert_uint_eq(in8(0x3fa), 0x01);   /* IIR: nothing pending, no FIFOs */
+	ck_assert_uint_eq(in8(0x3fd), 0x60);   /* LSR: THR and transmitter empty, no data */
+
+	/* PIC: both chips as fresh, masks back, nothing to deliver. */
+	ck_assert_mem_eq(m.pic.chip, fresh.pic.chip, sizeof m.pic.chip);
+	ck_assert_uint_eq(in8(0x21), PIC_RESET_MASTER_IMR);
+	ck_assert_uint_eq(in8(0xa1), PIC_RESET_SLAVE_IMR);
+	ck_assert(!pic_intr(&m.pic));
+	ck_assert_uint_eq(m.pic.acks, 0);
+
+	/* PIT: no channel counts, port 0x61 clear. */
+	ck_assert_mem_eq(m.pit.ch, fresh.pit.ch, sizeof m.pit.ch);
+	ck_assert_int_eq(m.pit.ch[0].state, PIT_IDLE);
+	ck_assert_uint_eq(m.pit.port61, 0);
+	ck_assert(m.pit.irq_out);
+	ck_assert_uint_eq(m.pit.edges, 0);
+	ck_assert_uint_eq(in8(0x61) & (PIT_P61_GATE2 | PIT_P61_SPKR), 0);
+
+	/* VGA blank, the debug-exit write forgotten. */
+	ck_assert_mem_eq(m.vga->bytes, fresh.vga->bytes, VGAMEM_SIZE);
+	ck_assert_uint_eq(m.vga->writes, 0);
+	ck_assert(!atomic_load(&m.exit_pending));
+
+	/* The wiring survives: COM1 still reaches the console. */
+	out8(0x3f8, 'Z');
+	ck_assert_uint_eq(console_len, 1);
+	ck_assert_uint_eq(console[0], 'Z');
+	machine_destroy(&fresh);
+}
+END_TEST
+
 static Suite *machine_suite(void)
 {
 	Suite *s = suite_create("machine");
@@ -292,6 +564,10 @@ static Suite *machine_suite(void)
 	tcase_add_test(tc, pio_unclaimed);
 	tcase_add_test(tc, debug_exit_pending_once);
 	tcase_add_test(tc, mmio_vga);
+	tcase_add_test(tc, devices_table_registered);
+	tcase_add_test(tc, devices_overlaps_rejected);
+	tcase_add_test(tc, devices_hooks_in_order);
+	tcase_add_test(tc, reset_powers_on);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,20 @@
+/* The PC's devices, one row each, in init order: the interrupt controllers
+ * first (every other device drives their lines), then the timer (with the
+ * clock thread that drives it), COM1, the debug-exit port and VGA memory.
+ * Each device's hooks live at the bottom of its own file. */
+#include "monitor/device.h"
+#include "monitor/machine.h"
+
+static const struct machine_devtype pc_devices[] = {
+	{ "pic",        pic_dev_init,     pic_dev_reset,     pic_dev_destroy },
+	{ "pit",        pit_dev_init,     pit_dev_reset,     pit_dev_destroy },
+	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
+	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
+	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
+};
+
+const struct machine_devtype *machine_devtable(size_t *n)
+{
+	*n = sizeof pc_devices / sizeof pc_devices[0];
+	return pc_devices;
+}
