@@ -5,10 +5,12 @@
  *
  *   const struct engine_ops *ops = engine_find("kvm");
  *   struct engine *e;
- *   if (ops->create(&m, &e, err, sizeof err) < 0) ...
+ *   int unavailable;
+ *   if (ops->create(&m, &e, &unavailable, err, sizeof err) < 0) ...
  *   struct stop_info s;
  *   e->ops->run(e, &s);        // on the vCPU thread
  *   e->ops->request_stop(e);   // from any thread
+ *   if (engine_has(e, ENGINE_CAP_TC)) ...   // ask what it can do, never its name
  *
  * run/step_* and get/set_state are called on the vCPU thread only;
  * request_stop may be called from any thread at any time.

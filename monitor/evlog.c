@@ -44,14 +44,9 @@ void evlog_destroy(struct evlog *log)
 	log->ring = NULL;
 }
 
-static void evlog_vadd(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
-		       const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
-static void evlog_vadd(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
-		       const char *fmt, va_list ap)
+/* The next slot of the ring, its header filled (under the lock). */
+static struct ev *evlog_slot(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d)
 {
-	if ((unsigned)kind >= EV_KIND_COUNT)
-		return;
-	pthread_mutex_lock(&log->lock);
 	struct ev *e = &log->ring[log->next_seq % log->cap];
 	e->seq = log->next_seq++;
 	e->kind = kind;
@@ -61,17 +56,38 @@ static void evlog_vadd(struct evlog *log, enum ev_kind kind, uint32_t eip, int32
 		e->d = *d;
 	else
 		memset(&e->d, 0, sizeof e->d);
-	vsnprintf(e->desc, sizeof e->desc, fmt, ap);
-	e->raw = false;
-	e->nchanges = 0;
 	log->count[kind]++;
+	return e;
+}
+
+/* Unlock, and call the hook with a copy if a catch watches this kind. */
+static void evlog_publish(struct evlog *log, const struct ev *e, void (*finish)(struct ev *))
+{
 	struct ev copy;
-	bool hook = log->hook && (atomic_load(&log->hook_mask) & (1u << kind));
+	bool hook = log->hook && (atomic_load(&log->hook_mask) & (1u << e->kind));
 	if (hook)
 		copy = *e;
 	pthread_mutex_unlock(&log->lock);
-	if (hook)
+	if (hook) {
+		if (finish)
+			finish(&copy);
 		log->hook(log->hook_opaque, &copy);
+	}
+}
+
+static void evlog_vadd(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
+		       const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static void evlog_vadd(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const union ev_data *d,
+		       const char *fmt, va_list ap)
+{
+	if ((unsigned)kind >= EV_KIND_COUNT)
+		return;
+	pthread_mutex_lock(&log->lock);
+	struct ev *e = evlog_slot(log, kind, eip, ccf, d);
+	vsnprintf(e->desc, sizeof e->desc, fmt, ap);
+	e->raw = false;
+	e->nchanges = 0;
+	evlog_publish(log, e, NULL);
 }
 
 void evlog_add(struct evlog *log, enum ev_kind kind, uint32_t eip, int32_t ccf, const char *fmt, ...)
@@ -107,31 +123,15 @@ void evlog_add_change_data(struct evlog *log, enum ev_kind kind, uint32_t eip, i
 	if (n > VCPU_MAX_CHANGES)
 		n = VCPU_MAX_CHANGES;
 	pthread_mutex_lock(&log->lock);
-	struct ev *e = &log->ring[log->next_seq % log->cap];
-	e->seq = log->next_seq++;
-	e->kind = kind;
-	e->eip = eip;
-	e->ccf = ccf;
+	struct ev *e = evlog_slot(log, kind, eip, ccf, d);
 	size_t len = strnlen(what, EV_DESC_LEN / 2);
 	memcpy(e->desc, what, len);
 	e->desc[len] = 0;
-	if (d)
-		e->d = *d;
-	else
-		memset(&e->d, 0, sizeof e->d);
 	e->raw = true;
 	e->nchanges = (uint8_t)(n > 0 ? n : 0);
-	memcpy(e->changes, ch, (size_t)n * sizeof *ch);
-	log->count[kind]++;
-	struct ev copy;
-	bool hook = log->hook && (atomic_load(&log->hook_mask) & (1u << kind));
-	if (hook)
-		copy = *e;
-	pthread_mutex_unlock(&log->lock);
-	if (hook) {
-		evlog_finish(&copy);
-		log->hook(log->hook_opaque, &copy);
-	}
+	if (n > 0)
+		memcpy(e->changes, ch, (size_t)n * sizeof *ch);
+	evlog_publish(log, e, evlog_finish);
 }
 
 /* Turn a raw event into its final one-line form. */
