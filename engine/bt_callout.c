@@ -511,6 +511,13 @@ bt_callout_fn *bt_callout_ud(void)
 	return co_ud;
 }
 
+static int co_unsupported(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);
+
+bt_callout_fn *bt_callout_unsupported(void)
+{
+	return co_unsupported;
+}
+
 /* A memory instruction that kept reaching MMIO, retranslated (adaptive):
  * emulated against the buses every time, RAM or device, with no host fault. */
 static int co_mmio(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
@@ -694,8 +701,9 @@ static int co_rdtscp(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout
 static int co_unsupported(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	ctx->arch.eip = co->insn.eip;
-	bt_set_pending(be, STOP_ERROR, co->insn.eip, "bt cannot emulate '%s' yet at EIP 0x%08x",
-		       co->insn.text, co->insn.eip);
+	bt_set_pending(be, STOP_ERROR, co->insn.eip,
+		       "unsupported: '%s' at EIP 0x%08x (the CPU model has it; bt86 does not run it)", co->insn.text,
+		       co->insn.eip);
 	return 1;
 }
 
@@ -743,7 +751,7 @@ static const struct bt_callout_entry bt_callouts[] = {
 	{ X86_INS_LAR, co_seg_query, false, SC_SEG_QUERY }, { X86_INS_LSL, co_seg_query, false, SC_SEG_QUERY },
 	{ X86_INS_VERR, co_seg_query, false, SC_SEG_QUERY }, { X86_INS_VERW, co_seg_query, false, SC_SEG_QUERY },
 	{ X86_INS_RDMSR, co_rdmsr, false, SC_MSR }, { X86_INS_WRMSR, co_wrmsr, false, SC_MSR },
-	{ X86_INS_RDPMC, co_ud, true, SC_MSR },
+	{ X86_INS_RDPMC, co_unsupported, true, SC_MSR },   /* performance counters are not modelled */
 	{ X86_INS_SYSENTER, co_sysenter, true, SC_SYSENTER }, { X86_INS_SYSEXIT, co_sysexit, true, SC_SYSENTER },
 	{ X86_INS_SYSCALL, co_ud, true, SC_SYSENTER }, { X86_INS_SYSRET, co_ud, true, SC_SYSENTER },
 	/* Not sensitive: what 64-bit mode lacks, or what the vCPU does not offer. */
@@ -754,7 +762,7 @@ static const struct bt_callout_entry bt_callouts[] = {
 	{ X86_INS_AAA, bt_bcd_callout, false, -1 }, { X86_INS_AAS, bt_bcd_callout, false, -1 },
 	{ X86_INS_AAM, bt_bcd_callout, false, -1 }, { X86_INS_AAD, bt_bcd_callout, false, -1 },
 	{ X86_INS_SALC, bt_bcd_callout, false, -1 },
-	{ X86_INS_MONITOR, co_unsupported, true, -1 }, { X86_INS_MWAIT, co_unsupported, true, -1 },
+	{ X86_INS_MONITOR, co_ud, true, -1 }, { X86_INS_MWAIT, co_ud, true, -1 },   /* no model has MONITOR */
 	{ X86_INS_XGETBV, co_ud, true, -1 }, { X86_INS_XSETBV, co_ud, true, -1 },
 	{ X86_INS_RSM, co_ud, true, -1 },
 };

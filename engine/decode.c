@@ -157,6 +157,17 @@ bool dec_uses_reg(const struct bt_insn *in, unsigned r)
 enum dec_unit dec_unit(const struct bt_insn *in)
 {
 	enum dec_unit u = UNIT_NONE;
+	/* PAUSE (a NOP before SSE2), the fences, CLFLUSH, MOVNTI and the
+	 * prefetches touch no x87/SSE state: CR0.EM/TS and CR4.OSFXSR do not
+	 * apply to them, whatever group Capstone files them under. */
+	switch (in->id) {
+	case X86_INS_PAUSE: case X86_INS_LFENCE: case X86_INS_MFENCE: case X86_INS_SFENCE:
+	case X86_INS_CLFLUSH: case X86_INS_MOVNTI: case X86_INS_PREFETCHNTA: case X86_INS_PREFETCHT0:
+	case X86_INS_PREFETCHT1: case X86_INS_PREFETCHT2:
+		return UNIT_NONE;
+	default:
+		break;
+	}
 	for (int i = 0; i < in->ngroups; i++) {
 		switch (in->groups[i]) {
 		case X86_GRP_FPU: if (u == UNIT_NONE) u = UNIT_X87; break;

@@ -84,22 +84,57 @@ static int kvm_set_slot(struct kvm_engine *k, uint32_t slot, uint64_t gpa, uint6
 	return 0;
 }
 
+/* The guest sees the machine's CPU model (monitor/cpumodel.h) under KVM
+ * too, so both engines answer CPUID alike. KVM's own leaves (its
+ * paravirtual 0x40000000 range, which a backend may insist on) are kept;
+ * every basic and extended leaf comes from the model, subleaf 0. */
 static int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t errlen)
 {
 	size_t sz = sizeof(struct kvm_cpuid2) + KVM_MAX_CPUID * sizeof(struct kvm_cpuid_entry2);
-	struct kvm_cpuid2 *c = calloc(1, sz);
+	struct kvm_cpuid2 *sup = calloc(1, sz), *c = calloc(1, sz);
+	const struct cpu_model *cpu = &k->base.m->cpu;
 	int rc = -1;
 
-	if (!c) {
+	if (!sup || !c) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
-	c->nent = KVM_MAX_CPUID;
-	if (ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0 ||
-	    ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)
-		snprintf(err, errlen, "kvm: cannot set up CPUID: %s", strerror(errno));
+	sup->nent = KVM_MAX_CPUID;
+	if (ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, sup) < 0) {
+		snprintf(err, errlen, "kvm: cannot read the supported CPUID: %s", strerror(errno));
+		goto out;
+	}
+	uint32_t n = 0, host_linear = 0;
+	for (uint32_t i = 0; i < sup->nent; i++) {
+		if ((sup->entries[i].function & 0xf0000000u) == 0x40000000u)
+			c->entries[n++] = sup->entries[i];
+		if (sup->entries[i].function == 0x80000008u)
+			host_linear = sup->entries[i].eax & 0xff00;
+	}
+	for (int range = 0; range < 2; range++) {
+		uint32_t first = range ? 0x80000000u : 0, last = range ? cpu->max_ext : cpu->max_leaf;
+		for (uint32_t leaf = first; (!range || cpu->max_ext) && leaf <= last && n < KVM_MAX_CPUID; leaf++) {
+			uint32_t r[4];
+			cpu_model_cpuid(cpu, leaf, 0, 0, r);
+			/* KVM refuses a linear-address width below the host's (kvm_pvm
+			 * wants 48); a 32-bit guest cannot use the difference. */
+			if (leaf == 0x80000008u && host_linear > (r[0] & 0xff00))
+				r[0] = (r[0] & ~0xff00u) | host_linear;
+			c->entries[n++] = (struct kvm_cpuid_entry2){
+				.function = leaf,
+				.index = 0,
+				.flags = (leaf == 4 || leaf == 7) ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+				.eax = r[0], .ebx = r[1], .ecx = r[2], .edx = r[3],
+			};
+		}
+	}
+	c->nent = n;
+	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)
+		snprintf(err, errlen, "kvm: cannot set up the CPU model's CPUID: %s", strerror(errno));
 	else
 		rc = 0;
+out:
+	free(sup);
 	free(c);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ident.h"
 #include "engine/reencode.h"
 #include "monitor/paging.h"
 
@@ -205,12 +206,64 @@ static int xlat_fpu_ip_fixup(struct tu *t, const struct bt_insn *in, char *why, 
 	return 0;
 }
 
+/* An instruction the guest's CPU model lacks: #UD when it runs. */
+static int xlat_ud(struct tu *t, const struct bt_insn *in)
+{
+	tu_mark(t, in, CK_CALLOUT, 0, 0);
+	tu_callout(t, in, bt_callout_ud());
+	tu_exit_direct(t, t->next_eip);
+	return 0;
+}
+
+/* The hint space 0F 0D and 0F 18-0F 1F is NOP on the modelled CPUs
+ * (whatever a newer CPU defines there: RDSSP, CLDEMOTE, PREFETCHW...), so
+ * anything in it that is not on the IDENT table runs as nothing. */
+static bool xlat_is_hint_space(const struct bt_insn *in)
+{
+	return in->opc == 0x0f && (in->opc2 == 0x0d || (in->opc2 >= 0x18 && in->opc2 <= 0x1f)) &&
+	       !ident_family(in->id);
+}
+
+/* LZCNT and TZCNT are F3 0F BD / F3 0F BC: on a CPU without them the F3 is
+ * an ignored prefix and they are BSR and BSF. No model has BMI1 (TZCNT);
+ * LZCNT follows the model. Re-decode without the F3 and translate that. */
+static int xlat_bitscan_compat(struct tu *t, const struct bt_insn *in, struct bt_insn *out)
+{
+	uint8_t b[DEC_MAX_LEN];
+	size_t n = 0;
+	for (unsigned i = 0; i < in->len; i++)
+		if (!(i < in->npfx && in->bytes[i] == 0xf3))
+			b[n++] = in->bytes[i];
+	if (dec_insn(&t->x->dec, b, n, in->eip, out) < 0)
+		return tu_fail(t, in, "cannot decode it without its F3 prefix");
+	return 0;
+}
+
 static int xlat_one(struct tu *t, const struct bt_insn *in)
 {
 	bool ends = false;
 	int cls;
-	bt_callout_fn *co = bt_callout_lookup(in, &ends, &cls);
 	char why[160];
+	const struct cpu_model *cpu = &t->x->m->cpu;
+
+	if (xlat_is_hint_space(in)) {
+		tu_mark(t, in, CK_REWRITE, 0, 0);   /* no host code: a NOP */
+		return 0;
+	}
+	if (in->id == X86_INS_TZCNT || (in->id == X86_INS_LZCNT && !cpu_has(cpu, CPUF_LZCNT))) {
+		struct bt_insn bsx;
+		if (xlat_bitscan_compat(t, in, &bsx) < 0)
+			return -1;
+		uint8_t fix;
+		tu_mark(t, in, CK_REWRITE, 0, 0);
+		if (reenc_ident(&t->x->dec, &bsx, &t->e, &fix, why, sizeof why) < 0)
+			return tu_fail(t, in, why);
+		t->map[t->nmap - 1].fixup = fix;
+		return 0;
+	}
+	if (!ident_available(cpu, in))
+		return xlat_ud(t, in);
+	bt_callout_fn *co = bt_callout_lookup(in, &ends, &cls);
 
 	if (co && cls >= 0 && t->x->policy)
 		return xlat_sensitive(t, in, co, ends, cls);
@@ -279,6 +332,14 @@ static int xlat_one(struct tu *t, const struct bt_insn *in)
 		if (in->regs_write[i] == X86_REG_ESP)
 			return tu_fail(t, in, "implicit use of ESP");
 
+	/* IDENT only by allowlist (engine/ident.c): what is not on it, and not
+	 * emulated above, stops the guest when it runs. */
+	if (ident_check(cpu, in) != IDENT_OK) {
+		tu_mark(t, in, CK_CALLOUT, 0, 0);
+		tu_callout(t, in, bt_callout_unsupported());
+		tu_exit_direct(t, t->next_eip);
+		return 0;
+	}
 	uint8_t *start = t->e.p;
 	uint8_t fix;
 	tu_mark(t, in, CK_IDENT, 0, 0);

@@ -119,6 +119,8 @@ const char *bt_callout_name(bt_callout_fn *fn);
 /* Callouts that raise #UD and #NM at the instruction (bt_callout.c). */
 bt_callout_fn *bt_callout_ud(void);
 bt_callout_fn *bt_callout_nm(void);
+/* Stops the guest: "unsupported: ..." (an instruction the model has that bt86 does not run). */
+bt_callout_fn *bt_callout_unsupported(void);
 bt_callout_fn *bt_callout_mmio(void);
 /* The C emulation of rare stack forms (bt_stack_callout.c). */
 int bt_stack_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co);

@@ -1029,7 +1029,7 @@ struct gdb_glue *gdb_glue_create(struct session *s, char *err, size_t errlen)
 	g->s.interactive = false;
 	g->s.frontend = g;
 	g->s.wait_stop = glue_wait_stop;
-	g->maxphyaddr = pg_cpu_maxphyaddr();
+	g->maxphyaddr = s->m->maxphyaddr;
 	pthread_mutex_init(&g->lock, NULL);
 	g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (g->efd < 0) {

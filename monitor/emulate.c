@@ -238,32 +238,19 @@ enum emu_result emu_out(struct emu *em, uint16_t port, unsigned size, uint32_t v
 enum emu_result emu_cpuid(struct emu *em)
 {
 	struct vcpu_state *st = em->st;
-	unsigned a, b, c, d;
-	uint32_t leaf = st->gpr[R_EAX], sub = st->gpr[R_ECX];
-
-	__cpuid_count(leaf, sub, a, b, c, d);
-	if (leaf == 1) {
-		/* What a 32-bit guest of ours may use: no AVX/XSAVE (we save with FXSAVE),
-		 * no x2APIC, no VMX/SMX; and say that it runs under a hypervisor. */
-		c &= ~(bit_AVX | bit_OSXSAVE | bit_XSAVE | bit_FMA | bit_F16C | (1u << 21) |
-		       (1u << 5) | (1u << 6));
-		c |= 1u << 31;
-		b &= 0x00ffffffu;   /* initial APIC ID 0: this is the only vCPU */
-	} else if (leaf == 7 && sub == 0) {
-		b &= ~(bit_AVX2 | bit_AVX512F | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 28) |
-		       (1u << 30) | (1u << 31));
-	} else if (leaf == 0xd) {
-		a = b = c = d = 0;   /* no XSAVE state components */
-	}
-	st->gpr[R_EAX] = a;
-	st->gpr[R_EBX] = b;
-	st->gpr[R_ECX] = c;
-	st->gpr[R_EDX] = d;
+	uint32_t r[4];
+	cpu_model_cpuid(&em->m->cpu, st->gpr[R_EAX], st->gpr[R_ECX], 0, r);
+	st->gpr[R_EAX] = r[0];
+	st->gpr[R_EBX] = r[1];
+	st->gpr[R_ECX] = r[2];
+	st->gpr[R_EDX] = r[3];
 	return EMU_NEXT;
 }
 
 enum emu_result emu_rdtsc(struct emu *em)
 {
+	if (!cpu_has(&em->m->cpu, CPUF_TSC))
+		return emu_fault(em, EXC_UD, false, 0);
 	if ((em->st->cr4 & CR4_TSD) && emu_cpl(em->st) != 0)
 		return emu_fault(em, EXC_GP, true, 0);
 	uint64_t t = __rdtsc() + em->st->tsc_offset;
@@ -454,7 +441,8 @@ enum emu_result emu_mov_to_cr(struct emu *em, int cr, uint32_t v)
 	case 2: st->cr2 = v; return EMU_NEXT;
 	case 3: st->cr3 = v; return EMU_NEXT;
 	case 4:
-		if (v & ~0x007f07ffu)   /* bits this vCPU does not know are reserved */
+		/* Bits for features the CPU model lacks are reserved. */
+		if (v & ~cpu_model_cr4_mask(&em->m->cpu))
 			return emu_fault(em, EXC_GP, true, 0);
 		st->cr4 = v;
 		return EMU_NEXT;
@@ -657,29 +645,58 @@ enum emu_result emu_verr(struct emu *em, uint16_t sel, bool write, bool *ok)
 }
 
 #define MSR_TSC            0x10
-#define MSR_APIC_BASE      0x1b
+#define MSR_BIOS_SIGN_ID   0x8b    /* microcode revision: 0, nothing loaded */
 #define MSR_SYSENTER_CS    0x174
 #define MSR_SYSENTER_ESP   0x175
 #define MSR_SYSENTER_EIP   0x176
-#define MSR_PAT            0x277
 #define MSR_MISC_ENABLE    0x1a0
-#define APIC_BASE_DEFAULT  0xfee00900ull   /* enabled, BSP, at 0xfee00000 */
+#define MSR_PAT            0x277
+#define MSR_EFER           0xc0000080u
+#define PAT_RESET          0x0007040600070406ull
+#define MISC_FAST_STRINGS  1ull
+
+/* Does the CPU model have MSR n? Only these exist; the rest #GP. */
+static bool emu_msr_exists(const struct cpu_model *c, uint32_t n)
+{
+	switch (n) {
+	case MSR_TSC: return cpu_has(c, CPUF_TSC);
+	case MSR_BIOS_SIGN_ID: case MSR_MISC_ENABLE: return c->family >= 6;
+	case MSR_SYSENTER_CS: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP: return cpu_has(c, CPUF_SEP);
+	case MSR_PAT: return cpu_has(c, CPUF_PAT);
+	case MSR_EFER: return cpu_model_efer_mask(c) != 0;
+	default: return false;
+	}
+}
+
+/* Every PAT entry must be a memory type: UC WC WT WP WB UC- (0 1 4 5 6 7). */
+static bool emu_pat_valid(uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		unsigned t = (unsigned)(v >> (8 * i)) & 0xff;
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
 
 enum emu_result emu_rdmsr(struct emu *em)
 {
 	struct vcpu_state *st = em->st;
-	uint64_t v;
-	if (emu_cpl(st) != 0)
+	uint32_t n = st->gpr[R_ECX];
+	uint64_t v = 0;
+	if (!cpu_has(&em->m->cpu, CPUF_MSR))
+		return emu_fault(em, EXC_UD, false, 0);
+	if (emu_cpl(st) != 0 || !emu_msr_exists(&em->m->cpu, n))
 		return emu_fault(em, EXC_GP, true, 0);
-	switch (st->gpr[R_ECX]) {
+	switch (n) {
 	case MSR_TSC: v = __rdtsc() + st->tsc_offset; break;
-	case MSR_APIC_BASE: v = APIC_BASE_DEFAULT; break;
 	case MSR_SYSENTER_CS: v = st->sysenter_cs; break;
 	case MSR_SYSENTER_ESP: v = st->sysenter_esp; break;
 	case MSR_SYSENTER_EIP: v = st->sysenter_eip; break;
-	case MSR_PAT: v = st->pat ? st->pat : 0x0007040600070406ull; break;
-	case MSR_MISC_ENABLE: v = 1; break;   /* fast strings */
-	default: return emu_fault(em, EXC_GP, true, 0);
+	case MSR_PAT: v = st->pat ? st->pat : PAT_RESET; break;
+	case MSR_MISC_ENABLE: v = MISC_FAST_STRINGS; break;
+	case MSR_EFER: v = st->efer; break;
+	default: break;   /* BIOS_SIGN_ID: revision 0 */
 	}
 	st->gpr[R_EAX] = (uint32_t)v;
 	st->gpr[R_EDX] = (uint32_t)(v >> 32);
@@ -689,18 +706,32 @@ enum emu_result emu_rdmsr(struct emu *em)
 enum emu_result emu_wrmsr(struct emu *em)
 {
 	struct vcpu_state *st = em->st;
+	uint32_t n = st->gpr[R_ECX];
 	uint64_t v = (uint64_t)st->gpr[R_EDX] << 32 | st->gpr[R_EAX];
-	if (emu_cpl(st) != 0)
+	if (!cpu_has(&em->m->cpu, CPUF_MSR))
+		return emu_fault(em, EXC_UD, false, 0);
+	if (emu_cpl(st) != 0 || !emu_msr_exists(&em->m->cpu, n))
 		return emu_fault(em, EXC_GP, true, 0);
-	switch (st->gpr[R_ECX]) {
+	switch (n) {
 	case MSR_TSC: st->tsc_offset = v - __rdtsc(); break;
-	case MSR_APIC_BASE: break;
 	case MSR_SYSENTER_CS: st->sysenter_cs = (uint32_t)v; break;
 	case MSR_SYSENTER_ESP: st->sysenter_esp = (uint32_t)v; break;
 	case MSR_SYSENTER_EIP: st->sysenter_eip = (uint32_t)v; break;
-	case MSR_PAT: st->pat = v; break;
-	case MSR_MISC_ENABLE: break;
-	default: return emu_fault(em, EXC_GP, true, 0);
+	case MSR_PAT:
+		if (!emu_pat_valid(v))
+			return emu_fault(em, EXC_GP, true, 0);
+		st->pat = v;
+		break;
+	case MSR_MISC_ENABLE:
+		if (v != MISC_FAST_STRINGS)   /* the one bit this CPU has, and it stays on */
+			return emu_fault(em, EXC_GP, true, 0);
+		break;
+	case MSR_EFER:
+		if (v & ~cpu_model_efer_mask(&em->m->cpu))
+			return emu_fault(em, EXC_GP, true, 0);
+		st->efer = v;
+		break;
+	default: break;   /* BIOS_SIGN_ID: a write asks for the revision, which stays 0 */
 	}
 	return EMU_NEXT;
 }
@@ -709,6 +740,8 @@ enum emu_result emu_wrmsr(struct emu *em)
 enum emu_result emu_sysenter(struct emu *em)
 {
 	struct vcpu_state *st = em->st;
+	if (!cpu_has(&em->m->cpu, CPUF_SEP))
+		return emu_fault(em, EXC_UD, false, 0);
 	uint16_t cs = (uint16_t)st->sysenter_cs;
 	if ((cs & ~3u) == 0)
 		return emu_fault(em, EXC_GP, true, 0);
@@ -724,6 +757,8 @@ enum emu_result emu_sysenter(struct emu *em)
 enum emu_result emu_sysexit(struct emu *em)
 {
 	struct vcpu_state *st = em->st;
+	if (!cpu_has(&em->m->cpu, CPUF_SEP))
+		return emu_fault(em, EXC_UD, false, 0);
 	uint16_t cs = (uint16_t)st->sysenter_cs;
 	if ((cs & ~3u) == 0 || emu_cpl(st) != 0)
 		return emu_fault(em, EXC_GP, true, 0);

@@ -41,7 +41,8 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 	memset(m, 0, sizeof *m);
 	if (gmem_init(&m->mem, cfg->ram_size ? cfg->ram_size : MACHINE_DEFAULT_RAM, err, errlen) < 0)
 		return -1;
-	m->maxphyaddr = pg_cpu_maxphyaddr();
+	cpu_model_for_host(cfg->cpu ? cfg->cpu : cpu_model_find(NULL), &m->cpu);
+	m->maxphyaddr = cpu_model_maxphyaddr(&m->cpu);
 	if (evlog_init(&m->events, MACHINE_EVLOG_CAP) < 0) {
 		snprintf(err, errlen, "out of memory");
 		gmem_destroy(&m->mem);

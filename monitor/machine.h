@@ -24,6 +24,7 @@
 #include "monitor/guestmem.h"
 #include "monitor/iobus.h"
 #include "monitor/clock.h"
+#include "monitor/cpumodel.h"
 #include "monitor/multiboot.h"
 #include "monitor/pic.h"
 #include "monitor/pit.h"
@@ -51,6 +52,8 @@ struct machine_config {
 	uint64_t ram_size;
 	uart_out_fn *console_out;   /* where COM1 output goes */
 	void *console_opaque;
+	/* The guest's CPU model (monitor/cpumodel.h); NULL: the default. */
+	const struct cpu_model *cpu;
 	/* The device table; NULL: the PC's (machine_devtable). */
 	const struct machine_devtype *devices;
 	size_t ndevices;
@@ -59,6 +62,7 @@ struct machine_config {
 struct machine {
 	struct machine_config config;   /* as machine_init was given it */
 	struct guestmem mem;
+	struct cpu_model cpu;      /* the guest's CPU, less what this host cannot run */
 	unsigned maxphyaddr;       /* the CPU's physical-address width, for page walks */
 	struct iobus pio;
 	struct iobus mmio;

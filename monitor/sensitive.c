@@ -78,7 +78,7 @@ const struct sens_insn sens_table[] = {
 	{ "RDTSCP", SC_RDTSC, false, "reveals real time and TSC_AUX", "emu_rdtsc" },
 	{ "RDMSR", SC_MSR, true, "model-specific registers; #GP at CPL > 0", "emu_rdmsr" },
 	{ "WRMSR", SC_MSR, true, "model-specific registers; #GP at CPL > 0", "emu_wrmsr" },
-	{ "RDPMC", SC_MSR, true, "performance counters; #GP unless CR4.PCE", "(#UD: none offered)" },
+	{ "RDPMC", SC_MSR, true, "performance counters; #GP unless CR4.PCE", "(not modelled: the guest stops)" },
 	{ "INVLPG", SC_CACHE, true, "TLB control; #GP at CPL > 0", "emu_privileged_nop" },
 	{ "WBINVD", SC_CACHE, true, "cache control; #GP at CPL > 0", "emu_privileged_nop" },
 	{ "INVD", SC_CACHE, true, "cache control; #GP at CPL > 0", "emu_privileged_nop" },

@@ -11,7 +11,7 @@
 
 const char *const cmd_info_topics[] = {
 	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "uart", "devices",
-	"breakpoints", "events", "stats", "tc", NULL,
+	"breakpoints", "events", "stats", "tc", "cpuid", NULL,
 };
 
 /* The state at the last stop; -1 (with an error) while the guest runs. */
@@ -459,6 +459,18 @@ static void info_tc_call(void *arg)
 	t->rc = t->s->e->ops->tc_list(t->s->e, info_tc_one, t);
 }
 
+static void info_cpuid_line(void *ctx, const char *text)
+{
+	struct session *s = ctx;
+	out_printf(s->out, "%s\n", text);
+}
+
+static int info_cpuid(struct session *s)
+{
+	cpu_model_describe(&s->m->cpu, info_cpuid_line, s);
+	return 0;
+}
+
 static int info_tc(struct session *s)
 {
 	if (!engine_has(s->e, ENGINE_CAP_TC))
@@ -484,14 +496,18 @@ static const struct {
 	{ "cr", info_cr }, { "gdt", info_gdt }, { "idt", info_idt }, { "tss", info_tss },
 	{ "pic", info_pic }, { "pit", info_pit }, { "uart", info_uart }, { "devices", info_devices },
 	{ "breakpoints", info_breakpoints }, { "events", info_events }, { "stats", info_stats },
-	{ "tc", info_tc },
+	{ "tc", info_tc }, { "cpuid", info_cpuid },
 };
 
 static int do_info(struct session *s, int argc, char **argv)
 {
-	if (argc != 2)
-		return cmd_error(s, "usage: info TOPIC (registers segments flags cr gdt idt tss pic pit uart devices "
-				    "breakpoints events stats tc)");
+	if (argc != 2) {
+		char list[256];
+		size_t n = 0;
+		for (size_t i = 0; i < sizeof info_topics / sizeof info_topics[0] && n < sizeof list; i++)
+			n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? " " : "", info_topics[i].name);
+		return cmd_error(s, "usage: info TOPIC (%s)", list);
+	}
 	int hit = -1, n = 0;
 	size_t len = strlen(argv[1]);
 	for (size_t i = 0; i < sizeof info_topics / sizeof info_topics[0]; i++) {
@@ -527,6 +543,7 @@ const struct cmd cmd_table_info[] = {
 	  "  events       how many events of each kind were logged\n"
 	  "  stats        the engine's counters\n"
 	  "  tc           a summary of the translation cache\n"
+	  "  cpuid        the guest's CPU model: its features and CPUID leaves (--cpu)\n"
 	  "  Topics may be abbreviated (info reg).",
 	  do_info, CC_INFO, false },
 	{ NULL, NULL, NULL, NULL, NULL, CC_NONE, false },

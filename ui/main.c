@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/ident.h"
 #include "engine/runner.h"
 #include "gdb/server.h"
 #include "monitor/machine.h"
@@ -117,6 +118,7 @@ static int bt86_debug(const struct bt86_options *o)
 		.ram_size = o->ram_size,
 		.console_out = cli_console_out,
 		.console_opaque = &con,
+		.cpu = cpu_model_find(o->cpu),
 	};
 	struct tui_console *tcon = NULL;
 	if (o->tui) {
@@ -241,6 +243,10 @@ int main(int argc, char **argv)
 		sens_print_table(stdout);
 		return 0;
 	}
+	if (o.list_ident) {
+		ident_print_table(stdout);
+		return 0;
+	}
 	char demo_path[4096];
 	if (!o.guest && o.demo)
 		o.guest = bt86_demo_guest(o.demo, demo_path, sizeof demo_path);
@@ -250,6 +256,7 @@ int main(int argc, char **argv)
 		.ram_size = o.ram_size,
 		.console_out = console_out,
 		.console_opaque = &con,
+		.cpu = cpu_model_find(o.cpu),
 	};
 	if (machine_init(&m, &cfg, err, sizeof err) < 0)
 		return bt86_fail(STATUS_USAGE, err);

@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "monitor/cpumodel.h"
 #include "monitor/guestmem.h"
 #include "monitor/machine.h"
 #include "monitor/sensitive.h"
 
-enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_TUI, OPT_DEMO, OPT_GDB };
+enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_LIST_IDENT, OPT_CPU, OPT_TUI,
+       OPT_DEMO, OPT_GDB };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -20,6 +22,8 @@ static const struct option opt_long[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "list-sensitive", no_argument, NULL, OPT_LIST_SENSITIVE },
+	{ "list-ident", no_argument, NULL, OPT_LIST_IDENT },
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "script", required_argument, NULL, 'x' },
 	{ "tui", no_argument, NULL, OPT_TUI },
@@ -41,6 +45,12 @@ void opt_usage(FILE *f, const char *prog)
 	fprintf(f, " (default %s)\n", engine_default_name());
 	for (const struct engine_ops *const *e = engine_list(); *e; e++)
 		fprintf(f, "                        %-4s %s\n", (*e)->name, (*e)->summary);
+	fprintf(f, "      --cpu=MODEL     the guest's CPU (CPUID, MSRs, CR4, instructions):");
+	for (const struct cpu_model *const *m = cpu_model_list(); *m; m++)
+		fprintf(f, " %s", (*m)->name);
+	fprintf(f, " (default %s)\n", cpu_model_list()[0]->name);
+	for (const struct cpu_model *const *m = cpu_model_list(); *m; m++)
+		fprintf(f, "                        %-7s %s\n", (*m)->name, (*m)->summary);
 	fprintf(f,
 		"      --cmdline=STR   arguments passed to the guest after its path\n"
 		"      --stats         print the engine's counters (TC, chains, exits) at the end\n"
@@ -48,6 +58,7 @@ void opt_usage(FILE *f, const char *prog)
 		"                      (TREATMENT: trap callout intc adaptive naive; CLASS all sets\n"
 		"                      every class that supports it; see --list-sensitive)\n"
 		"      --list-sensitive  print the sensitive-instruction table and exit\n"
+		"      --list-ident    print the instructions the translator may run IDENT, and why, and exit\n"
 		"  -i, --interactive   a debugger prompt (GNU Readline), the guest stopped at its entry\n"
 		"  -x, --script=FILE   run the debugger commands in FILE against the stopped guest, then\n"
 		"                      exit (status 1 if a command failed); see 'help' at the prompt\n"
@@ -106,6 +117,20 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 		case OPT_LIST_SENSITIVE:
 			o->list_sensitive = true;
 			return 0;
+		case OPT_LIST_IDENT:
+			o->list_ident = true;
+			return 0;
+		case OPT_CPU:
+			if (!cpu_model_find(optarg) || !*optarg) {
+				size_t n = (size_t)snprintf(err, errlen, "unknown CPU model '%s' (models:", optarg);
+				for (const struct cpu_model *const *m = cpu_model_list(); *m && n < errlen; m++)
+					n += (size_t)snprintf(err + n, errlen - n, " %s", (*m)->name);
+				if (n < errlen)
+					snprintf(err + n, errlen - n, ")");
+				return -1;
+			}
+			o->cpu = optarg;
+			break;
 		case 'i':
 			o->interactive = true;
 			break;

@@ -14,6 +14,8 @@ struct bt86_options {
 	bool help, version;
 	bool stats;              /* print engine counters at the end */
 	bool list_sensitive;     /* print the sensitive-instruction table and exit */
+	bool list_ident;         /* print the IDENT allowlist and exit */
+	const char *cpu;         /* --cpu MODEL, or NULL: the default */
 	const char *policy;      /* --policy CLASS=TREATMENT,... or NULL */
 	bool interactive;        /* -i: the readline prompt, the guest stopped at its entry */
 	const char *script;      /* -x FILE: run a command script against the stopped guest */

@@ -722,7 +722,9 @@ int main(int argc, char **argv)
 	}
 
 	static struct machine m;
-	struct machine_config cfg = { .ram_size = 64ull << 20, .console_out = console_drop };
+	struct machine_config cfg = { .ram_size = 64ull << 20, .console_out = console_drop,
+				      /* the host CPU is the oracle: offer what it has */
+				      .cpu = cpu_model_find("host") };
 	if (machine_init(&m, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "difftest: %s\n", err);
 		if (cs_ok)

@@ -197,6 +197,50 @@ START_TEST(invalid_opcode)
 }
 END_TEST
 
+/* IDENT only by allowlist: VMMCALL (which would reach the host's own
+ * hypervisor) is the guest's #UD, RDPID (which would read the host CPU
+ * number) too; an instruction the model has that bt86 does not run stops
+ * loudly; TZCNT without BMI1 is BSF. */
+START_TEST(never_native_is_ud)
+{
+	static const uint8_t vmmcall[] = { 0x90, 0x0f, 0x01, 0xd9 };
+	struct stop_info s = run(vmmcall, sizeof vmmcall, NULL);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_uint_eq(s.eip, CODE + 1);
+	ck_assert_msg(strstr(s.msg, "#UD") && strstr(s.msg, "vmmcall"), "%s", s.msg);
+	static const uint8_t rdpid[] = { 0xf3, 0x0f, 0xc7, 0xf8 };
+	s = run(rdpid, sizeof rdpid, NULL);
+	ck_assert_uint_eq(s.eip, CODE);
+	ck_assert_msg(strstr(s.msg, "#UD"), "%s", s.msg);
+}
+END_TEST
+
+START_TEST(unsupported_stops_loudly)
+{
+	static const uint8_t rdpmc[] = { 0x31, 0xc9, 0x0f, 0x33 };   /* xor ecx, ecx; rdpmc */
+	struct stop_info s = run(rdpmc, sizeof rdpmc, NULL);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_uint_eq(s.eip, CODE + 2);
+	ck_assert_msg(strncmp(s.msg, "unsupported: 'rdpmc'", 20) == 0, "%s", s.msg);
+	ck_assert_int_eq(stop_exit_status(&s), STATUS_GUEST_ERROR);
+}
+END_TEST
+
+START_TEST(tzcnt_is_bsf_without_bmi1)
+{
+	/* mov ecx, 8; mov eax, 0x77; tzcnt eax, ecx (BSF: 3, ZF clear); hlt with IF=0 */
+	static const uint8_t code[] = { 0xb9, 8, 0, 0, 0, 0xb8, 0x77, 0, 0, 0, 0xf3, 0x0f, 0xbc, 0xc1,
+					0x31, 0xd2, 0xf3, 0x0f, 0xbc, 0xd2, 0xfa, 0xf4 };
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_int_eq(s.reason, STOP_HALT);
+	struct vcpu_state st = state();
+	ck_assert_uint_eq(st.gpr[R_EAX], 3);
+	/* tzcnt edx, edx with EDX = 0: BSF sets ZF (TZCNT would set CF and give 32) */
+	ck_assert_uint_ne(st.eflags & EFLAGS_ZF, 0);
+	ck_assert_uint_ne(st.gpr[R_EDX], 32);
+}
+END_TEST
+
 START_TEST(mmio_is_emulated)
 {
 	static const uint8_t code[] = {
@@ -620,6 +664,9 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, stop_reaches_jmp_self);
 	tcase_add_test(tc, divide_error_is_precise);
 	tcase_add_test(tc, invalid_opcode);
+	tcase_add_test(tc, never_native_is_ud);
+	tcase_add_test(tc, unsupported_stops_loudly);
+	tcase_add_test(tc, tzcnt_is_bsf_without_bmi1);
 	tcase_add_test(tc, mmio_is_emulated);
 	tcase_add_test(tc, mmio_unsupported_form_stops);
 	tcase_add_test(tc, push_fault_leaves_esp);

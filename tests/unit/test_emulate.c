@@ -1117,15 +1117,55 @@ START_TEST(msr_sysenter_round_trip)
 }
 END_TEST
 
-START_TEST(msr_pat_and_apic_base)
+static void expect_msr_gp(uint32_t msr, bool write, uint64_t v)
+{
+	E.st.gpr[R_ECX] = msr;
+	E.st.gpr[R_EAX] = (uint32_t)v;
+	E.st.gpr[R_EDX] = (uint32_t)(v >> 32);
+	struct vcpu_state saved = E.st;
+	et_expect_fault(&E, write ? emu_wrmsr(&E.em) : emu_rdmsr(&E.em), EXC_GP, 0);
+	et_expect_state(&E, &saved);
+}
+
+/* The default model's MSRs: PAT (memory types only), EFER (NXE only),
+ * MISC_ENABLE (fast strings, fixed), BIOS_SIGN_ID (revision 0); no APIC. */
+START_TEST(msr_model_set)
 {
 	ck_assert_uint_eq(rdmsr(0x277), 0x0007040600070406ull);   /* power-on PAT */
 	wrmsr(0x277, 0x0106010601060106ull);
 	ck_assert_uint_eq(rdmsr(0x277), 0x0106010601060106ull);
-	uint64_t apic = rdmsr(0x1b);
-	ck_assert_uint_eq(apic & 0xfffff000u, 0xfee00000u);
-	ck_assert_uint_ne(apic & (1u << 8), 0);    /* BSP */
-	ck_assert_uint_ne(apic & (1u << 11), 0);   /* enabled */
+	expect_msr_gp(0x277, true, 0x0000000000000002ull);        /* type 2 is reserved */
+	expect_msr_gp(0x277, true, 0x0800000000000000ull);        /* so is 8 */
+	ck_assert_uint_eq(rdmsr(0xc0000080u), 0);
+	wrmsr(0xc0000080u, 1u << 11);                              /* NXE */
+	ck_assert_uint_eq(E.st.efer, 1u << 11);
+	ck_assert_uint_eq(rdmsr(0xc0000080u), 1u << 11);
+	expect_msr_gp(0xc0000080u, true, 1u << 8);                /* LME: no long mode */
+	expect_msr_gp(0xc0000080u, true, 1u << 0);                /* SCE: no SYSCALL */
+	ck_assert_uint_eq(rdmsr(0x1a0), 1);
+	wrmsr(0x1a0, 1);
+	expect_msr_gp(0x1a0, true, 0);
+	wrmsr(0x8b, 0);
+	ck_assert_uint_eq(rdmsr(0x8b), 0);
+	expect_msr_gp(0x1b, false, 0);                             /* no local APIC in this model */
+	expect_msr_gp(0xc0000103u, false, 0);                      /* no TSC_AUX: no RDTSCP */
+}
+END_TEST
+
+/* A P5 has no SYSENTER, PAT or EFER; a 486 has no MSRs at all (#UD). */
+START_TEST(msr_older_models)
+{
+	cpu_model_for_host(cpu_model_find("pentium"), &E.m.cpu);
+	(void)rdmsr(0x10);
+	expect_msr_gp(0x174, false, 0);
+	expect_msr_gp(0x277, false, 0);
+	expect_msr_gp(0xc0000080u, false, 0);
+	cpu_model_for_host(cpu_model_find("486"), &E.m.cpu);
+	E.st.gpr[R_ECX] = 0x10;
+	et_expect_fault(&E, emu_rdmsr(&E.em), EXC_UD, -1);
+	et_expect_fault(&E, emu_rdtsc(&E.em), EXC_UD, -1);
+	E.st.sysenter_cs = 0x10;
+	et_expect_fault(&E, emu_sysenter(&E.em), EXC_UD, -1);
 }
 END_TEST
 
@@ -1156,7 +1196,7 @@ START_TEST(msr_unknown_and_ring3)
 	saved = E.st;
 	et_expect_fault(&E, emu_rdmsr(&E.em), EXC_GP, 0);
 	et_expect_fault(&E, emu_wrmsr(&E.em), EXC_GP, 0);
-	E.st.gpr[R_ECX] = 0xc0000080;   /* EFER: no long mode here */
+	E.st.gpr[R_ECX] = 0xc0000081;   /* STAR: no SYSCALL here */
 	saved = E.st;
 	et_expect_fault(&E, emu_rdmsr(&E.em), EXC_GP, 0);
 	et_expect_state(&E, &saved);
@@ -1256,60 +1296,81 @@ END_TEST
 
 /* ---- CPUID, RDTSC ---- */
 
-START_TEST(cpuid_masks)
+/* CPUID is the model's, not the host's: the default model's leaves 0 and
+ * 1, what it never advertises, leaves past the top, and the same for an
+ * unprivileged caller (CPUID never faults). */
+START_TEST(cpuid_is_the_model)
 {
+	uint32_t r[4];
+	E.st.gpr[R_EAX] = 0;
+	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
+	ck_assert_uint_eq(E.st.gpr[R_EAX], E.m.cpu.max_leaf);
+	char vendor[13] = { 0 };
+	memcpy(vendor, &E.st.gpr[R_EBX], 4);
+	memcpy(vendor + 4, &E.st.gpr[R_EDX], 4);
+	memcpy(vendor + 8, &E.st.gpr[R_ECX], 4);
+	ck_assert_str_eq(vendor, "GenuineIntel");
+
+	et_ring3(&E);
 	E.st.gpr[R_EAX] = 1;
 	E.st.gpr[R_ECX] = 0;
 	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
-	uint32_t c = E.st.gpr[R_ECX], b = E.st.gpr[R_EBX];
+	uint32_t a = E.st.gpr[R_EAX], b = E.st.gpr[R_EBX], c = E.st.gpr[R_ECX], d = E.st.gpr[R_EDX];
+	ck_assert_uint_eq((a >> 8) & 15, 6);                     /* family 6 */
 	ck_assert_msg(c & (1u << 31), "hypervisor bit clear: ecx 0x%x", c);
-	ck_assert_uint_eq(c & (1u << 28), 0);   /* AVX */
-	ck_assert_uint_eq(c & (1u << 27), 0);   /* OSXSAVE */
-	ck_assert_uint_eq(c & (1u << 26), 0);   /* XSAVE */
-	ck_assert_uint_eq(c & (1u << 12), 0);   /* FMA */
-	ck_assert_uint_eq(c & (1u << 29), 0);   /* F16C */
-	ck_assert_uint_eq(c & (1u << 21), 0);   /* x2APIC */
-	ck_assert_uint_eq(c & (1u << 5), 0);    /* VMX */
-	ck_assert_uint_eq(c & (1u << 6), 0);    /* SMX */
-	ck_assert_uint_eq(b >> 24, 0);          /* initial APIC ID */
-	/* what the host has and is not masked passes through (family/model, FPU, TSC) */
-	unsigned ha, hb, hc, hd;
-	__cpuid_count(1, 0, ha, hb, hc, hd);
-	ck_assert_uint_eq(E.st.gpr[R_EAX], ha);
-	ck_assert_uint_eq(E.st.gpr[R_EDX], hd);
-	ck_assert_uint_eq(c & (1u << 0), hc & (1u << 0));   /* SSE3 */
-	(void)hb;
+	static const struct { uint32_t reg; unsigned bit; const char *what; } never[] = {
+		{ 2, 3, "MONITOR" }, { 2, 5, "VMX" }, { 2, 6, "SMX" }, { 2, 21, "x2APIC" }, { 2, 24, "TSC-deadline" },
+		{ 2, 26, "XSAVE" }, { 2, 27, "OSXSAVE" }, { 2, 28, "AVX" }, { 2, 30, "RDRAND" }, { 2, 12, "FMA" },
+		{ 3, 1, "VME" }, { 3, 2, "DE" }, { 3, 7, "MCE" }, { 3, 9, "APIC" }, { 3, 12, "MTRR" }, { 3, 14, "MCA" },
+		{ 3, 22, "ACPI" }, { 3, 28, "HTT" },
+	};
+	for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
+		ck_assert_msg(!(((never[i].reg == 2 ? c : d) >> never[i].bit) & 1), "%s advertised", never[i].what);
+	ck_assert_uint_eq(b >> 24, 0);                            /* initial APIC ID */
+	ck_assert_uint_eq((b >> 8) & 0xff, 8);                    /* CLFLUSH: 64-byte lines */
+	cpu_model_cpuid(&E.m.cpu, 1, 0, 0, r);
+	ck_assert_uint_eq(d, r[3]);
 
 	E.st.gpr[R_EAX] = 7;
 	E.st.gpr[R_ECX] = 0;
 	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
-	b = E.st.gpr[R_EBX];
-	ck_assert_uint_eq(b & (1u << 5), 0);    /* AVX2 */
-	ck_assert_uint_eq(b & (1u << 16), 0);   /* AVX512F */
-	ck_assert_uint_eq(b & (1u << 30), 0);   /* AVX512BW */
+	ck_assert_uint_eq(E.st.gpr[R_EBX], 0);   /* no SMEP, SMAP, AVX2, FSGSBASE, ... */
+	ck_assert_uint_eq(E.st.gpr[R_ECX], 0);   /* no UMIP, PKU, RDPID */
 
-	E.st.gpr[R_EAX] = 0xd;
-	E.st.gpr[R_ECX] = 0;
+	E.st.gpr[R_EAX] = 0x80000001u;
 	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
-	ck_assert_uint_eq(E.st.gpr[R_EAX] | E.st.gpr[R_EBX] | E.st.gpr[R_ECX] | E.st.gpr[R_EDX], 0);
+	ck_assert_uint_ne(E.st.gpr[R_EDX] & (1u << 20), 0);      /* NX */
+	ck_assert_uint_eq(E.st.gpr[R_EDX] & (1u << 27), 0);      /* no RDTSCP */
+	ck_assert_uint_eq(E.st.gpr[R_EDX] & (1u << 29), 0);      /* no long mode */
+
+	/* a leaf past the top reads the highest basic leaf */
 	E.st.gpr[R_EAX] = 0xd;
-	E.st.gpr[R_ECX] = 1;
 	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
-	ck_assert_uint_eq(E.st.gpr[R_EAX] | E.st.gpr[R_EBX] | E.st.gpr[R_ECX] | E.st.gpr[R_EDX], 0);
+	cpu_model_cpuid(&E.m.cpu, E.m.cpu.max_leaf, 0, 0, r);
+	ck_assert_uint_eq(E.st.gpr[R_EAX], r[0]);
+	ck_assert_uint_eq(E.st.gpr[R_EBX], r[1]);
 }
 END_TEST
 
-START_TEST(cpuid_vendor_from_host_and_unprivileged)
+/* CR4: only the bits of the model's features may be set (UMIP, SMEP,
+ * SMAP, VME, DE, MCE, PCE, OSXSAVE... are reserved: #GP). */
+START_TEST(cr4_follows_the_model)
 {
-	unsigned a, b, c, d;
-	__cpuid(0, a, b, c, d);
-	et_ring3(&E);   /* CPUID never faults */
-	E.st.gpr[R_EAX] = 0;
-	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
-	ck_assert_uint_eq(E.st.gpr[R_EAX], a);
-	ck_assert_uint_eq(E.st.gpr[R_EBX], b);
-	ck_assert_uint_eq(E.st.gpr[R_ECX], c);
-	ck_assert_uint_eq(E.st.gpr[R_EDX], d);
+	static const unsigned ok[] = { 2, 4, 5, 7, 9, 10 };
+	static const unsigned reserved[] = { 0, 1, 3, 6, 8, 11, 13, 14, 16, 17, 18, 20, 21, 22, 23 };
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		ck_assert_int_eq(emu_mov_to_cr(&E.em, 4, 1u << ok[i]), EMU_NEXT);
+		ck_assert_uint_eq(E.st.cr4, 1u << ok[i]);
+	}
+	for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+		E.st.cr4 = 0;
+		struct vcpu_state saved = E.st;
+		et_expect_fault(&E, emu_mov_to_cr(&E.em, 4, 1u << reserved[i]), EXC_GP, 0);
+		et_expect_state(&E, &saved);
+	}
+	cpu_model_for_host(cpu_model_find("486"), &E.m.cpu);
+	E.st.cr4 = 0;
+	et_expect_fault(&E, emu_mov_to_cr(&E.em, 4, 1u << 4), EXC_GP, 0);   /* a 486 has no PSE */
 }
 END_TEST
 
@@ -1401,7 +1462,8 @@ static Suite *emulate_suite(void)
 	tcase_add_test(tc, lmsw_rules);
 	tcase_add_test(tc, privileged_nop);
 	tcase_add_test(tc, msr_sysenter_round_trip);
-	tcase_add_test(tc, msr_pat_and_apic_base);
+	tcase_add_test(tc, msr_model_set);
+	tcase_add_test(tc, msr_older_models);
 	tcase_add_test(tc, msr_tsc_sets_offset);
 	tcase_add_test(tc, msr_unknown_and_ring3);
 	tcase_add_test(tc, sysenter_from_ring3);
@@ -1409,8 +1471,8 @@ static Suite *emulate_suite(void)
 	tcase_add_test(tc, sysenter_null_cs_gp);
 	tcase_add_test(tc, sysexit_to_ring3);
 	tcase_add_test(tc, sysexit_rejects);
-	tcase_add_test(tc, cpuid_masks);
-	tcase_add_test(tc, cpuid_vendor_from_host_and_unprivileged);
+	tcase_add_test(tc, cpuid_is_the_model);
+	tcase_add_test(tc, cr4_follows_the_model);
 	tcase_add_test(tc, rdtsc_tsd);
 	suite_add_tcase(s, tc);
 	return s;
