@@ -33,4 +33,25 @@ else
 	fail "bt: triple fault: status $st"
 	sed 's/^/  | /' "$TMP/triple.err"
 fi
+# One CPU model: under each --cpu model that can run the samples' runtime
+# (it is built for the P6: CMOV), every feature CPUID advertises works and
+# every other one faults (samples/cpumodel.c; the 486 and pentium models are
+# held to the same in tests/unit/test_emulate.c and test_ident.c).
+for cpu in bt86 p6 host; do
+	out=$("$BT86" --cpu "$cpu" --cmdline verbose "$builddir/samples/cpumodel.elf" 2>&1)
+	st=$?
+	if [ "$st" = 1 ] && printf '%s\n' "$out" | grep -q '^cpumodel: [0-9]* checks, 0 mismatches$'; then
+		pass "bt: --cpu $cpu is what its CPUID says ($(printf '%s\n' "$out" | grep -c '^ok ') checks)"
+	else
+		fail "bt: --cpu $cpu: status $st"
+		printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/  | /'
+	fi
+done
+# `info cpuid` shows the model a run uses.
+printf 'info cpuid\n' >"$TMP/cpuid.cmds"
+if "$BT86" --cpu p6 -x "$TMP/cpuid.cmds" "$builddir/samples/hello.elf" 2>&1 | grep -q '^model      p6: '; then
+	pass "bt: info cpuid names the --cpu model"
+else
+	fail "bt: info cpuid does not name the p6 model"
+fi
 finish
