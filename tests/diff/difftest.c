@@ -371,7 +371,8 @@ static void run_engine(struct engine *e, struct watchdog *wd, long timeout_ms, c
 	 * a paged case also loads a new CR3, which flushes the TC. */
 	e->ops->invalidate(e, DIFF_CODE_ADDR, DIFF_CODE_PAGE);
 	for (uint32_t p = 0; p < DIFF_CODE_PAGE; p += 0x1000)
-		e->ops->invalidate(e, denv_phys(env, DIFF_CODE_ADDR + p), 0x1000);
+		if (denv_phys(env, DIFF_CODE_ADDR + p) != DIFF_CODE_ADDR + p)   /* (each call scans the TC) */
+			e->ops->invalidate(e, denv_phys(env, DIFF_CODE_ADDR + p), 0x1000);
 	memcpy(st.gpr, c->gpr, sizeof st.gpr);
 	st.eip = DIFF_CODE_ADDR;
 	st.eflags = (c->eflags & DIFF_FLAGS_CMP) | (st.eflags & EFLAGS_IF) | EFLAGS_FIXED;
