@@ -299,7 +299,7 @@ static bool fit(struct gen *g, int64_t L, int64_t H, int64_t ext_lo, int64_t ext
 	if (align > 1) {
 		if (L != H)
 			return false;
-		d -= (L + d) & (int64_t)(align - 1);
+		d -= (L + d + g->seg_shift) & (int64_t)(align - 1);   /* the linear address is aligned */
 		if (d < lo)
 			d += align;
 		if (d > hi)
@@ -498,18 +498,27 @@ static void memop_any(struct gen *g, unsigned regf)
 	emit_mem(g, regf, &m);
 }
 
+/* With gen_segs, now and then: an FS or GS override for the instruction's
+ * memory operand, which is then chosen for the base. No randomness is drawn
+ * without gen_segs, so flat cases stay what they were. */
+static bool seg_fsgs(struct gen *g)
+{
+	if (!g->segs || !chance(g, 35))
+		return false;
+	int k = (int)rnd(g, 2);
+	g->seg_byte = k ? 0x65 : 0x64;
+	g->seg_shift = (int32_t)g->segs->base[k];
+	e8(g, g->seg_byte);
+	return true;
+}
+
 /* Segment override before a memory instruction, now and then: a flat one,
- * or (with gen_segs) FS or GS with a base the operand is chosen for. */
+ * or (with gen_segs) FS or GS. */
 static void seg_pfx(struct gen *g)
 {
 	static const uint8_t seg[] = { 0x26, 0x36, 0x3e };
-	if (g->segs && chance(g, 35)) {
-		int k = (int)rnd(g, 2);
-		g->seg_byte = k ? 0x65 : 0x64;
-		g->seg_shift = (int32_t)g->segs->base[k];
-		e8(g, g->seg_byte);
+	if (seg_fsgs(g))
 		return;
-	}
 	if (chance(g, 4))
 		e8(g, seg[rnd(g, 3)]);
 }
@@ -1278,13 +1287,23 @@ static bool t_nop(struct gen *g)
 
 static bool t_xlat(struct gen *g)
 {
+	int64_t elo = g->lo[EBX], ehi = g->hi[EBX];
 	if (g->cls[EBX] != C_PTR || g->hi[EBX] + 256 > DHI || g->lo[EBX] < DLO) {
 		if (!writable(g, EBX))
 			return false;
-		mov_ri(g, "xlat setup: mov ebx", EBX, rand_ptr(g));
+		uint32_t v = rand_ptr(g);
+		mov_ri(g, "xlat setup: mov ebx", EBX, v);
 		wrote(g, EBX);   /* conservative: this may sit in a body */
+		elo = ehi = v;
 	}
 	ins(g, "xlatb");
+	if (g->segs && chance(g, 50)) {
+		/* FS/GS: only where EBX + AL + the base stays in the data region */
+		int k = (int)rnd(g, 2);
+		int64_t b = (int32_t)g->segs->base[k];
+		if (elo + b >= DLO && ehi + b + 256 <= DHI)
+			e8(g, k ? 0x65 : 0x64);
+	}
 	e8(g, 0xd7);
 	wrote(g, EAX);
 	return true;
@@ -1647,6 +1666,7 @@ static bool t_bcd(struct gen *g)
 static void fpu_mem(struct gen *g, const char *name, unsigned op, unsigned regf, unsigned size)
 {
 	ins(g, name);
+	seg_fsgs(g);
 	e8(g, op);
 	memop(g, regf, size, 1);
 }
@@ -1899,6 +1919,8 @@ static void sse_insn(struct gen *g, const char *name, uint8_t pfx, uint8_t op, u
 		     unsigned msize, bool imm)
 {
 	ins(g, name);
+	if (src_xmm < 0)
+		seg_fsgs(g);
 	if (pfx)
 		e8(g, pfx);
 	e8(g, 0x0f);
