@@ -15,7 +15,7 @@ if [ $# -gt 0 ]; then
 fi
 
 # mode count (the flat run keeps the first 20 cases on KVM too)
-runs="flat:3000 ring3:2000 paging:2000 segbase:2000 mixed:3000"
+runs="flat:3000 ring3:3000 paging:3000 segbase:3000 mixed:5000"
 # Regression cases: mode:seed:index, replays of mismatches found and fixed.
 #  XLAT with an FS/GS override (bt refused to translate it): plain bases,
 #  and ones where EBX + AL + base wraps modulo 2^32 (60, 390, 567, 630)
