@@ -144,18 +144,27 @@ static int xlat_incdec_short(struct tu *t, const struct bt_insn *in)
 	return 0;
 }
 
-/* XLAT: AL = [EBX + AL], an implicit memory operand. */
+#define SEG_BASE_OFF(s) ((int32_t)(offsetof(struct bt_ctx, arch.seg) + (s) * sizeof(struct vcpu_seg) + \
+				   offsetof(struct vcpu_seg, base)))
+
+/* XLAT: AL = [EBX + AL], an implicit memory operand; with an FS or GS
+ * override the segment's base is added (32-bit, so the address wraps as
+ * the CPU's linear address does), as for other FS/GS operands. */
 static int xlat_xlatb(struct tu *t, const struct bt_insn *in)
 {
-	static const uint8_t code[] = {
+	static const uint8_t ea[] = {
 		0x44, 0x0f, 0xb6, 0xc0,             /* movzx r8d, al */
 		0x67, 0x46, 0x8d, 0x04, 0x03,       /* lea r8d, [ebx + r8d] */
-		0x65, 0x67, 0x41, 0x8a, 0x00,       /* mov al, gs:[r8d] */
 	};
-	if (in->seg == 0x64 || in->seg == 0x65)
-		return tu_fail(t, in, "FS/GS segment overrides are not supported by bt yet");
+	static const uint8_t add_base[] = { 0x67, 0x47, 0x8d, 0x04, 0x10 };   /* lea r8d, [r8d + r10d] */
+	static const uint8_t load[] = { 0x65, 0x67, 0x41, 0x8a, 0x00 };       /* mov al, gs:[r8d] */
 	tu_mark(t, in, CK_REWRITE, 0, 0);
-	emit_bytes(&t->e, code, sizeof code);
+	emit_bytes(&t->e, ea, sizeof ea);
+	if (in->seg == 0x64 || in->seg == 0x65) {
+		emit_mov_reg_ctx32(&t->e, HR_R10, SEG_BASE_OFF(in->seg == 0x64 ? S_FS : S_GS));
+		emit_bytes(&t->e, add_base, sizeof add_base);
+	}
+	emit_bytes(&t->e, load, sizeof load);
 	return 0;
 }
 

@@ -41,6 +41,8 @@ struct diff_case {
 	uint32_t gpr[8];
 	uint32_t eflags;         /* only DIFF_FLAGS_CMP bits are used */
 	uint32_t code_len;       /* <= DIFF_CODE_MAX */
+	uint32_t seg_on;         /* 1: FS and GS get the bases below (LDT entries 0, 1) */
+	uint32_t seg_base[2];    /* FS, GS */
 	uint8_t code[DIFF_CODE_MAX];
 };
 

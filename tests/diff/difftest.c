@@ -43,6 +43,7 @@
 #include "monitor/machine.h"
 #include "monitor/multiboot.h"
 
+#include "diffmode.h"
 #include "diffproto.h"
 #include "gen.h"
 
@@ -82,6 +83,7 @@ struct options {
 	bool verbose;
 	bool quiet;
 	const char *code;    /* --code HEX: these bytes instead of generated ones */
+	enum denv_mode mode; /* --mode: the guest environment of the cases */
 };
 
 struct native {
@@ -351,22 +353,29 @@ static void reset_fpu(struct engine *e)
 	e->ops->run(e, &s);
 }
 
-static void run_engine(struct engine *e, struct watchdog *wd, long timeout_ms, const struct gen_case *c,
-		       const uint8_t *image, uint8_t *data, struct outcome *o)
+static void run_engine(struct engine *e, struct watchdog *wd, long timeout_ms, const struct denv *env,
+		       const struct gen_case *c, const uint8_t *image, uint8_t *data, struct outcome *o)
 {
-	static const uint8_t term[2] = { 0xfa, 0xf4 };   /* cli; hlt */
 	struct machine *m = e->m;
-	struct vcpu_state st = m->boot_state;
+	struct vcpu_state st;
 	struct stop_info s;
+	uint8_t term[4];
+	uint32_t term_len;
 
 	memset(o, 0, sizeof *o);
-	gmem_write(&m->mem, DIFF_CODE_ADDR, c->code, c->code_len);
-	gmem_write(&m->mem, DIFF_CODE_ADDR + c->code_len, term, sizeof term);
-	gmem_write(&m->mem, DIFF_DATA_ADDR, image, DIFF_DATA_SIZE);
+	denv_build(env, m, &m->boot_state, &st, term, &term_len);
+	denv_write(env, m, DIFF_CODE_ADDR, c->code, c->code_len);
+	denv_write(env, m, DIFF_CODE_ADDR + c->code_len, term, term_len);
+	denv_write(env, m, DIFF_DATA_ADDR, image, DIFF_DATA_SIZE);
+	/* Code by physical page (paging off) and where this case put it;
+	 * a paged case also loads a new CR3, which flushes the TC. */
 	e->ops->invalidate(e, DIFF_CODE_ADDR, DIFF_CODE_PAGE);
+	for (uint32_t p = 0; p < DIFF_CODE_PAGE; p += 0x1000)
+		if (denv_phys(env, DIFF_CODE_ADDR + p) != DIFF_CODE_ADDR + p)   /* (each call scans the TC) */
+			e->ops->invalidate(e, denv_phys(env, DIFF_CODE_ADDR + p), 0x1000);
 	memcpy(st.gpr, c->gpr, sizeof st.gpr);
 	st.eip = DIFF_CODE_ADDR;
-	st.eflags = (c->eflags & DIFF_FLAGS_CMP) | EFLAGS_FIXED;
+	st.eflags = (c->eflags & DIFF_FLAGS_CMP) | (st.eflags & EFLAGS_IF) | EFLAGS_FIXED;
 	e->ops->set_state(e, &st);
 
 	atomic_store(&wd->fired, false);
@@ -377,13 +386,36 @@ static void run_engine(struct engine *e, struct watchdog *wd, long timeout_ms, c
 	atomic_store(&wd->engine, NULL);
 
 	e->ops->get_state(e, &st);
-	gmem_read(&m->mem, DIFF_DATA_ADDR, data, DIFF_DATA_SIZE);
+	denv_read(env, m, DIFF_DATA_ADDR, data, DIFF_DATA_SIZE);
 	memcpy(o->gpr, st.gpr, sizeof o->gpr);
 	o->eflags = st.eflags;
 	o->data = data;
 	o->eip = s.eip;
 	snprintf(o->msg, sizeof o->msg, "%s", s.msg);
 	uint32_t hlt = DIFF_CODE_ADDR + c->code_len + 1;
+	if (env->ring3 && s.reason == STOP_HALT) {
+		/* A handler halted: the frame says what happened in ring 3. */
+		struct denv_stop ds;
+		char why[200];
+		if (!denv_stop(env, m, &st, s.eip, &ds, why, sizeof why)) {
+			o->kind = OUT_OTHER;
+			snprintf(o->msg, sizeof o->msg, "%s", why);
+			return;
+		}
+		o->gpr[R_ESP] = ds.esp;
+		o->eflags = ds.eflags;
+		o->eip = ds.eip;
+		if (ds.vector == DENV_END_VECTOR && ds.eip == DIFF_CODE_ADDR + c->code_len + term_len) {
+			o->kind = OUT_END;
+		} else if (ds.vector < 32) {
+			o->kind = OUT_FAULT;
+			o->vector = ds.vector;
+		} else {
+			o->kind = OUT_OTHER;
+			snprintf(o->msg, sizeof o->msg, "vector 0x%x taken at EIP 0x%08x", (unsigned)ds.vector, ds.eip);
+		}
+		return;
+	}
 	switch (s.reason) {
 	case STOP_HALT:
 		if (s.eip == hlt) {
@@ -422,8 +454,8 @@ static void run_engine(struct engine *e, struct watchdog *wd, long timeout_ms, c
 /* --- comparing ------------------------------------------------------------------- */
 
 /* Compare; print the differences under a header when print. Returns the number found. */
-static int compare(const struct gen_case *c, const char *engine, const struct outcome *nat,
-		   const struct outcome *eng, bool print, FILE *f)
+static int compare(const struct gen_case *c, const struct denv *env, const char *engine,
+		   const struct outcome *nat, const struct outcome *eng, bool print, FILE *f)
 {
 	int nd = 0;
 	char a[160], b[320];
@@ -451,7 +483,9 @@ static int compare(const struct gen_case *c, const char *engine, const struct ou
 	if (!nd || !print)
 		return nd;
 
-	fprintf(f, "FAIL: case %" PRIu64 " (seed %" PRIu64 ") on %s\n", c->index, c->seed, engine);
+	char envs[120];
+	denv_describe(env, envs, sizeof envs);
+	fprintf(f, "FAIL: case %" PRIu64 " (seed %" PRIu64 ") on %s, %s\n", c->index, c->seed, engine, envs);
 	describe(nat, a, sizeof a);
 	describe(eng, b, sizeof b);
 	fprintf(f, "  native: %s\n  %s: %s\n", a, engine, b);
@@ -597,12 +631,14 @@ static int use_code(struct gen_case *c, const char *hex)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: difftest [--native PATH] [--seed S] [--count N] [--first I] [--kvm-count N]\n"
-		"                [--verbose] [--quiet] [--code HEX]\n"
+		"usage: difftest [--native PATH] [--mode M] [--seed S] [--count N] [--first I]\n"
+		"                [--kvm-count N] [--verbose] [--quiet] [--code HEX]\n"
 		"Runs random non-privileged instruction sequences natively (PATH: the 32-bit helper,\n"
 		"default: diffnative next to this program), under the bt engine and (the first\n"
 		"--kvm-count cases) under KVM, and compares registers, flags and memory.\n"
-		"Defaults: --seed 1 --count %d --first 0 --kvm-count %d.\n"
+		"--mode: the translated side's environment: flat (ring 0, paging off), ring3,\n"
+		"paging, segbase (FS/GS bases), mixed (each case picks). KVM runs flat cases only.\n"
+		"Defaults: --mode flat --seed 1 --count %d --first 0 --kvm-count %d.\n"
 		"--code HEX runs those instruction bytes once, from the initial state of case\n"
 		"(--seed, --first), and shows the outcome.\n",
 		DEFAULT_COUNT, DEFAULT_KVM_COUNT);
@@ -649,6 +685,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->code = argv[++i];
 			o->count = 1;
 			o->verbose = true;
+			continue;
+		} else if (!strcmp(a, "--mode")) {
+			if (i + 1 >= argc)
+				goto missing;
+			val = argv[++i];
+			if (denv_mode_parse(val, &o->mode) < 0) {
+				fprintf(stderr, "difftest: --mode wants flat, ring3, paging, segbase or mixed, not '%s'\n",
+					val);
+				return -1;
+			}
 			continue;
 		} else if (!strcmp(a, "--seed")) {
 			num = &o->seed;
@@ -792,7 +838,9 @@ int main(int argc, char **argv)
 	long long t0 = now_ms();
 
 	for (uint64_t i = opt.first; i < opt.first + opt.count; i++) {
-		gen_case(opt.seed, i, &c);
+		struct denv env;
+		denv_pick(opt.mode, opt.seed, i, &env);
+		gen_case(opt.seed, i, env.segs ? &env.seg : NULL, &c);
 		if (opt.code && use_code(&c, opt.code) < 0) {
 			status = 3;   /* usage */
 			break;
@@ -803,6 +851,8 @@ int main(int argc, char **argv)
 		memcpy(dc.gpr, c.gpr, sizeof dc.gpr);
 		dc.eflags = c.eflags;
 		dc.code_len = c.code_len;
+		dc.seg_on = env.segs;
+		memcpy(dc.seg_base, env.seg.base, sizeof dc.seg_base);
 		memcpy(dc.code, c.code, c.code_len);
 
 		struct outcome nat, eo;
@@ -820,14 +870,14 @@ int main(int argc, char **argv)
 		faults += nat.kind == OUT_FAULT;
 		bool bad = false;
 
-		run_engine(bt, &wd, 5000, &c, image, edata, &eo);
+		run_engine(bt, &wd, 5000, &env, &c, image, edata, &eo);
 		if (eo.kind != OUT_END && c.fpu)
 			reset_fpu(bt);
 		if (nat.outside) {
 			skipped++;   /* the two address spaces differ there: nothing to compare */
 		} else if (eo.kind == OUT_SKIP) {
 			skipped++;
-		} else if (compare(&c, "bt", &nat, &eo, !opt.quiet, stdout)) {
+		} else if (compare(&c, &env, "bt", &nat, &eo, !opt.quiet, stdout)) {
 			bad = true;
 			if (eo.kind == OUT_OTHER)
 				note_error("bt", eo.msg, &c, eo.eip);
@@ -847,7 +897,9 @@ int main(int argc, char **argv)
 		if (opt.verbose && !bad) {
 			char a[160];
 			describe(&nat, a, sizeof a);
-			printf("ok: case %" PRIu64 ": %d instructions, %s\n", i, c.ninsn, a);
+			char envs[120];
+			denv_describe(&env, envs, sizeof envs);
+			printf("ok: case %" PRIu64 " (%s): %d instructions, %s\n", i, envs, c.ninsn, a);
 			print_code(stdout, &c);
 			if (opt.code) {
 				print_state(stdout, "initial", c.gpr, c.eflags);
@@ -860,19 +912,23 @@ int main(int argc, char **argv)
 				skipped++;   /* the guest has no IDT to take the exception */
 				if (opt.verbose)
 					printf("kvm: case %" PRIu64 " skipped: it faults natively\n", i);
+			} else if (env.ring3 || env.segs || env.paging != DP_OFF) {
+				skipped++;   /* KVM is the oracle for flat ring-0 cases only */
+				if (opt.verbose)
+					printf("kvm: case %" PRIu64 " skipped: not a flat ring-0 case\n", i);
 			} else if (c.kvm_skip) {
 				skipped++;
 				if (opt.verbose)
 					printf("kvm: case %" PRIu64 " skipped: it %s\n", i, c.kvm_skip);
 			} else {
-				run_engine(kvm, &wd, 60000, &c, image, edata, &eo);
+				run_engine(kvm, &wd, 60000, &env, &c, image, edata, &eo);
 				if (eo.kind == OUT_SKIP) {
 					skipped++;
 					if (opt.verbose)
 						printf("kvm: case %" PRIu64 " skipped: %s\n", i, eo.msg);
 				} else {
 					kvm_ran++;
-					if (compare(&c, "kvm", &nat, &eo, !opt.quiet, stdout)) {
+					if (compare(&c, &env, "kvm", &nat, &eo, !opt.quiet, stdout)) {
 						bad = true;
 						note_error("kvm", eo.kind == OUT_OTHER ? eo.msg : "differs from the host", &c,
 							   eo.eip);
@@ -907,9 +963,11 @@ int main(int argc, char **argv)
 			printf("  %5d x %s (case %" PRIu64 ")\n", kinds[k].count, kinds[k].text, kinds[k].first_case);
 	}
 	if (!opt.quiet && ran)
-		printf("difftest: %" PRIu64 " cases in %.1f s (%" PRIu64 " fault natively); kvm ran %" PRIu64
+		printf("difftest: mode %s, seed %" PRIu64 ": %" PRIu64 " cases in %.1f s (%" PRIu64
+		       " fault natively); kvm ran %" PRIu64
 		       ", agreed on %" PRIu64 "\n",
-		       ran, (double)(now_ms() - t0) / 1000.0, faults, kvm_ran, kvm_passed);
+		       denv_mode_name(opt.mode), opt.seed, ran, (double)(now_ms() - t0) / 1000.0, faults, kvm_ran,
+		       kvm_passed);
 	if (status == 3)
 		return 2;
 	if (status == 77 || (status == 0 && ran == 0))

@@ -54,6 +54,10 @@ struct gen {
 	bool no_reclass;           /* inside a repeated body: only FREE registers are written */
 	int bcd;                   /* 0; 1 after DAA/DAS/AAA/AAS; 2 after AAM/AAD */
 	int64_t prot_lo, prot_hi;  /* memory that explicit operands must not touch */
+	const struct gen_segs *segs;   /* FS/GS bases to use, or NULL: no FS/GS overrides */
+	int64_t seg_shift;         /* the base of the current instruction's override (signed) */
+	uint8_t seg_byte;          /* its prefix (0x64, 0x65), or 0 */
+	uint8_t mem_seg;           /* the prefix of the last memory operand emitted */
 	unsigned mem_start, mem_len;   /* the last memory operand's bytes */
 	int depth;
 	bool full;
@@ -180,6 +184,8 @@ static void patch32(struct gen *g, uint32_t at, uint32_t v)
 static void ins(struct gen *g, const char *name)
 {
 	struct gen_case *c = g->c;
+	g->seg_shift = 0;
+	g->seg_byte = 0;
 	if (c->ninsn < GEN_MAX_INSNS)
 		c->insn[c->ninsn++] = (struct gen_insn){ .off = (uint16_t)c->code_len, .tmpl = name,
 							 .flag_mask = c->flag_mask };
@@ -282,7 +288,7 @@ struct memsel {
 static bool fit(struct gen *g, int64_t L, int64_t H, int64_t ext_lo, int64_t ext_hi, int64_t dmin,
 		int64_t dmax, unsigned align, int32_t *disp)
 {
-	int64_t lo = DLO - (L + ext_lo), hi = DHI - (H + ext_hi);
+	int64_t lo = DLO - g->seg_shift - (L + ext_lo), hi = DHI - g->seg_shift - (H + ext_hi);
 	if (lo < dmin)
 		lo = dmin;
 	if (hi > dmax)
@@ -293,13 +299,14 @@ static bool fit(struct gen *g, int64_t L, int64_t H, int64_t ext_lo, int64_t ext
 	if (align > 1) {
 		if (L != H)
 			return false;
-		d -= (L + d) & (int64_t)(align - 1);
+		d -= (L + d + g->seg_shift) & (int64_t)(align - 1);   /* the linear address is aligned */
 		if (d < lo)
 			d += align;
 		if (d > hi)
 			return false;
 	}
-	if (g->prot_hi > g->prot_lo && L + d + ext_lo < g->prot_hi && H + d + ext_hi > g->prot_lo)
+	if (g->prot_hi > g->prot_lo && L + d + g->seg_shift + ext_lo < g->prot_hi &&
+	    H + d + g->seg_shift + ext_hi > g->prot_lo)
 		return false;
 	*disp = (int32_t)d;
 	return true;
@@ -308,6 +315,7 @@ static bool fit(struct gen *g, int64_t L, int64_t H, int64_t ext_lo, int64_t ext
 static void emit_mem(struct gen *g, unsigned regf, const struct memsel *m)
 {
 	g->mem_start = here(g);
+	g->mem_seg = g->seg_byte;
 	if (m->base < 0 && m->index < 0) {
 		e8(g, (regf & 7) << 3 | 5);
 		e32(g, (uint32_t)m->disp);
@@ -358,8 +366,8 @@ static void memsel_pick(struct gen *g, int64_t ext_lo, int64_t ext_hi, unsigned 
 		int64_t L = 0, H = 0, dmin = -0x3000, dmax = 0x3000;
 		unsigned form = rnd(g, 12);
 		if (form == 0) {                           /* [disp32] */
-			dmin = DLO;
-			dmax = DHI;
+			dmin = DLO - g->seg_shift;
+			dmax = DHI - g->seg_shift;
 			m.dsz = 4;
 		} else if (form <= 5) {                    /* [base + disp] */
 			m.base = pick_base(g, false);
@@ -380,8 +388,8 @@ static void memsel_pick(struct gen *g, int64_t ext_lo, int64_t ext_hi, unsigned 
 				continue;
 			m.scale = g->cls[m.index] == C_IDX ? rnd(g, 4) : 0;
 			m.dsz = 4;
-			dmin = -0x100000;
-			dmax = DHI;
+			dmin = -0x100000 - g->seg_shift;
+			dmax = DHI - g->seg_shift;
 		} else {                                   /* [esp + disp] */
 			m.base = ESP;
 			m.dsz = dsz_of[rnd(g, 3)];
@@ -410,8 +418,8 @@ static void memsel_pick(struct gen *g, int64_t ext_lo, int64_t ext_hi, unsigned 
 	memset(&m, 0, sizeof m);
 	m.base = m.index = -1;
 	m.dsz = 4;
-	if (!fit(g, 0, 0, ext_lo, ext_hi, DLO, DHI, align, &m.disp))
-		m.disp = (int32_t)(DLO + 0x1000);
+	if (!fit(g, 0, 0, ext_lo, ext_hi, DLO - g->seg_shift, DHI - g->seg_shift, align, &m.disp))
+		m.disp = (int32_t)(DLO - g->seg_shift + 0x1000);
 	*out = m;
 }
 
@@ -449,6 +457,15 @@ static void memop_again(struct gen *g, unsigned regf)
 		return;
 	memcpy(b, g->c->code + g->mem_start, n);
 	b[0] = (uint8_t)((b[0] & ~0x38u) | (regf & 7) << 3);
+	if (g->mem_seg && g->c->ninsn > 0 && g->c->code_len < DIFF_CODE_MAX) {
+		/* The same address needs the same segment: put the override in
+		 * front of this instruction (nothing points into it yet). */
+		struct gen_case *c = g->c;
+		uint32_t at = c->insn[c->ninsn - 1].off;
+		memmove(c->code + at + 1, c->code + at, c->code_len - at);
+		c->code[at] = g->mem_seg;
+		c->code_len++;
+	}
 	for (unsigned i = 0; i < n; i++)
 		e8(g, b[i]);
 }
@@ -481,10 +498,27 @@ static void memop_any(struct gen *g, unsigned regf)
 	emit_mem(g, regf, &m);
 }
 
-/* Segment override (flat) before a memory instruction, now and then. */
+/* With gen_segs, now and then: an FS or GS override for the instruction's
+ * memory operand, which is then chosen for the base. No randomness is drawn
+ * without gen_segs, so flat cases stay what they were. */
+static bool seg_fsgs(struct gen *g)
+{
+	if (!g->segs || !chance(g, 35))
+		return false;
+	int k = (int)rnd(g, 2);
+	g->seg_byte = k ? 0x65 : 0x64;
+	g->seg_shift = (int32_t)g->segs->base[k];
+	e8(g, g->seg_byte);
+	return true;
+}
+
+/* Segment override before a memory instruction, now and then: a flat one,
+ * or (with gen_segs) FS or GS. */
 static void seg_pfx(struct gen *g)
 {
 	static const uint8_t seg[] = { 0x26, 0x36, 0x3e };
+	if (seg_fsgs(g))
+		return;
 	if (chance(g, 4))
 		e8(g, seg[rnd(g, 3)]);
 }
@@ -748,8 +782,8 @@ static bool t_mov(struct gen *g)
 		seg_pfx(g);
 		osz_pfx(g, osz);
 		e8(g, (store ? 0xa2u : 0xa0u) + w);
-		if (!fit(g, 0, 0, 0, osz, DLO, DHI, 1, &a))
-			a = (int32_t)(DLO + 0x100);
+		if (!fit(g, 0, 0, 0, osz, DLO - g->seg_shift, DHI - g->seg_shift, 1, &a))
+			a = (int32_t)(DLO - g->seg_shift + 0x100);
 		e32(g, (uint32_t)a);
 		break;
 	}
@@ -1254,13 +1288,23 @@ static bool t_nop(struct gen *g)
 
 static bool t_xlat(struct gen *g)
 {
+	int64_t elo = g->lo[EBX], ehi = g->hi[EBX];
 	if (g->cls[EBX] != C_PTR || g->hi[EBX] + 256 > DHI || g->lo[EBX] < DLO) {
 		if (!writable(g, EBX))
 			return false;
-		mov_ri(g, "xlat setup: mov ebx", EBX, rand_ptr(g));
+		uint32_t v = rand_ptr(g);
+		mov_ri(g, "xlat setup: mov ebx", EBX, v);
 		wrote(g, EBX);   /* conservative: this may sit in a body */
+		elo = ehi = v;
 	}
 	ins(g, "xlatb");
+	if (g->segs && chance(g, 50)) {
+		/* FS/GS: only where EBX + AL + the base stays in the data region */
+		int k = (int)rnd(g, 2);
+		int64_t b = (int32_t)g->segs->base[k];
+		if (elo + b >= DLO && ehi + b + 256 <= DHI)
+			e8(g, k ? 0x65 : 0x64);
+	}
 	e8(g, 0xd7);
 	wrote(g, EAX);
 	return true;
@@ -1623,6 +1667,7 @@ static bool t_bcd(struct gen *g)
 static void fpu_mem(struct gen *g, const char *name, unsigned op, unsigned regf, unsigned size)
 {
 	ins(g, name);
+	seg_fsgs(g);
 	e8(g, op);
 	memop(g, regf, size, 1);
 }
@@ -1875,6 +1920,8 @@ static void sse_insn(struct gen *g, const char *name, uint8_t pfx, uint8_t op, u
 		     unsigned msize, bool imm)
 {
 	ins(g, name);
+	if (src_xmm < 0)
+		seg_fsgs(g);
 	if (pfx)
 		e8(g, pfx);
 	e8(g, 0x0f);
@@ -2891,7 +2938,7 @@ static bool gen_simple(struct gen *g)
 	return ok;
 }
 
-void gen_case(uint64_t seed, uint64_t index, struct gen_case *c)
+void gen_case(uint64_t seed, uint64_t index, const struct gen_segs *segs, struct gen_case *c)
 {
 	struct gen g;
 	memset(c, 0, sizeof *c);
@@ -2899,6 +2946,7 @@ void gen_case(uint64_t seed, uint64_t index, struct gen_case *c)
 	c->seed = seed;
 	c->index = index;
 	g.c = c;
+	g.segs = segs;
 	g.s = seed * 0x9e3779b97f4a7c15ull ^ (index + 1) * 0xd1b54a32d192ed03ull;
 	r64(&g);
 	c->data_seed = r64(&g);

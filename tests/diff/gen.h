@@ -4,7 +4,7 @@
  * memory access inside the data region.
  *
  *   struct gen_case c;
- *   gen_case(seed, index, &c);     // deterministic in (seed, index)
+ *   gen_case(seed, index, NULL, &c);   // deterministic in (seed, index[, segs])
  *   gen_data(&c, image);           // the initial DIFF_DATA_SIZE bytes
  *
  * Registers used as bases point into the data region; ESP points into its
@@ -44,7 +44,14 @@ struct gen_case {
 				  * VM may not offer), or ones a software backend emulates */
 };
 
-void gen_case(uint64_t seed, uint64_t index, struct gen_case *c);
+/* FS and GS bases (the same on both sides): with them, some memory operands
+ * get an FS or GS override and an address that lands in the data region
+ * once the base is added (modulo 2^32). */
+struct gen_segs {
+	uint32_t base[2];        /* FS, GS */
+};
+
+void gen_case(uint64_t seed, uint64_t index, const struct gen_segs *segs, struct gen_case *c);
 void gen_data(const struct gen_case *c, uint8_t *data);
 
 /* The template names, for --list. */

@@ -8,6 +8,10 @@
  * the host's callee-saved registers and ESP, clears the x87/SSE state,
  * loads EFLAGS with POPFD and the GPRs with POPAD, switches to the case's
  * ESP and jumps). dn_done saves ESP, EFLAGS and the GPRs and returns to C.
+ * A case with FS/GS bases (seg_on) runs with FS and GS loaded from LDT
+ * entries 0 and 1 (modify_ldt) that have those bases; the host's FS and GS
+ * (GS is glibc's thread pointer) come back in dn_done and, before any C
+ * code, in the signal handler's entry dn_sig_entry.
  * A fault in the case (SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP, or SIGALRM
  * for a case that runs too long) is a result too: the handler, on its own
  * stack so the case's stack area is not written, records the registers and
@@ -25,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/ldt.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -47,9 +53,11 @@ uint32_t dn_out[9];         /* EDI ESI EBP (ESP) EBX EDX ECX EAX, EFLAGS */
 uint32_t dn_case_esp, dn_out_esp, dn_host_esp;
 uint32_t dn_code_ptr = DIFF_CODE_ADDR;
 uint32_t dn_mxcsr = 0x1f80;
+uint16_t dn_host_fs, dn_host_gs, dn_case_fs, dn_case_gs;
 
 void dn_enter(void);
 void dn_done(void);
+void dn_sig_entry(int sig, siginfo_t *si, void *uc);
 
 __asm__(
 	".text\n"
@@ -63,6 +71,10 @@ __asm__(
 	"	movl %esp, dn_host_esp\n"
 	"	fninit\n"
 	"	ldmxcsr dn_mxcsr\n"
+	"	movw %fs, dn_host_fs\n"
+	"	movw %gs, dn_host_gs\n"
+	"	movw dn_case_fs, %fs\n"
+	"	movw dn_case_gs, %gs\n"
 	"	movl $dn_in, %esp\n"
 	"	popfl\n"
 	"	popal\n"
@@ -77,13 +89,22 @@ __asm__(
 	"	pushfl\n"
 	"	pushal\n"
 	"	cld\n"
+	"	movw dn_host_fs, %fs\n"
+	"	movw dn_host_gs, %gs\n"
 	"	movl dn_host_esp, %esp\n"
 	"	popl %edi\n"
 	"	popl %esi\n"
 	"	popl %ebx\n"
 	"	popl %ebp\n"
 	"	ret\n"
-	".size dn_done, .-dn_done\n");
+	".size dn_done, .-dn_done\n"
+	".globl dn_sig_entry\n"
+	".type dn_sig_entry, @function\n"
+	"dn_sig_entry:\n"
+	"	movw dn_host_fs, %fs\n"
+	"	movw dn_host_gs, %gs\n"
+	"	jmp dn_on_signal\n"
+	".size dn_sig_entry, .-dn_sig_entry\n");
 
 static sigjmp_buf dn_jmp;
 static volatile sig_atomic_t dn_in_case;
@@ -95,7 +116,8 @@ static void dn_die(const char *what)
 	exit(2);
 }
 
-static void dn_on_signal(int sig, siginfo_t *si, void *ucv)
+void dn_on_signal(int sig, siginfo_t *si, void *ucv);
+void dn_on_signal(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
@@ -169,6 +191,36 @@ static void *dn_map(uint32_t addr, size_t len, int prot)
 	return p;
 }
 
+/* LDT entry n (selector n*8+7) as a flat 32-bit data segment at base. */
+static void dn_set_ldt(unsigned n, uint32_t base)
+{
+	struct user_desc d = { .entry_number = n, .base_addr = base, .limit = 0xfffff, .seg_32bit = 1,
+			       .limit_in_pages = 1, .useable = 1 };
+	if (syscall(SYS_modify_ldt, 1, &d, sizeof d) < 0)
+		dn_die("modify_ldt");
+}
+
+/* FS and GS for the case: the host's, or LDT entries with the case's bases. */
+static void dn_segs(const struct diff_case *c)
+{
+	static uint32_t have[2];
+	static int made;
+	uint16_t fs, gs;
+	__asm__ volatile("movw %%fs, %0; movw %%gs, %1" : "=r"(fs), "=r"(gs));
+	dn_case_fs = fs;
+	dn_case_gs = gs;
+	if (!c->seg_on)
+		return;
+	for (unsigned k = 0; k < 2; k++)
+		if (!(made >> k & 1) || have[k] != c->seg_base[k]) {
+			dn_set_ldt(k, c->seg_base[k]);
+			have[k] = c->seg_base[k];
+			made |= 1 << k;
+		}
+	dn_case_fs = 0x07;
+	dn_case_gs = 0x0f;
+}
+
 static void dn_set_timer(long usec)
 {
 	struct itimerval it = { .it_value = { .tv_sec = usec / 1000000, .tv_usec = usec % 1000000 } };
@@ -212,7 +264,7 @@ int main(void)
 		dn_die("sigaltstack");
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = dn_on_signal;
+	sa.sa_sigaction = dn_sig_entry;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	static const int sigs[] = { SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP, SIGALRM };
@@ -235,6 +287,7 @@ int main(void)
 		code[c.code_len] = 0xe9;
 		memcpy(code + c.code_len + 1, &rel, 4);
 		__builtin___clear_cache((char *)code, (char *)code + c.code_len + 5);
+		dn_segs(&c);
 		dn_run(&c);
 		dn_write_all(&dn_res, sizeof dn_res);
 		dn_write_all(data, DIFF_DATA_SIZE);
