@@ -53,7 +53,7 @@ struct bt_fault {
 struct bt_integrity {
 	bool on;
 	bool have_thread;           /* the vCPU thread's own state was recorded */
-	pthread_t thread;
+	long tid;                   /* its kernel thread id */
 	unsigned long fs;           /* its FS base (GS is the window base) */
 	bool has_pkru;
 	uint32_t pkru;

@@ -41,6 +41,12 @@ static unsigned long bti_get_base(int which)
 	return v;
 }
 
+/* The kernel's thread id: pthread_self() reads the FS base, which may be what changed. */
+static long bti_tid(void)
+{
+	return syscall(SYS_gettid);
+}
+
 static bool bti_host_has_pkru(void)
 {
 	unsigned a, b, c, d;
@@ -93,7 +99,7 @@ static int bti_place_canary(struct bt_engine *be, int i)
 static void bti_record_thread(struct bt_engine *be)
 {
 	struct bt_integrity *bi = &be->integrity;
-	bi->thread = pthread_self();
+	bi->tid = bti_tid();
 	bi->fs = bti_get_base(ARCH_GET_FS);
 	bi->has_pkru = bti_host_has_pkru();
 	if (bi->has_pkru)
@@ -124,7 +130,7 @@ int bt_integrity_start(struct bt_engine *be, char *err, size_t errlen)
 void bt_integrity_enter(struct bt_engine *be)
 {
 	struct bt_integrity *bi = &be->integrity;
-	if (bi->on && (!bi->have_thread || !pthread_equal(bi->thread, pthread_self())))
+	if (bi->on && (!bi->have_thread || bi->tid != bti_tid()))
 		bti_record_thread(be);
 }
 
@@ -187,7 +193,7 @@ const char *bt_integrity_check(struct bt_engine *be, bool thread)
 	const char *tc = bti_check_tc(be);
 	if (tc)
 		return tc;
-	if (!thread || !bi->have_thread || !pthread_equal(bi->thread, pthread_self()))
+	if (!thread || !bi->have_thread || bi->tid != bti_tid())
 		return NULL;
 	if (bti_get_base(ARCH_GET_FS) != bi->fs)
 		return "FS base";
@@ -208,7 +214,7 @@ const char *bt_integrity_check(struct bt_engine *be, bool thread)
 static void bti_die(struct bt_engine *be, const char *what)
 {
 	struct bt_integrity *bi = &be->integrity;
-	if (bi->have_thread && pthread_equal(bi->thread, pthread_self()))
+	if (bi->have_thread && bi->tid == bti_tid())
 		syscall(SYS_arch_prctl, ARCH_SET_FS, bi->fs);
 	static const char pre[] = "bt86: host integrity: ", post[] = " changed\n";
 	char line[160];
