@@ -88,8 +88,8 @@ void esc_paging_off(void)
 }
 
 /* A page table for a PDE beyond the identity map, made on demand. */
-static uint32_t esc_pt_extra[4][1024] __attribute__((aligned(4096)));
-static uint32_t esc_pt_extra_pde[4];
+static uint32_t esc_pt_extra[16][1024] __attribute__((aligned(4096)));
+static uint32_t esc_pt_extra_pde[16];
 static unsigned esc_nextra;
 
 void esc_map(uint32_t lin, uint32_t phys, uint32_t flags)
@@ -103,7 +103,7 @@ void esc_map(uint32_t lin, uint32_t phys, uint32_t flags)
 		while (k < esc_nextra && esc_pt_extra_pde[k] != pde)
 			k++;
 		if (k == esc_nextra) {
-			if (esc_nextra == 4) {
+			if (esc_nextra == 16) {
 				rt_printf("harness: too many page tables\n");
 				rt_exit(RT_EXIT_EXCEPTION);
 			}
