@@ -118,10 +118,9 @@ static void group_cpuid(void)
 	} else {
 		esc_expect("cpuid: SMAP absent, CLAC is #UD", esc_probe(do_clac), 6, ESC_ANY_ERR);
 	}
+	/* (Not tried when absent: QEMU TCG then hangs on the CR4 write.) */
 	if (r7[2] & (1u << 2))
 		esc_expect("cpuid: UMIP advertised, CR4.UMIP can be set", esc_probe(do_umip), ESC_NONE, ESC_ANY_ERR);
-	else
-		esc_expect("cpuid: UMIP absent, CR4.UMIP is #GP", esc_probe(do_umip), 13, 0);
 	if (r1[2] & (1u << 24))
 		esc_expect("cpuid: TSC-deadline advertised, its MSR reads", esc_probe(do_rd_deadline), ESC_NONE,
 			   ESC_ANY_ERR);
