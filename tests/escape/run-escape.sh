@@ -69,6 +69,15 @@ seen=$tmp/seen
 
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 
+# --check-host is the bt engine's: another engine is one usage error.
+"$bt86" --engine=kvm --check-host "$cases" </dev/null >"$tmp/kvm.out" 2>"$tmp/kvm.err"
+status=$?
+if [ "$status" = 2 ] && [ "$(wc -l <"$tmp/kvm.err")" = 1 ] && grep -q -- '--check-host: not with engine kvm' "$tmp/kvm.err"; then
+	echo "PASS: bt86 --engine=kvm --check-host: one usage error"
+else
+	fail "bt86 --engine=kvm --check-host: status $status, $(cat "$tmp/kvm.err")"
+fi
+
 # The XFAIL_BT reason for an entry, or nothing.
 xfail_why() { printf '%s\n' "$XFAIL_BT" | awk -F'|' -v e="$1" '$1 == e { print $2; exit }'; }
 skip_qemu_why() { printf '%s\n' "$SKIP_QEMU" | awk -F'|' -v e="$1" '$1 == e { print $2; exit }'; }

@@ -3,7 +3,8 @@
  * named: a canary page written, the miss stub or a lookup table changed, a
  * glue pointer in the context, the GS base, the FS base (changed for real
  * on a thread of its own, pointed at another thread's TLS so the C library
- * keeps working), the signal mask. */
+ * keeps working), the signal mask; a violation at a stop or at destroy
+ * exits with status 4. */
 #include <asm/prctl.h>
 #include <check.h>
 #include <pthread.h>
@@ -165,6 +166,26 @@ START_TEST(fs_base_is_checked)
 }
 END_TEST
 
+/* A violation at a stop ends the process with status 4 (and one line). */
+START_TEST(violation_exits_4)
+{
+	run_guest();
+	be->integrity.canary[1][0] ^= 0xff;
+	bt_integrity_stop(be);
+	ck_abort_msg("bt_integrity_stop returned after a violation");
+}
+END_TEST
+
+/* So does a violation found at destroy; a clean destroy returns. */
+START_TEST(destroy_checks_too)
+{
+	run_guest();
+	be->ctx->win_neg += 4096;
+	bt_integrity_fini(be);
+	ck_abort_msg("bt_integrity_fini returned after a violation");
+}
+END_TEST
+
 static Suite *integrity_suite(void)
 {
 	Suite *s = suite_create("integrity");
@@ -175,6 +196,8 @@ static Suite *integrity_suite(void)
 	tcase_add_test(tc, tc_bytes_are_checked);
 	tcase_add_test(tc, gs_base_and_signal_mask_are_checked);
 	tcase_add_test(tc, fs_base_is_checked);
+	tcase_add_exit_test(tc, violation_exits_4, 4);
+	tcase_add_exit_test(tc, destroy_checks_too, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
