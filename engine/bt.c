@@ -280,7 +280,9 @@ static void bt_chain_from_exit(struct bt_engine *be, struct ccf *to)
 	if (ctx->exit_kind != BT_EXIT_BRANCH || !ctx->exit_site || to->transient)
 		return;
 	struct ccf *from = tc_exit_owner(&be->tc, be->tc.code + ctx->exit_site, &k);
-	if (from && from->valid && !from->transient) {
+	/* Only to where the exit goes: an interrupt or #DB delivered since it
+	 * left put another EIP (the handler's) here. */
+	if (from && from->valid && !from->transient && from->exits[k].target == to->eip) {
 		bool relink = from->exits[k].to == to;
 		tc_chain(&be->tc, from, k, to);
 		if (relink)
