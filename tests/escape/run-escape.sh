@@ -167,7 +167,7 @@ while :; do
 		[ -s "$tmp/bad" ] && failed=$((failed + 1))
 		break
 	fi
-	last=$(grep '^@' "$out" | tail -1 | tr -d '@')
+	last=$(sed -n 's/^@\([0-9][0-9]*\).*/\1/p' "$out" | tail -1)
 	if [ "$status" != 4 ] || [ -z "$last" ] || grep -q '^harness: ' "$out"; then
 		fail "bt86: fuzz case ${last:-?} ended the run (status $status): $(head -1 "$err")"
 		grep '^harness: ' "$out" | sed 's/^/  /'
