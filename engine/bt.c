@@ -280,7 +280,9 @@ static void bt_chain_from_exit(struct bt_engine *be, struct ccf *to)
 	if (ctx->exit_kind != BT_EXIT_BRANCH || !ctx->exit_site || to->transient)
 		return;
 	struct ccf *from = tc_exit_owner(&be->tc, be->tc.code + ctx->exit_site, &k);
-	if (from && from->valid && !from->transient) {
+	/* Only to where the exit goes: an interrupt or #DB delivered since it
+	 * left put another EIP (the handler's) here. */
+	if (from && from->valid && !from->transient && from->exits[k].target == to->eip) {
 		bool relink = from->exits[k].to == to;
 		tc_chain(&be->tc, from, k, to);
 		if (relink)
@@ -412,6 +414,7 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 		win_set_gs(&be->win);
 		be->gs_ready = true;
 	}
+	bt_integrity_enter(be);
 	bt_signal_bind(be);
 	be->thread = pthread_self();
 	ctx->lookup = be->tc.lookup;
@@ -488,6 +491,7 @@ static void bt_loop(struct bt_engine *be, struct stop_info *s, enum bt_mode mode
 		}
 	}
 	vloop_end(&be->loop);
+	bt_integrity_stop(be);
 	if (s->reason == STOP_REQUEST || s->reason == STOP_STEP || s->reason == STOP_EXIT)
 		s->eip = ctx->arch.eip;
 }
@@ -546,6 +550,7 @@ static void bt_destroy(struct engine *e)
 	struct bt_engine *be = (struct bt_engine *)e;
 	if (be->base.m->irq_opaque == be)
 		be->base.m->irq_notify = NULL;
+	bt_integrity_fini(be);
 	vloop_fini(&be->loop);
 	if (be->base.m->ram_written_opaque == be)
 		be->base.m->ram_written = NULL;
@@ -627,6 +632,10 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 		snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
 		be->perf_map = fopen(path, "w");
 	}
+	if (getenv("BT86_CHECK_HOST") && bt_integrity_start(be, err, errlen) < 0) {
+		bt_destroy(&be->base);
+		return -1;
+	}
 	*out = &be->base;
 	return 0;
 }
@@ -666,6 +675,8 @@ static int bt_configure(struct engine *e, const char *key, const char *value, ch
 		be->ctx->exit_site = 0;
 		return 0;
 	}
+	if (strcmp(key, "check-host") == 0)
+		return v ? bt_integrity_start(be, err, errlen) : 0;
 	if (strcmp(key, "policy") == 0) {
 		/* New treatments apply to new translations: start the TC afresh. */
 		struct policy p = e->m->policy;
@@ -677,7 +688,7 @@ static int bt_configure(struct engine *e, const char *key, const char *value, ch
 		be->ctx->exit_site = 0;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown engine parameter '%s' (bt knows tu-max, tc-size, policy)", key);
+	snprintf(err, errlen, "unknown engine parameter '%s' (bt knows tu-max, tc-size, policy, check-host)", key);
 	return -1;
 }
 

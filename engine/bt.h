@@ -48,6 +48,21 @@ struct bt_fault {
 
 #define BT_MAX_WATCH_PAGES 128
 
+/* Host integrity checking (bt_integrity.c): what was recorded. */
+#define BT_INTEGRITY_NSIG 6
+struct bt_integrity {
+	bool on;
+	bool have_thread;           /* the vCPU thread's own state was recorded */
+	long tid;                   /* its kernel thread id */
+	unsigned long fs;           /* its FS base (GS is the window base) */
+	bool has_pkru;
+	uint32_t pkru;
+	sigset_t mask;
+	void *handler[BT_INTEGRITY_NSIG];
+	uint8_t *canary[2];         /* below and above the window's reservation */
+	bool canary_in_guard[2];    /* the neighbouring page was taken: a guard page instead */
+};
+
 struct bt_engine {
 	struct engine base;
 	struct bt_ctx *ctx;
@@ -84,6 +99,7 @@ struct bt_engine {
 	struct bt_trapcount { uint32_t eip; uint32_t count; } *traps;
 	uint32_t ntraps_cap;
 	FILE *perf_map;             /* /tmp/perf-PID.map for `perf report`, if asked for */
+	struct bt_integrity integrity;
 };
 
 /* Callouts come here from bt_glue_callout (0: continue in the TC, 1: leave). */
@@ -150,6 +166,19 @@ unsigned bt_reg_size(unsigned reg);
 int bt_signal_init(char *err, size_t errlen);
 void bt_signal_bind(struct bt_engine *be);
 void bt_signal_kick(struct bt_engine *be);
+
+/* Host integrity (bt_integrity.c). start: record the host state no guest
+ * may change (configure "check-host", or BT86_CHECK_HOST at create). enter:
+ * at the start of a run, record the vCPU thread's FS base, PKRU and signal
+ * mask the first time. stop: check at the end of a run; a violation prints
+ * "bt86: host integrity: <what> changed" and exits with status 4. fini: the
+ * same check at destroy, then "bt86: host integrity: ok". check: what
+ * changed, or NULL (thread: also the calling vCPU thread's own state). */
+int bt_integrity_start(struct bt_engine *be, char *err, size_t errlen);
+void bt_integrity_enter(struct bt_engine *be);
+void bt_integrity_stop(struct bt_engine *be);
+void bt_integrity_fini(struct bt_engine *be);
+const char *bt_integrity_check(struct bt_engine *be, bool thread);
 
 /* Shadow paging (bt_paging.c). sync: bring the window in line with the
  * guest's paging controls before running (-1: stop pending). fault: a host

@@ -76,6 +76,22 @@ static void bt86_print_stats(struct engine *e)
 	fputc('\n', stderr);
 }
 
+/* The engine parameters the command line sets (--policy, --check-host). */
+static int bt86_configure(struct engine *e, const struct bt86_options *o, char *err, size_t errlen)
+{
+	if (o->policy && e->ops->configure(e, "policy", o->policy, err, errlen) < 0)
+		return -1;
+	if (o->check_host) {
+		char why[256];
+		if (!e->ops->configure || e->ops->configure(e, "check-host", "1", why, sizeof why) < 0) {
+			snprintf(err, errlen, "--check-host: not with engine %s%s%s", e->ops->name,
+				 e->ops->configure ? ": " : "", e->ops->configure ? why : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* --demo SAMPLE without a GUEST: SAMPLE itself if it is a file, else
  * samples/SAMPLE.elf beside the bt86 binary, else in the current directory. */
 static const char *bt86_demo_guest(const char *demo, char *buf, size_t len)
@@ -144,7 +160,7 @@ static int bt86_debug(const struct bt86_options *o)
 		tui_console_free(tcon);
 		return bt86_fail(unavailable ? STATUS_UNAVAILABLE : STATUS_GUEST_ERROR, err);
 	}
-	if (o->policy && e->ops->configure(e, "policy", o->policy, err, sizeof err) < 0) {
+	if (bt86_configure(e, o, err, sizeof err) < 0) {
 		e->ops->destroy(e);
 		machine_destroy(&m);
 		tui_console_free(tcon);
@@ -269,7 +285,7 @@ int main(int argc, char **argv)
 		machine_destroy(&m);
 		return bt86_fail(unavailable ? STATUS_UNAVAILABLE : STATUS_GUEST_ERROR, err);
 	}
-	if (o.policy && e->ops->configure(e, "policy", o.policy, err, sizeof err) < 0) {
+	if (bt86_configure(e, &o, err, sizeof err) < 0) {
 		e->ops->destroy(e);
 		machine_destroy(&m);
 		return bt86_fail(STATUS_USAGE, err);

@@ -11,7 +11,7 @@
 #include "monitor/sensitive.h"
 
 enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_LIST_IDENT, OPT_CPU, OPT_TUI,
-       OPT_DEMO, OPT_GDB };
+       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -21,6 +21,7 @@ static const struct option opt_long[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
 	{ "list-sensitive", no_argument, NULL, OPT_LIST_SENSITIVE },
 	{ "list-ident", no_argument, NULL, OPT_LIST_IDENT },
 	{ "cpu", required_argument, NULL, OPT_CPU },
@@ -57,6 +58,11 @@ void opt_usage(FILE *f, const char *prog)
 		"      --policy=SPEC   treatments of sensitive instructions for bt, CLASS=TREATMENT,...\n"
 		"                      (TREATMENT: trap callout intc adaptive naive; CLASS all sets\n"
 		"                      every class that supports it; see --list-sensitive)\n"
+		"      --check-host    bt: check at every stop that the guest changed no host state\n"
+		"                      (FS/GS bases, PKRU, signal mask and handlers, canary pages\n"
+		"                      around the window, the TC's stubs and tables); a change exits\n"
+		"                      with status 4, a clean run ends \"host integrity: ok\" (also\n"
+		"                      BT86_CHECK_HOST=1 in the environment)\n"
 		"      --list-sensitive  print the sensitive-instruction table and exit\n"
 		"      --list-ident    print the instructions the translator may run IDENT, and why, and exit\n"
 		"  -i, --interactive   a debugger prompt (GNU Readline), the guest stopped at its entry\n"
@@ -114,6 +120,9 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 			o->policy = optarg;
 			break;
 		}
+		case OPT_CHECK_HOST:
+			o->check_host = true;
+			break;
 		case OPT_LIST_SENSITIVE:
 			o->list_sensitive = true;
 			return 0;

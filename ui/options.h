@@ -17,6 +17,7 @@ struct bt86_options {
 	bool list_ident;         /* print the IDENT allowlist and exit */
 	const char *cpu;         /* --cpu MODEL, or NULL: the default */
 	const char *policy;      /* --policy CLASS=TREATMENT,... or NULL */
+	bool check_host;         /* --check-host: bt checks the host state the guest must not change */
 	bool interactive;        /* -i: the readline prompt, the guest stopped at its entry */
 	const char *script;      /* -x FILE: run a command script against the stopped guest */
 	bool tui;                /* --tui: the ncurses debugger */

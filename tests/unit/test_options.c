@@ -4,7 +4,7 @@
  * after the guest, options after the guest belonging to the guest, and that
  * every error is -1 with a one-line message naming what was wrong. Also that
  * opt_parse can be called again after an earlier call (as tests and a
- * re-parsing front end do). */
+ * re-parsing front end do). --check-host is a flag. */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,6 +113,17 @@ START_TEST(cmdline_option)
 }
 END_TEST
 
+START_TEST(check_host_option)
+{
+	ck_assert_int_eq(PARSE("g"), 0);
+	ck_assert(!o.check_host);
+	ck_assert_int_eq(PARSE("--check-host", "g"), 0);
+	ck_assert(o.check_host);
+	ck_assert_str_eq(o.guest, "g");
+	expect_error(PARSE("--check-host=1", "g"), "check-host");
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
 	ck_assert_int_eq(PARSE("--help"), 0);
@@ -141,6 +152,8 @@ START_TEST(usage_text)
 	ck_assert_msg(strstr(buf, "Usage: bt86"), "%s", buf);
 	ck_assert_ptr_nonnull(strstr(buf, "--engine"));
 	ck_assert_ptr_nonnull(strstr(buf, "--cmdline"));
+	ck_assert_ptr_nonnull(strstr(buf, "--check-host"));
+	ck_assert_ptr_nonnull(strstr(buf, "BT86_CHECK_HOST"));
 	ck_assert_ptr_nonnull(strstr(buf, "-m"));
 	for (const struct engine_ops *const *e = engine_list(); *e; e++)
 		ck_assert_ptr_nonnull(strstr(buf, (*e)->name));
@@ -241,6 +254,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, guest_count);
 	tcase_add_test(tc, small_error_buffer);
 	tcase_add_test(tc, parse_twice);
+	tcase_add_test(tc, check_host_option);
 	suite_add_tcase(s, tc);
 	return s;
 }
