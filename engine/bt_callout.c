@@ -707,6 +707,18 @@ static int co_unsupported(struct bt_engine *be, struct bt_ctx *ctx, struct bt_ca
 	return 1;
 }
 
+/* RDPMC: at CPL > 0 without CR4.PCE (which no model lets the guest set)
+ * it is #GP(0) on every CPU; at CPL 0 it would read counters bt86 does not
+ * model, so the guest stops. */
+static int co_rdpmc(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
+{
+	if (emu_cpl(&ctx->arch) != 0) {
+		struct emu em = bt_emu(be, ctx);
+		return bt_finish(be, ctx, co, emu_fault(&em, EXC_GP, true, 0), &em);
+	}
+	return co_unsupported(be, ctx, co);
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 struct bt_callout_entry {
@@ -751,7 +763,7 @@ static const struct bt_callout_entry bt_callouts[] = {
 	{ X86_INS_LAR, co_seg_query, false, SC_SEG_QUERY }, { X86_INS_LSL, co_seg_query, false, SC_SEG_QUERY },
 	{ X86_INS_VERR, co_seg_query, false, SC_SEG_QUERY }, { X86_INS_VERW, co_seg_query, false, SC_SEG_QUERY },
 	{ X86_INS_RDMSR, co_rdmsr, false, SC_MSR }, { X86_INS_WRMSR, co_wrmsr, false, SC_MSR },
-	{ X86_INS_RDPMC, co_unsupported, true, SC_MSR },   /* performance counters are not modelled */
+	{ X86_INS_RDPMC, co_rdpmc, true, SC_MSR },   /* performance counters are not modelled */
 	{ X86_INS_SYSENTER, co_sysenter, true, SC_SYSENTER }, { X86_INS_SYSEXIT, co_sysexit, true, SC_SYSENTER },
 	{ X86_INS_SYSCALL, co_ud, true, SC_SYSENTER }, { X86_INS_SYSRET, co_ud, true, SC_SYSENTER },
 	/* Not sensitive: what 64-bit mode lacks, or what the vCPU does not offer. */
@@ -780,7 +792,7 @@ static const struct {
 	BT_CO(co_far_jmp), BT_CO(co_far_call), BT_CO(co_far_ret), BT_CO(co_load_far_ptr), BT_CO(co_ud),
 	BT_CO(co_nm), BT_CO(co_mmio), BT_CO(co_int1), BT_CO(co_int), BT_CO(co_iret), BT_CO(co_bound),
 	BT_CO(co_arpl), BT_CO(co_seg_query), BT_CO(co_rdmsr), BT_CO(co_wrmsr), BT_CO(co_sysenter),
-	BT_CO(co_sysexit), BT_CO(co_unsupported), BT_CO(bt_bcd_callout), BT_CO(bt_stack_callout),
+	BT_CO(co_sysexit), BT_CO(co_unsupported), BT_CO(co_rdpmc), BT_CO(bt_bcd_callout), BT_CO(bt_stack_callout),
 #undef BT_CO
 };
 

@@ -241,8 +241,19 @@ static enum cpu_feature ident_row_feature(const struct ident_row *r, const struc
 	return ident_fams[r->fam].feat;
 }
 
+/* A VEX (C4, C5) or EVEX (62) encoded instruction: in 32-bit mode those
+ * bytes are LES, LDS and BOUND unless ModRM.mod is 3, and Capstone files
+ * some VEX forms under no AVX group. No bt86 model has AVX. */
+static bool ident_is_vex(const struct bt_insn *in)
+{
+	return (in->opc == 0xc4 || in->opc == 0xc5 || in->opc == 0x62) && in->id != X86_INS_LES &&
+	       in->id != X86_INS_LDS && in->id != X86_INS_BOUND;
+}
+
 bool ident_available(const struct cpu_model *m, const struct bt_insn *in)
 {
+	if (ident_is_vex(in))
+		return false;
 	const struct ident_row *r = ident_row(in->id);
 	if (r) {
 		enum cpu_feature f = ident_row_feature(r, in);

@@ -28,19 +28,7 @@ cpuid pause seg segtss wrap4g addr16 repram pteram ptevga tcguess popfvm popfirq
 
 # Known failures under bt86, one per line: ENTRY|why. Remove an entry when
 # its fix lands (the test then says XPASS and fails until you do).
-XFAIL_BT='vmmcall: #UD (EFER.SVME 0)|VMMCALL runs natively and reaches the host hypervisor (IDENT allowlist)
-rdpid: #UD (not in the CPU model)|RDPID runs natively: the host CPU number (IDENT allowlist, CPU model)
-vmcall: #UD outside VMX operation|VMCALL gives #GP(0), not #UD
-cpuid: SMAP advertised, CLAC works|CPUID advertises SMAP, CLAC raises #UD (CPU model)
-cpuid: SMAP advertised, STAC works|CPUID advertises SMAP, STAC raises #UD (CPU model)
-cpuid: UMIP advertised, CR4.UMIP can be set|CPUID advertises UMIP, setting CR4.UMIP raises #GP (CPU model)
-cpuid: TSC-deadline advertised, its MSR reads|CPUID advertises TSC-deadline, IA32_TSC_DEADLINE raises #GP (CPU model)
-cpuid: RDTSCP or RDPID advertised, IA32_TSC_AUX writes|no IA32_TSC_AUX MSR (CPU model)
-cpuid: RDTSCP or RDPID advertised, IA32_TSC_AUX reads|no IA32_TSC_AUX MSR (CPU model)
-cpuid: RDTSCP advertised, ECX is IA32_TSC_AUX|RDTSCP runs natively: ECX is the host TSC_AUX
-cpuid: RDPID advertised, it returns IA32_TSC_AUX|RDPID runs natively: the host CPU number
-pause: runs with CR4.OSFXSR 0|PAUSE raises #UD when CR4.OSFXSR is 0
-stop:segtss|a far JMP to a TSS selector stops bt ("not supported yet") instead of #GP(0x28)
+XFAIL_BT='stop:segtss|a far JMP to a TSS selector stops bt ("not supported yet") instead of #GP(0x28)
 stop:wrap4g|a dword access crossing 4 GiB stops bt ("ran past the 4 GiB address space")
 stop:addr16|16-bit addressing (0x67) stops bt ("not supported by bt")'
 

@@ -64,6 +64,7 @@ START_TEST(never_native)
 		"0fae20",       /* xsave [eax] */
 		"0f01d6",       /* xtest */
 		"c5f858c1",     /* vaddps xmm0, xmm0, xmm1 */
+		"c5d251670a",   /* vsqrtss xmm4, xmm5, [edi+0xa]: Capstone files it under no AVX group */
 		"0f01c8",       /* monitor */
 		"0f01c9",       /* mwait */
 		"0f01f9",       /* rdtscp */
