@@ -79,9 +79,9 @@ static int mb_check_range(const struct guestmem *gm, uint64_t lo, uint64_t len, 
 			 what, (unsigned long long)lo, (unsigned long long)hi);
 		return -1;
 	}
-	if (lo < MB_AREA_END && hi > MB_AREA_BASE) {
-		snprintf(err, errlen, "%s at 0x%llx-0x%llx overlaps the boot information area 0x%x-0x%x",
-			 what, (unsigned long long)lo, (unsigned long long)hi, MB_AREA_BASE, MB_AREA_END);
+	if (lo < MB_BIOS_END && hi > MB_BIOS_BASE) {
+		snprintf(err, errlen, "%s at 0x%llx-0x%llx overlaps the BIOS area 0x%x-0x%x (firmware and boot information)",
+			 what, (unsigned long long)lo, (unsigned long long)hi, MB_BIOS_BASE, MB_BIOS_END - 1);
 		return -1;
 	}
 	return 0;
@@ -144,6 +144,16 @@ static int mb_load_elf(struct guestmem *gm, const uint8_t *img, size_t len, stru
 				b->entry = eh.e_entry - ph.p_vaddr + ph.p_paddr;
 				entry_found = true;
 			}
+		}
+	}
+	/* Kernels such as xv6 give a physical entry (0x10000c) beside segments
+	 * linked high: QEMU's -kernel jumps there as it is, and so do we. */
+	for (unsigned i = 0; !entry_found && i < eh.e_phnum; i++) {
+		Elf32_Phdr ph;
+		memcpy(&ph, img + eh.e_phoff + (size_t)i * sizeof ph, sizeof ph);
+		if (ph.p_type == PT_LOAD && ph.p_memsz && eh.e_entry >= ph.p_paddr && eh.e_entry - ph.p_paddr < ph.p_memsz) {
+			b->entry = eh.e_entry;
+			b->entry_physical = entry_found = true;
 		}
 	}
 	if (b->nsegs == 0) {

@@ -11,9 +11,11 @@
  *   if (mb_load_file(&gm, "hello.elf", "hello.elf n=3", &b, err, sizeof err) < 0) ...
  *   mb_boot_state(&b, &vcpu);     // EAX=0x2BADB002, EBX=mbi, flat segments
  *
- * The low-memory boot area [MB_AREA_BASE, MB_AREA_END) holds a GDT with flat
- * code and data descriptors (the segment registers' shadow state matches it),
- * the information structure and its strings. Kernels must not load over it.
+ * The boot area [MB_AREA_BASE, MB_AREA_END) holds a GDT with flat code and
+ * data descriptors (the segment registers' shadow state matches it), the
+ * information structure and its strings. It lies in the BIOS area
+ * 0xF0000-0xFFFFF, which the memory map reports reserved, as a PC's ROM is:
+ * a kernel may load anywhere in RAM but there (or the VGA hole).
  */
 #ifndef BT86_MONITOR_MULTIBOOT_H
 #define BT86_MONITOR_MULTIBOOT_H
@@ -33,23 +35,29 @@
 #define MB_FLAG_VIDEO      0x00000004u /* video mode wanted: accepted, none given, as QEMU */
 #define MB_FLAG_AOUT       0x00010000u /* address fields in the header are valid */
 
-/* Where the loader puts its own things in low memory. */
-#define MB_AREA_BASE      0x8000u
-#define MB_AREA_END       0xA000u
-#define MB_GDT_ADDR       0x8000u      /* null, code 0x08, data 0x10 */
-#define MB_INFO_ADDR      0x8100u
-#define MB_MMAP_ADDR      0x8200u
-#define MB_NAME_ADDR      0x8300u
-#define MB_MODS_ADDR      0x8380u
-#define MB_CMDLINE_ADDR   0x8400u
+/* Where the loader puts its own things: in the BIOS area, out of any
+ * kernel's way (0xF0000-0xF7FFF stays free for firmware tables). */
+#define MB_BIOS_BASE      0xF0000u
+#define MB_BIOS_END       0x100000u
+#define MB_AREA_BASE      0xF8000u
+#define MB_AREA_END       0xFA000u
+#define MB_GDT_ADDR       0xF8000u     /* null, code 0x08, data 0x10 */
+#define MB_INFO_ADDR      0xF8100u
+#define MB_MMAP_ADDR      0xF8200u
+#define MB_NAME_ADDR      0xF8300u
+#define MB_MODS_ADDR      0xF8380u
+#define MB_CMDLINE_ADDR   0xF8400u
 #define MB_CMDLINE_MAX    (MB_AREA_END - MB_CMDLINE_ADDR)
 #define MB_FW_RESERVED    0x20000u     /* top of RAM kept for firmware tables, as on QEMU's PC */
-#define MB_BOOT_STACK     0x8000u      /* ESP at entry: undefined by the spec, so something harmless */
+#define MB_BOOT_STACK     0xF8000u     /* ESP at entry: undefined by the spec; below the boot area,
+				        * in reserved memory, so a push hurts no loaded segment */
 #define MB_CODE_SEL       0x08
 #define MB_DATA_SEL       0x10
 
 struct mb_boot {
 	uint32_t entry;          /* physical entry point */
+	bool entry_physical;     /* the ELF entry lay in no segment's virtual range, only a
+				  * physical one (as xv6's 0x10000c), and was taken as is */
 	uint32_t mbi;            /* physical address of the information structure */
 	uint32_t image_lo;       /* lowest and one past the highest loaded address */
 	uint32_t image_hi;

@@ -230,13 +230,14 @@ START_TEST(boundaries_vga_and_boot_area)
 		{ 0xbffff, 0x1, 0, "VGA" },
 		{ 0x90000, 0x40000, 0, "VGA" },            /* spans the whole hole */
 		{ 0xc0000, 0x1000, 1, NULL },              /* starts right after it */
-		{ 0x7000, 0x1000, 1, NULL },               /* ends at the boot area */
-		{ 0x7000, 0x1001, 0, "boot information area" },
-		{ 0x8000, 0x10, 0, "boot information area" },
-		{ 0x9fff, 0x1, 0, "boot information area" },
-		{ 0x9000, 0x2000, 0, "boot information area" },
-		{ 0xa000, 0x1000, 1, NULL },               /* starts right after it */
-		{ 0x0, 0x10000, 0, "boot information area" },
+		{ 0x8000, 0x1000, 1, NULL },               /* low memory is the kernel's: xv6 loads here */
+		{ 0x0, 0x10000, 1, NULL },
+		{ 0xef000, 0x1000, 1, NULL },              /* ends at the BIOS area */
+		{ 0xef000, 0x1001, 0, "BIOS area" },
+		{ 0xf8000, 0x10, 0, "BIOS area" },        /* the boot information */
+		{ 0xfffff, 0x1, 0, "BIOS area" },
+		{ 0xc0000, 0x40000, 0, "BIOS area" },
+		{ 0x100000, 0x1000, 1, NULL },             /* starts right after it */
 		{ 0x1000, 0x10, 1, NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -615,8 +616,8 @@ START_TEST(aout_bad_fields)
 	eg_aout(&s, 0xb8000, code, sizeof code, 0);          /* VGA hole */
 	expect_fail_spec(&s, "VGA");
 
-	eg_aout(&s, 0x8000, code, sizeof code, 0);           /* boot area */
-	expect_fail_spec(&s, "boot information area");
+	eg_aout(&s, 0xf8000, code, sizeof code, 0);          /* the BIOS area, boot information */
+	expect_fail_spec(&s, "BIOS area");
 
 	eg_aout(&s, 0x100000, code, sizeof code, 0x100);
 	s.entry_addr = 0x0fffff;                /* before the image */
@@ -850,11 +851,39 @@ START_TEST(entry_outside_segments)
 	expect_fail_spec(&s, "entry");
 	s.entry = 0;
 	expect_fail_spec(&s, "entry");
-	/* a higher-half kernel whose entry is given as the physical address */
+	/* linked high, an entry that is neither virtual nor physical */
 	eg_simple(&s, code, sizeof code);
 	s.seg[0].vaddr = 0xC0100000u;
-	s.entry = 0x100000;
+	s.entry = 0x200000;
 	expect_fail_spec(&s, "entry");
+}
+END_TEST
+
+/* A higher-half kernel whose entry is given as a physical address (xv6:
+ * 0x10000c beside segments linked at 0x80100000) is entered there, as
+ * QEMU's -kernel does. */
+START_TEST(entry_physical_as_qemu)
+{
+	struct eg_spec s;
+	struct mb_boot b;
+	size_t len;
+	eg_simple(&s, code, sizeof code);
+	s.seg[0].vaddr = 0x80100000u;
+	s.entry = 0x100000 + 2;
+	uint8_t *img = eg_build(&s, &len);
+	ck_assert_msg(mb_load(&gm, img, len, "", &b, err, sizeof err) == 0, "%s", err);
+	free(img);
+	ck_assert_uint_eq(b.entry, 0x100002);
+	ck_assert(b.entry_physical);
+	/* a virtual entry still goes through its segment */
+	eg_simple(&s, code, sizeof code);
+	s.seg[0].vaddr = 0x80100000u;
+	s.entry = 0x80100002u;
+	img = eg_build(&s, &len);
+	ck_assert_msg(mb_load(&gm, img, len, "", &b, err, sizeof err) == 0, "%s", err);
+	free(img);
+	ck_assert_uint_eq(b.entry, 0x100002);
+	ck_assert(!b.entry_physical);
 }
 END_TEST
 
@@ -1078,6 +1107,7 @@ static Suite *multiboot_suite(void)
 	tcase_add_test(tc, refused_image_leaves_ram_untouched);
 	tcase_add_test(tc, no_loadable_segments);
 	tcase_add_test(tc, entry_outside_segments);
+	tcase_add_test(tc, entry_physical_as_qemu);
 	tcase_add_test(tc, small_guest_ram);
 	tcase_add_test(tc, load_file_cases);
 	suite_add_tcase(s, tc);
