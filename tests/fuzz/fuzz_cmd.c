@@ -22,7 +22,7 @@
 
 #define FZ_RAM       (4u << 20)
 #define FZ_MAX_LINES 24
-#define FZ_MAX_LINE  256
+#define FZ_MAX_LINE  1100   /* past cmd_exec's 1024 bytes */
 #define FZ_WAIT_MS   2000
 
 #define CODE 0x100000u

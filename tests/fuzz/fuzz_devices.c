@@ -6,8 +6,11 @@
  *   byte 0   bits 0-2: kind (port read, port write, MMIO read, MMIO write,
  *            raise/lower an IRQ line, an INTA cycle, let time pass, COM1
  *            input or a machine reset); bits 3-4: size (1 2 4, MMIO also 8)
- *   byte 1   which claimed range (the devices' own records, both buses)
- *   byte 2-3 offset into it (a little past its end too)
+ *   byte 1   which claimed range (the devices' own records, both buses),
+ *            or the whole port space or 4 GiB of MMIO (unclaimed addresses,
+ *            accesses across a range's ends)
+ *   byte 2-3 offset into it (a little past its end too; for the whole MMIO
+ *            space the high 16 bits of the address, bytes 4-5 the low)
  *   byte 4-7 the value
  * The PIT runs on a fake clock that only the "time" op advances, so a run
  * is reproducible; the real clock thread is not started.
@@ -23,7 +26,7 @@
 #include "monitor/machine.h"
 
 #define FZ_OP_SIZE 8
-#define FZ_MAX_RANGES 64
+#define FZ_MAX_RANGES 66   /* the devices' 64 at most, and the two whole buses */
 
 struct fz_range {
 	enum machine_bus bus;
@@ -147,7 +150,12 @@ static void dev_access(struct machine *m, const uint8_t *op, unsigned size, bool
 		return;
 	const struct fz_range *r = &fz.r[op[1] % fz.nr];
 	uint64_t off = (uint64_t)(op[2] | op[3] << 8);
-	off = r->len > 0x10000 ? (off << 1) % r->len : off % (r->len + 4);
+	if (r->len == 1ull << 32)
+		off = off << 16 | (uint64_t)(op[4] | op[5] << 8);
+	else if (r->len > 0x10000)
+		off = (off << 1) % r->len;
+	else if (r->len < 0x10000)   /* the whole port space takes off as it is */
+		off %= r->len + 4;
 	uint8_t buf[16];
 	memset(buf, 0xa5, sizeof buf);
 	memcpy(buf, op + 4, size < 4 ? size : 4);
@@ -223,9 +231,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (machine_init(&m, &cfg, err, sizeof err) < 0)
 		fail(err);
 	for (size_t i = 0; i < m.ndev; i++)
-		for (unsigned j = 0; j < m.dev[i].nranges && fz.nr < FZ_MAX_RANGES; j++)
+		for (unsigned j = 0; j < m.dev[i].nranges && fz.nr < FZ_MAX_RANGES - 2; j++)
 			fz.r[fz.nr++] = (struct fz_range){ m.dev[i].range[j].bus, m.dev[i].range[j].base,
 							   m.dev[i].range[j].len };
+	fz.r[fz.nr++] = (struct fz_range){ MACHINE_BUS_PIO, 0, 0x10000 };
+	fz.r[fz.nr++] = (struct fz_range){ MACHINE_BUS_MMIO, 0, 1ull << 32 };
 	for (size_t off = 0; off + FZ_OP_SIZE <= size; off += FZ_OP_SIZE)
 		run_op(&m, data + off);
 	/* The front ends' views of the state must print whatever it is. */

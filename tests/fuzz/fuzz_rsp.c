@@ -6,8 +6,9 @@
  *
  * Input layout: byte 0 picks the transport's behaviour (peek or not, read
  * and write chunk sizes) and the target's (stops reported inside cont/step,
- * resume and breakpoint failures, an unavailable register); the rest is the
- * byte stream. While gdb waits for a stop reply the target reports one,
+ * resume and breakpoint failures, an unavailable register with the g fast
+ * path, or a target with no callbacks at all); the rest is the byte
+ * stream. While gdb waits for a stop reply the target reports one,
  * its kind taken from the stream's position.
  *
  * After the stream: every byte the stub wrote must be an ack ('+', '-') or
@@ -189,6 +190,15 @@ static int t_monitor(void *t, const char *cmd, rsp_output_fn *out, void *ctx)
 	return len % 2;
 }
 
+static int t_read_regs(void *t, void *buf, size_t len)
+{
+	struct fz_target *f = t;
+	if (len != rsp_arch_regs_size(&rsp_arch_i386) || len > sizeof f->regs)
+		abort();
+	memcpy(buf, f->regs, len);
+	return 0;
+}
+
 static int t_attached(void *t)
 {
 	(void)t;
@@ -209,6 +219,16 @@ static const struct rsp_target fz_target_ops = {
 	.stop = t_stop, .cont = t_resume, .step = t_resume,
 	.read_mem = t_read_mem, .write_mem = t_write_mem,
 	.read_reg = t_read_reg, .write_reg = t_write_reg,
+	.set_breakpoint = t_set_bp, .clear_breakpoint = t_clear_bp,
+	.monitor = t_monitor, .detach = t_nop, .kill = t_nop,
+	.attached = t_attached, .stop_reason = t_stop_reason,
+};
+
+/* The same with the g fast path. */
+static const struct rsp_target fz_target_fast = {
+	.stop = t_stop, .cont = t_resume, .step = t_resume,
+	.read_mem = t_read_mem, .write_mem = t_write_mem,
+	.read_reg = t_read_reg, .write_reg = t_write_reg, .read_regs = t_read_regs,
 	.set_breakpoint = t_set_bp, .clear_breakpoint = t_clear_bp,
 	.monitor = t_monitor, .detach = t_nop, .kill = t_nop,
 	.attached = t_attached, .stop_reason = t_stop_reason,
@@ -288,8 +308,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tg->unavailable = (mode & 0xc0) == 0xc0 ? 8 : -1;
 	tg->why = (struct rsp_stop){ .signal = 5, .kind = kinds[size % 6], .watch_addr = 0x1234,
 				     .exited = (size % 11) == 0, .exit_code = 3 };
-	struct rsp *r = rsp_create((mode & 1) ? &fz_io_peek : &fz_io_plain, &io, &fz_target_ops, tg,
-				   &rsp_arch_i386);
+	const struct rsp_target *ops = &fz_target_ops;
+	if ((mode & 0xc0) == 0xc0)
+		ops = (mode >> 1 & 7) == 7 ? NULL : &fz_target_fast;
+	struct rsp *r = rsp_create((mode & 1) ? &fz_io_peek : &fz_io_plain, &io, ops, tg, &rsp_arch_i386);
 	if (!r)
 		abort();
 	tg->r = r;

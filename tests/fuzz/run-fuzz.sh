@@ -28,7 +28,7 @@ mkdir -p "$work" "$crashes"
 target_args() {
 	case $1 in
 	rsp) echo "-max_len=20000" ;;   # past RSP_PACKET_SIZE, for the oversized paths
-	cmd) echo "-max_len=2048" ;;
+	cmd) echo "-max_len=4096" ;;
 	*) echo "" ;;
 	esac
 }
