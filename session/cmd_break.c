@@ -146,11 +146,18 @@ static int do_ids(struct session *s, int argc, char **argv, enum brk_op op)
 	}
 	if (cmd_on_vcpu(s, argv[0], brk_apply, &c) < 0)
 		return -1;
-	int rc = 0;
+	/* Every unknown number in one error line, as for any bad input. */
+	char bad[CMD_MAX_ARGS * 12] = "";
+	size_t nbad = 0, used = 0;
 	for (int i = 0; i < c.nids; i++)
-		if (c.rc[i] < 0)
-			rc = cmd_error(s, "%s: no breakpoint, watchpoint or catch number %d", argv[0], c.ids[i]);
-	return rc;
+		if (c.rc[i] < 0 && used < sizeof bad) {
+			used += (size_t)snprintf(bad + used, sizeof bad - used, "%s%d", nbad ? ", " : "", c.ids[i]);
+			nbad++;
+		}
+	if (nbad)
+		return cmd_error(s, "%s: no breakpoint, watchpoint or catch number%s %s", argv[0], nbad > 1 ? "s" : "",
+				 bad);
+	return 0;
 }
 
 static int do_delete(struct session *s, int argc, char **argv)

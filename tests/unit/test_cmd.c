@@ -296,6 +296,8 @@ START_TEST(argument_errors)
 		{ "break main func", "too many arguments" },
 		{ "tbreak $bogus", "unknown register" },
 		{ "delete 99", "no breakpoint, watchpoint or catch number 99" },
+		{ "delete 98 99", "numbers 98, 99" },     /* one line for all of them (found by fuzz_cmd) */
+		{ "disable 5 6 7", "numbers 5, 6, 7" },
 		{ "delete abc", "bad number 'abc'" },
 		{ "enable 7", "number 7" },
 		{ "disable x1", "bad number" },
