@@ -524,6 +524,7 @@ static void setup_tables(int vector, uint32_t handler, unsigned type, unsigned d
 			((uint64_t)(handler >> 16) << 48);
 	gmem_write(&fx.m.mem, 0x9000 + 8 * vector, &gate, 8);
 	fx.boot.idtr = (struct vcpu_dtr){ 0x9000, 0x7ff };
+	fx.boot.gdtr = (struct vcpu_dtr){ 0x8000, sizeof gdt - 1 };
 }
 
 START_TEST(exceptions_and_int_n_go_through_the_idt)
