@@ -486,6 +486,10 @@ static enum emu_result emu_load_cs(struct emu *em, uint16_t sel, uint32_t offset
 		return EMU_FAULT;
 	struct vcpu_seg s = vcpu_seg_from_desc(sel, d);
 	unsigned type = s.attr & SEG_TYPE_MASK, dpl = (s.attr >> SEG_DPL_SHIFT) & 3;
+	/* A busy TSS cannot be switched to: #GP(selector), before any task
+	 * switch (which is not modelled) would begin. */
+	if (!(s.attr & SEG_S) && (type == 0x3 || type == 0xb))
+		return emu_fault(em, EXC_GP, true, sel & ~3u);
 	if (!(s.attr & SEG_S) && emu_is_gate_or_tss(type)) {
 		snprintf(em->msg, sizeof em->msg, "%s through a call gate, task gate or TSS is not supported yet", what);
 		return EMU_STOP;
