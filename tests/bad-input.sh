@@ -46,6 +46,8 @@ expect_error 2 "bad memory size" -m lots "$hello"
 expect_error 2 "unknown option '--frobnicate'" --frobnicate "$hello"
 expect_error 2 "unknown option '-q'" -q "$hello"
 expect_error 2 "unknown engine 'warp'" --engine=warp "$hello"
+expect_error 2 "unknown CPU model 'k6' .models: bt86 p6 pentium 486 host" --cpu=k6 "$hello"
+expect_error 2 "unknown CPU model ''" --cpu= "$hello"
 expect_error 2 "needs an argument" -m
 expect_error 2 "no guest given"
 expect_error 2 "unexpected argument" "$hello" extra
