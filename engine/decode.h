@@ -69,7 +69,7 @@ static inline unsigned dec_reg(const struct bt_insn *in) { return (dec_modrm(in)
 static inline unsigned dec_rm(const struct bt_insn *in) { return dec_modrm(in) & 7; }
 static inline bool dec_has_sib(const struct bt_insn *in)
 {
-	return in->modrm_off && dec_mod(in) != 3 && dec_rm(in) == 4;
+	return in->modrm_off && !in->p67 && dec_mod(in) != 3 && dec_rm(in) == 4;   /* 16-bit forms have none */
 }
 /* True if x86 register r is ESP or SP. */
 bool dec_is_esp(unsigned r);

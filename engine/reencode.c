@@ -29,6 +29,13 @@ static bool has_fsgs(const struct bt_insn *in)
 	return in->seg == 0x64 || in->seg == 0x65;
 }
 
+/* Operands whose address is computed into R9D first: FS/GS bases, and
+ * 16-bit addressing (0x67), which 64-bit mode cannot express. */
+static bool needs_r9(const struct bt_insn *in)
+{
+	return has_fsgs(in) || in->p67;
+}
+
 static bool is_seg_prefix(uint8_t b)
 {
 	return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
@@ -40,7 +47,10 @@ static unsigned tail_off(const struct bt_insn *in)
 	unsigned off = in->modrm_off + 1u + (dec_has_sib(in) ? 1u : 0u);
 	if (in->disp_off && in->disp_size)
 		off = (unsigned)in->disp_off + in->disp_size;
-	else if (in->modrm_off && dec_mod(in) != 3) {
+	else if (in->modrm_off && dec_mod(in) != 3 && in->p67) {
+		unsigned mod = dec_mod(in);   /* 16-bit: disp8, disp16, or [disp16] alone */
+		off += mod == 1 ? 1 : (mod == 2 || (mod == 0 && dec_rm(in) == 6)) ? 2 : 0;
+	} else if (in->modrm_off && dec_mod(in) != 3) {
 		/* Capstone leaves disp_offset 0 for a zero displacement: compute it. */
 		unsigned mod = dec_mod(in), rm = dec_rm(in);
 		unsigned base = dec_has_sib(in) ? (in->bytes[in->modrm_off + 1] & 7) : rm;
@@ -185,7 +195,7 @@ static int build(const struct bt_insn *in, const struct reenc_plan *pl, bool gue
 		out[k++] = moffs_to_modrm_opcode(in->opc);
 		out[k++] = 0x01;   /* ModRM: mod 00, reg AL/EAX, rm 001 = [r9d] with REX.B */
 		base_ext = true;
-		for (unsigned i = in->npfx + 5u; i < in->len; i++)
+		for (unsigned i = in->npfx + (in->p67 ? 3u : 5u); i < in->len; i++)
 			out[k++] = in->bytes[i];
 		goto rex;
 	}
@@ -232,21 +242,55 @@ rex:;
 	return 0;
 }
 
+/* R9D = a 16-bit effective address: base + index + displacement of the
+ * ModRM table for 16-bit addressing (BX+SI ... BX), cut to 16 bits, so it
+ * wraps at 64 KiB as on the guest. Flag-free: LEA and MOVZX. */
+static void emit_ea16_r9(const struct bt_insn *in, struct emit *e)
+{
+	static const int8_t base[8] = { HR_RBX, HR_RBX, HR_RBP, HR_RBP, HR_RSI, HR_RDI, HR_RBP, HR_RBX };
+	static const int8_t index[8] = { HR_RSI, HR_RDI, HR_RSI, HR_RDI, -1, -1, -1, -1 };
+	static const uint8_t movzx_r9w[] = { 0x45, 0x0f, 0xb7, 0xc9 };   /* movzx r9d, r9w */
+	unsigned mod = dec_mod(in), rm = dec_rm(in), p = in->modrm_off + 1u;
+	int32_t disp = 0;
+	if (mod == 1)
+		disp = (int8_t)in->bytes[p];
+	else if (mod == 2 || (mod == 0 && rm == 6))
+		disp = (int32_t)(uint16_t)(in->bytes[p] | in->bytes[p + 1] << 8);
+	if (mod == 0 && rm == 6) {   /* [disp16] */
+		emit_mov_reg_imm32(e, HR_R9, (uint32_t)disp);
+		return;
+	}
+	emit_u8(e, PFX_ADDR32);
+	emit_u8(e, REX | REX_R);
+	emit_u8(e, 0x8d);   /* lea r9d, [base (+ index) + disp32] */
+	if (index[rm] >= 0) {
+		emit_u8(e, 0x80 | ((HR_R9 & 7) << 3) | 4);
+		emit_u8(e, (uint8_t)((index[rm] << 3) | base[rm]));
+	} else {
+		emit_u8(e, (uint8_t)(0x80 | ((HR_R9 & 7) << 3) | base[rm]));
+	}
+	emit_u32(e, (uint32_t)disp);
+	emit_bytes(e, movzx_r9w, sizeof movzx_r9w);
+}
+
 /* R9D = the linear address of in's memory operand: its effective address
- * plus the FS or GS base from the context (flag-free: LEA and MOV only). */
+ * (32- or 16-bit) plus the FS or GS base from the context if it names one
+ * (flag-free: LEA, MOV and MOVZX only). */
 static int emit_seg_ea_r9(const struct bt_insn *in, struct emit *e, char *why, size_t whylen)
 {
 	static const uint8_t add_r10[] = { 0x67, 0x47, 0x8d, 0x0c, 0x11 };   /* lea r9d, [r9d + r10d] */
 	int seg = in->seg == 0x64 ? S_FS : S_GS;
 
 	if (!in->modrm_off) {
-		uint32_t a;
+		uint32_t a = 0;
 		if (!(in->opc >= 0xa0 && in->opc <= 0xa3)) {
 			snprintf(why, whylen, "no memory operand");
 			return -1;
 		}
-		memcpy(&a, in->bytes + in->npfx + 1, 4);
+		memcpy(&a, in->bytes + in->npfx + 1, in->p67 ? 2 : 4);   /* moffs16 or moffs32 */
 		emit_mov_reg_imm32(e, HR_R9, a);
+	} else if (in->p67) {
+		emit_ea16_r9(in, e);   /* Capstone decoded it: its bytes are all there */
 	} else {
 		uint8_t mb[8];
 		unsigned n;
@@ -258,8 +302,10 @@ static int emit_seg_ea_r9(const struct bt_insn *in, struct emit *e, char *why, s
 		emit_u8(e, 0x8d);   /* lea r9d, [ea] */
 		emit_bytes(e, mb, n);
 	}
-	emit_mov_reg_ctx32(e, HR_R10, SEGBASE_OFF(seg));
-	emit_bytes(e, add_r10, sizeof add_r10);
+	if (has_fsgs(in)) {
+		emit_mov_reg_ctx32(e, HR_R10, SEGBASE_OFF(seg));
+		emit_bytes(e, add_r10, sizeof add_r10);
+	}
 	return 0;
 }
 
@@ -297,7 +343,7 @@ int reenc_ident(struct dec *d, const struct bt_insn *in, struct emit *e, uint8_t
 	unsigned hireg = 0;
 
 	*fixup = FIX_NONE;
-	pl.mem_r9 = guest_access && has_fsgs(in);
+	pl.mem_r9 = guest_access && needs_r9(in);
 	if (in->mem_op < 0 && !has_op_reg(in, dec_is_esp, NULL)) {
 		/* Nothing to change: IDENT. */
 		emit_bytes(e, in->bytes, in->len);
@@ -404,8 +450,8 @@ int reenc_memop(const struct bt_insn *in, struct emit *e, const uint8_t *pfx, si
 		snprintf(why, whylen, "no memory operand");
 		return -1;
 	}
-	if (has_fsgs(in) && guest_access) {
-		/* The operand becomes gs:[r9d], r9d = EA + the segment's base. */
+	if (needs_r9(in) && guest_access) {
+		/* The operand becomes gs:[r9d], r9d = EA (+ the segment's base). */
 		if (emit_seg_ea_r9(in, e, why, whylen) < 0)
 			return -1;
 		emit_u8(e, PFX_GS);
@@ -436,7 +482,7 @@ int reenc_lea_r8(const struct bt_insn *in, struct emit *e, char *why, size_t why
 	static const uint8_t addr32 = PFX_ADDR32, lea = 0x8d;
 	if (!in->modrm_off || dec_mod(in) == 3) {
 		/* moffs forms (A0-A3): the address is the 32-bit immediate. */
-		if (in->opc >= 0xa0 && in->opc <= 0xa3 && in->len >= in->npfx + 5u && has_fsgs(in)) {
+		if (in->opc >= 0xa0 && in->opc <= 0xa3 && in->len >= in->npfx + (in->p67 ? 3u : 5u) && needs_r9(in)) {
 			if (emit_seg_ea_r9(in, e, why, whylen) < 0)
 				return -1;
 			emit_mov_reg_reg32(e, HR_R8, HR_R9);
@@ -451,7 +497,7 @@ int reenc_lea_r8(const struct bt_insn *in, struct emit *e, char *why, size_t why
 		snprintf(why, whylen, "no memory operand");
 		return -1;
 	}
-	if (has_fsgs(in)) {
+	if (needs_r9(in)) {
 		if (emit_seg_ea_r9(in, e, why, whylen) < 0)
 			return -1;
 		emit_mov_reg_reg32(e, HR_R8, HR_R9);

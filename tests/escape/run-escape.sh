@@ -28,8 +28,7 @@ cpuid pause seg segtss wrap4g addr16 repram pteram ptevga tcguess popfvm popfirq
 
 # Known failures under bt86, one per line: ENTRY|why. Remove an entry when
 # its fix lands (the test then says XPASS and fails until you do).
-XFAIL_BT='stop:wrap4g|a dword access crossing 4 GiB stops bt ("ran past the 4 GiB address space")
-stop:addr16|16-bit addressing (0x67) stops bt ("not supported by bt")'
+XFAIL_BT='stop:wrap4g|a dword access crossing 4 GiB stops bt ("ran past the 4 GiB address space")'
 
 # Checks QEMU TCG gets wrong (skipped there, still asserted under bt86).
 SKIP_QEMU='wrap4g: paged dword write at 0xfffffffe wraps to 0|QEMU TCG drops the second byte of a dword store that wraps at 4 GiB'

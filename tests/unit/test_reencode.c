@@ -330,12 +330,38 @@ struct fail_case {
 };
 
 static const struct fail_case fail_cases[] = {
-	{ "67 8b 07", "16-bit addressing" },
-	{ "67 8d 07", "16-bit addressing" },
-	{ "26 66 67 89 07", "16-bit addressing" },
-	{ "67 8b 44 10", "16-bit addressing" },
-	{ "67 a0 34 12", "" },
+	{ "67 8d 07", "16-bit addressing" },   /* LEA of a 16-bit address: not yet */
 };
+
+/* 16-bit addressing: the address is computed into R9D (LEA of the 32-bit
+ * registers, cut to 16 bits by MOVZX, so it wraps at 64 KiB), plus an FS/GS
+ * base, and the operand becomes gs:[r9d]. */
+static const struct { const char *guest, *host; } addr16_cases[] = {
+	{ "67 8b 07", "lea r9d, [ebx]; movzx r9d, r9w; mov eax, dword ptr gs:[r9d]" },
+	{ "26 66 67 89 07", "lea r9d, [ebx]; movzx r9d, r9w; mov word ptr gs:[r9d], ax" },
+	{ "67 8b 44 10", "lea r9d, [esi + 0x10]; movzx r9d, r9w; mov eax, dword ptr gs:[r9d]" },
+	{ "67 8b 00", "lea r9d, [ebx + esi]; movzx r9d, r9w; mov eax, dword ptr gs:[r9d]" },
+	{ "67 03 4a fe", "lea r9d, [ebp + esi - 2]; movzx r9d, r9w; add ecx, dword ptr gs:[r9d]" },
+	{ "67 8b 0e 34 12", "mov r9d, 0x1234; mov ecx, dword ptr gs:[r9d]" },
+	{ "67 a0 34 12", "mov r9d, 0x1234; mov al, byte ptr gs:[r9d]" },
+	{ "64 67 8b 01", "lea r9d, [ebx + edi]; movzx r9d, r9w; mov r10d, dword ptr [r15 + " },
+};
+
+START_TEST(addr16)
+{
+	struct bt_insn in;
+	uint8_t buf[64];
+	char why[200] = "", text[400];
+	uint8_t fix = 0xee;
+	decode_guest(addr16_cases[_i].guest, &in);
+	struct emit e = { .p = buf, .end = buf + sizeof buf };
+	ck_assert_msg(reenc_ident(&d, &in, &e, &fix, why, sizeof why) == 0, "%s: %s", addr16_cases[_i].guest, why);
+	tl_dis64(buf, (size_t)(e.p - buf), text, sizeof text);
+	ck_assert_msg(strncmp(text, addr16_cases[_i].host, strlen(addr16_cases[_i].host)) == 0, "%s became '%s'",
+		      addr16_cases[_i].guest, text);
+	ck_assert_uint_eq(fix, FIX_NONE);
+}
+END_TEST
 
 /* AH..BH with ESP where swapping with AL..BL would disturb the instruction's
  * own low half (CMPXCHG's implicit AL, EAX as the index): the high byte is
@@ -644,8 +670,6 @@ START_TEST(memop_refused)
 		{ "01 d8", "no memory operand" },
 		{ "89 e5", "no memory operand" },
 		{ "a1 34 12 00 00", "no memory operand" },   /* moffs: no ModRM to rewrite */
-		{ "67 8b 07", "16-bit addressing" },
-		{ "64 67 8b 07", "16-bit addressing" },
 	};
 	static const uint8_t mov_load = 0x8b;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -738,8 +762,6 @@ START_TEST(lea_r8_refused)
 	static const struct { const char *guest, *why; } cases[] = {
 		{ "01 d8", "no memory operand" },
 		{ "90", "no memory operand" },
-		{ "67 8b 07", "16-bit addressing" },
-		{ "64 67 8b 07", "16-bit addressing" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct bt_insn in;
@@ -762,6 +784,7 @@ static Suite *reencode_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, ident, 0, (int)(sizeof ident_cases / sizeof ident_cases[0]));
 	tcase_add_loop_test(tc, refused, 0, (int)(sizeof fail_cases / sizeof fail_cases[0]));
+	tcase_add_loop_test(tc, addr16, 0, (int)(sizeof addr16_cases / sizeof addr16_cases[0]));
 	tcase_add_loop_test(tc, high_byte_through_r8b, 0, (int)(sizeof r8b_cases / sizeof r8b_cases[0]));
 	tcase_add_loop_test(tc, seg_fsgs, 0, (int)(sizeof seg_cases / sizeof seg_cases[0]));
 	tcase_add_test(tc, seg_offsets);

@@ -617,8 +617,8 @@ END_TEST
 
 START_TEST(fail_cannot_translate)
 {
-	/* 16-bit addressing, after a callout (its descriptor must not leak) */
-	put(CODE + 0x20, "fa 67 8b 07");
+	/* LEA of a 16-bit address, after a callout (its descriptor must not leak) */
+	put(CODE + 0x20, "fa 67 8d 07");
 	expect_fail(CODE + 0x20, "16-bit addressing", CODE + 0x21);
 	/* A 16-bit return. */
 	put(CODE + 0x40, "66 c3");
