@@ -174,8 +174,22 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 			return false;
 		}
 		if (f->addr && ga < 0) {
+			/* An access that starts below 4 GiB and ends above it: the
+			 * guest's linear address wraps to 0, the window does not.
+			 * The emulator wraps (MOV forms); anything else stops. */
+			uintptr_t past = (uintptr_t)f->addr - ((uintptr_t)be->win.base + (1ull << 32));
+			struct bt_insn in;
+			struct emu fe;
+			char why[160] = "";
+			if (past < 16 && bt_fetch_insn(be, eip, &in) == 0) {
+				int r = bt_mmio_emulate(be, &in, &fe, why, sizeof why);
+				if (r == 0)
+					return true;
+				if (r == 1)
+					return bt_guest_exception(be, fe.vector, fe.has_error, fe.error_code, eip, text);
+			}
 			bt_set_pending(be, STOP_ERROR, eip,
-				       "guest string instruction ran past the 4 GiB address space at EIP 0x%08x: %s",
+				       "unsupported: an access wrapping past 4 GiB at EIP 0x%08x (bt86 emulates MOV forms only): %s",
 				       eip, text);
 			return false;
 		}

@@ -238,7 +238,9 @@ static uint8_t pg_b[4096] __attribute__((aligned(4096)));
 static uint8_t pg_c[4096] __attribute__((aligned(4096)));
 
 static uint32_t rd32(uint32_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
-static void wr32(uint32_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
+/* The barrier: the compiler cannot see that a store at a wrapping address
+ * reaches pg_a and pg_b, and would read them before it. */
+static void wr32(uint32_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; __asm__ volatile("" ::: "memory"); }
 
 static void group_wrap4g(void)
 {
