@@ -250,9 +250,26 @@ static bool ident_is_vex(const struct bt_insn *in)
 	       in->id != X86_INS_LDS && in->id != X86_INS_BOUND;
 }
 
+/* LOCK is only for a read-modify-write of memory (SDM Vol. 2, LOCK):
+ * anything else with it is #UD on every CPU. */
+static bool ident_lock_ok(const struct bt_insn *in)
+{
+	static const unsigned lockable[] = {
+		X86_INS_ADD, X86_INS_ADC, X86_INS_AND, X86_INS_BTC, X86_INS_BTR, X86_INS_BTS, X86_INS_CMPXCHG,
+		X86_INS_CMPXCHG8B, X86_INS_DEC, X86_INS_INC, X86_INS_NEG, X86_INS_NOT, X86_INS_OR, X86_INS_SBB,
+		X86_INS_SUB, X86_INS_XOR, X86_INS_XADD, X86_INS_XCHG,
+	};
+	if (in->mem_op != 0)
+		return false;   /* the destination must be the memory operand */
+	for (size_t i = 0; i < sizeof lockable / sizeof lockable[0]; i++)
+		if (in->id == lockable[i])
+			return true;
+	return false;
+}
+
 bool ident_available(const struct cpu_model *m, const struct bt_insn *in)
 {
-	if (ident_is_vex(in))
+	if (ident_is_vex(in) || (in->lock && !ident_lock_ok(in)))
 		return false;
 	const struct ident_row *r = ident_row(in->id);
 	if (r) {

@@ -69,6 +69,7 @@ START_TEST(never_native)
 		"0f01c9",       /* mwait */
 		"0f01f9",       /* rdtscp */
 		"0f0e",         /* femms */
+		"f0f3a0e92bcf34", /* lock rep mov al, [moffs]: LOCK on a MOV */
 	};
 	static const char *const models[] = { "bt86", "p6", "pentium", "486", "host" };
 	for (size_t m = 0; m < 5; m++)
@@ -80,6 +81,7 @@ END_TEST
 START_TEST(families_follow_features)
 {
 	expect("bt86", "01c8", IDENT_OK);          /* add eax, ecx */
+	expect("bt86", "f00106", IDENT_OK);        /* lock add [esi], eax */
 	expect("486", "01c8", IDENT_OK);
 	expect("bt86", "0f44c1", IDENT_OK);        /* cmove eax, ecx */
 	expect("pentium", "0f44c1", IDENT_UD);
