@@ -165,6 +165,11 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 			int r = bt_fetch_insn(be, eip, &in) == 0 ? bt_mmio_emulate(be, &in, &fe, why, sizeof why) : -1;
 			if (r == 0) {   /* done; go on after it, and count it */
 				bt_mmio_adapt(be, f->ccf, f->map, &in);
+				/* A device asked for a stop (power-off, unsupported): now. */
+				if (machine_take_exit(be->base.m, eip, &be->pending)) {
+					be->has_pending = true;
+					return false;
+				}
 				return true;
 			}
 			if (r == 1)

@@ -203,6 +203,17 @@ static int co_popf(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *
 	return bt_finish(be, ctx, co, r, &em);
 }
 
+/* A device asked for a stop during the access (machine_request): the
+ * instruction is done, stop after it. */
+static bool co_device_stop(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
+{
+	if (!machine_take_exit(be->base.m, co->insn.eip, &be->pending))
+		return false;
+	be->has_pending = true;
+	ctx->arch.eip = co->insn.eip + co->insn.len;
+	return true;
+}
+
 static int co_in(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
@@ -212,6 +223,8 @@ static int co_in(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co
 	enum emu_result r = emu_in(&em, (uint16_t)port, size, &v);
 	if (r == EMU_NEXT)
 		bt_reg_write(ctx, op(co, 0)->reg, v);
+	if (r == EMU_NEXT && co_device_stop(be, ctx, co))
+		return 1;
 	return bt_finish(be, ctx, co, r, &em);
 }
 
@@ -222,11 +235,8 @@ static int co_out(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *c
 	bt_operand_read(&em, ctx, op(co, 0), &port);
 	v = bt_reg_read(ctx, op(co, 1)->reg);
 	enum emu_result r = emu_out(&em, (uint16_t)port, bt_reg_size(op(co, 1)->reg), v);
-	if (r == EMU_NEXT && machine_take_exit(be->base.m, co->insn.eip, &be->pending)) {
-		be->has_pending = true;
-		ctx->arch.eip = co->insn.eip + co->insn.len;
+	if (r == EMU_NEXT && co_device_stop(be, ctx, co))
 		return 1;
-	}
 	return bt_finish(be, ctx, co, r, &em);
 }
 
@@ -260,9 +270,20 @@ static int co_string_io(struct bt_engine *be, struct bt_ctx *ctx, struct bt_call
 				return bt_finish(be, ctx, co, EMU_FAULT, &em);
 			ctx->arch.gpr[R_EDI] += (uint32_t)step;
 		}
+		if (rep)
+			ctx->arch.gpr[R_ECX]--;
+		if (atomic_load(&be->base.m->exit_pending) && (!rep || ctx->arch.gpr[R_ECX] == 0)
+		    && co_device_stop(be, ctx, co))
+			return 1;
+		if (atomic_load(&be->base.m->exit_pending)) {
+			/* Stop between elements: the instruction restarts from here. */
+			machine_take_exit(be->base.m, co->insn.eip, &be->pending);
+			be->has_pending = true;
+			ctx->arch.eip = co->insn.eip;
+			return 1;
+		}
 		if (!rep)
 			break;
-		ctx->arch.gpr[R_ECX]--;
 	}
 	return 0;
 }
@@ -525,6 +546,10 @@ static int co_mmio(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *
 	char why[160];
 	struct emu fe;
 	int r = bt_mmio_emulate(be, &co->insn, &fe, why, sizeof why);
+	if (r == 0 && machine_take_exit(be->base.m, co->insn.eip, &be->pending)) {
+		be->has_pending = true;   /* a device asked for a stop */
+		return 1;
+	}
 	if (r == 0)
 		return 0;
 	if (r == 1)

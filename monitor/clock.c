@@ -1,18 +1,12 @@
-/* The clock thread (see clock.h). One loop: ask the PIT for its next edge,
- * sleep until then (or until kicked or stopped), update the PIT.
- *
- *   clock_start(&clk, &pit, err, sizeof err);
- *   clock_kick(&clk);     // after channel 0 changed (the PIT does this itself)
- *   clock_stop(&clk);
- */
+/* The clock thread (see clock.h). One loop: ask every client for its next
+ * deadline, sleep until the earliest (or until kicked or stopped), let every
+ * client do what is due. */
 #include "monitor/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#include "monitor/pit.h"
 
 #define NSEC_PER_SEC 1000000000ull
 
@@ -30,12 +24,12 @@ static struct timespec clock_ts(uint64_t ns)
 				  .tv_nsec = (long)(ns % NSEC_PER_SEC) };
 }
 
-/* Sleep until deadline (PIT_NO_EVENT: forever), a kick or a stop. Returns
+/* Sleep until deadline (CLOCK_NO_EVENT: forever), a kick or a stop. Returns
  * false if the thread must exit. Called with c->lock held. */
 static bool clock_wait(struct clock *c, uint64_t deadline)
 {
 	while (!c->stop && !c->kicked) {
-		if (deadline == PIT_NO_EVENT) {
+		if (deadline == CLOCK_NO_EVENT) {
 			pthread_cond_wait(&c->cond, &c->lock);
 			continue;
 		}
@@ -50,30 +44,51 @@ static bool clock_wait(struct clock *c, uint64_t deadline)
 	return !c->stop;
 }
 
+/* The earliest deadline of all clients, each no sooner than
+ * CLOCK_MIN_PERIOD_NS after its last update. Called with run_lock held. */
+static uint64_t clock_deadline(struct clock *c)
+{
+	uint64_t deadline = CLOCK_NO_EVENT;
+	for (int i = 0; i < c->nclients; i++) {
+		struct clock_client *cl = &c->client[i];
+		uint64_t d = cl->next_ns(cl->ctx);
+		if (d != CLOCK_NO_EVENT && d < cl->last + CLOCK_MIN_PERIOD_NS)
+			d = cl->last + CLOCK_MIN_PERIOD_NS;
+		if (d < deadline)
+			deadline = d;
+	}
+	return deadline;
+}
+
 static void *clock_thread(void *arg)
 {
 	struct clock *c = arg;
-	uint64_t last = 0;
 
 	for (;;) {
-		/* Ask the PIT without our lock held: the pit calls clock_kick()
-		 * with its own lock held (order pit -> clock). */
-		uint64_t deadline = pit_next_event_ns(c->pit);
-		if (deadline != PIT_NO_EVENT && deadline < last + CLOCK_MIN_PERIOD_NS)
-			deadline = last + CLOCK_MIN_PERIOD_NS;
+		pthread_mutex_lock(&c->run_lock);
+		uint64_t deadline = clock_deadline(c);
+		pthread_mutex_unlock(&c->run_lock);
 		pthread_mutex_lock(&c->lock);
 		bool go_on = clock_wait(c, deadline);
 		pthread_mutex_unlock(&c->lock);
 		if (!go_on)
 			break;
-		pit_update(c->pit);
-		last = clock_monotonic_ns(NULL);
+		pthread_mutex_lock(&c->run_lock);
+		uint64_t now = clock_monotonic_ns(NULL);
+		for (int i = 0; i < c->nclients; i++) {
+			struct clock_client *cl = &c->client[i];
+			if (now < cl->last + CLOCK_MIN_PERIOD_NS)
+				continue;
+			cl->update(cl->ctx);
+			cl->last = clock_monotonic_ns(NULL);
+		}
+		pthread_mutex_unlock(&c->run_lock);
 		__atomic_add_fetch(&c->updates, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
 
-static void clock_kick_cb(void *opaque)
+void clock_kick_cb(void *opaque)
 {
 	clock_kick(opaque);
 }
@@ -92,23 +107,21 @@ static int clock_init_sync(struct clock *c, char *err, size_t errlen)
 		return -1;
 	}
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->run_lock, NULL);
 	return 0;
 }
 
-int clock_start(struct clock *c, struct pit *t, char *err, size_t errlen)
+int clock_start(struct clock *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
-	c->pit = t;
 	if (clock_init_sync(c, err, errlen) < 0)
 		return -1;
-	/* Kicks before the thread's first look at the PIT are kept in c->kicked. */
-	pit_set_kick(t, clock_kick_cb, c);
 	int rc = pthread_create(&c->thread, NULL, clock_thread, c);
 	if (rc != 0) {
 		snprintf(err, errlen, "clock: cannot start thread: %s", strerror(rc));
-		pit_set_kick(t, NULL, NULL);
 		pthread_cond_destroy(&c->cond);
 		pthread_mutex_destroy(&c->lock);
+		pthread_mutex_destroy(&c->run_lock);
 		return -1;
 	}
 	c->running = true;
@@ -119,8 +132,6 @@ void clock_stop(struct clock *c)
 {
 	if (!c->running)
 		return;
-	/* After this no kick is running or will run (kicks happen under the pit's lock). */
-	pit_set_kick(c->pit, NULL, NULL);
 	pthread_mutex_lock(&c->lock);
 	c->stop = true;
 	pthread_cond_signal(&c->cond);
@@ -128,7 +139,33 @@ void clock_stop(struct clock *c)
 	pthread_join(c->thread, NULL);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->run_lock);
 	c->running = false;
+}
+
+int clock_add(struct clock *c, const char *name, clock_next_fn *next_ns, clock_update_fn *update, void *ctx)
+{
+	pthread_mutex_lock(&c->run_lock);
+	if (c->nclients == CLOCK_MAX_CLIENTS) {
+		pthread_mutex_unlock(&c->run_lock);
+		return -1;
+	}
+	c->client[c->nclients++] = (struct clock_client){ name, next_ns, update, ctx, 0 };
+	pthread_mutex_unlock(&c->run_lock);
+	clock_kick(c);
+	return 0;
+}
+
+void clock_remove(struct clock *c, void *ctx)
+{
+	pthread_mutex_lock(&c->run_lock);
+	for (int i = 0; i < c->nclients; i++)
+		if (c->client[i].ctx == ctx) {
+			memmove(&c->client[i], &c->client[i + 1], (size_t)(c->nclients - i - 1) * sizeof c->client[0]);
+			c->nclients--;
+			i--;
+		}
+	pthread_mutex_unlock(&c->run_lock);
 }
 
 void clock_kick(struct clock *c)

@@ -34,10 +34,7 @@ void dbgexit_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_w
 
 static void dbgexit_dev_exit(void *opaque, int status, uint32_t value)
 {
-	struct machine *m = opaque;
-	m->exit_status = status;
-	m->exit_value = value;
-	atomic_store(&m->exit_pending, true);
+	machine_request(opaque, MACHINE_REQ_EXIT, status, value, NULL);
 }
 
 int dbgexit_dev_init(struct machine_dev *d, char *err, size_t errlen)
@@ -51,4 +48,5 @@ int dbgexit_dev_init(struct machine_dev *d, char *err, size_t errlen)
 void dbgexit_dev_reset(struct machine_dev *d)
 {
 	atomic_store(&d->m->exit_pending, false);
+	d->m->req = MACHINE_REQ_NONE;
 }

@@ -94,7 +94,18 @@ int machine_dev_irq(struct machine_dev *d, int line, const char *label, char *er
 
 void machine_set_irq(struct machine *m, int line, int level)
 {
-	pic_set_irq(&m->pic, line, level);
+	for (int i = 0; i < m->nirq_sinks; i++)
+		m->irq_sink[i].fn(m->irq_sink[i].ctx, line, level);
+}
+
+int machine_irq_sink_add(struct machine *m, machine_irq_fn *fn, void *ctx)
+{
+	if (m->nirq_sinks == MACHINE_MAX_IRQ_SINKS)
+		return -1;
+	m->irq_sink[m->nirq_sinks].fn = fn;
+	m->irq_sink[m->nirq_sinks].ctx = ctx;
+	m->nirq_sinks++;
+	return 0;
 }
 
 struct machine_dev *machine_dev_find(struct machine *m, const char *name)

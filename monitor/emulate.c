@@ -690,7 +690,10 @@ enum emu_result emu_rdmsr(struct emu *em)
 	uint64_t v = 0;
 	if (!cpu_has(&em->m->cpu, CPUF_MSR))
 		return emu_fault(em, EXC_UD, false, 0);
-	if (emu_cpl(st) != 0 || !emu_msr_exists(&em->m->cpu, n))
+	int dev = emu_cpl(st) != 0 ? -1 : machine_msr(em->m, 0, n, &v, false);
+	if (dev == 1)
+		goto done;
+	if (dev < 0 || !emu_msr_exists(&em->m->cpu, n))
 		return emu_fault(em, EXC_GP, true, 0);
 	switch (n) {
 	case MSR_TSC: v = __rdtsc() + st->tsc_offset; break;
@@ -702,6 +705,7 @@ enum emu_result emu_rdmsr(struct emu *em)
 	case MSR_EFER: v = st->efer; break;
 	default: break;   /* BIOS_SIGN_ID: revision 0 */
 	}
+done:
 	st->gpr[R_EAX] = (uint32_t)v;
 	st->gpr[R_EDX] = (uint32_t)(v >> 32);
 	return EMU_NEXT;
@@ -714,7 +718,10 @@ enum emu_result emu_wrmsr(struct emu *em)
 	uint64_t v = (uint64_t)st->gpr[R_EDX] << 32 | st->gpr[R_EAX];
 	if (!cpu_has(&em->m->cpu, CPUF_MSR))
 		return emu_fault(em, EXC_UD, false, 0);
-	if (emu_cpl(st) != 0 || !emu_msr_exists(&em->m->cpu, n))
+	int dev = emu_cpl(st) != 0 ? -1 : machine_msr(em->m, 0, n, &v, true);
+	if (dev == 1)
+		return EMU_NEXT;
+	if (dev < 0 || !emu_msr_exists(&em->m->cpu, n))
 		return emu_fault(em, EXC_GP, true, 0);
 	switch (n) {
 	case MSR_TSC: st->tsc_offset = v - __rdtsc(); break;

@@ -2,6 +2,7 @@
 #include "monitor/machine.h"
 #include "monitor/paging.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,11 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 	m->events.hook_opaque = m;
 	pthread_mutex_init(&m->halt_lock, NULL);
 	pthread_cond_init(&m->halt_cond, NULL);
+	m->ncpus = 1;
+	if (clock_start(&m->clock, err, errlen) < 0) {
+		machine_destroy(m);
+		return -1;
+	}
 
 	m->config = *cfg;   /* the devices' init hooks read it */
 	size_t n = cfg->ndevices;
@@ -70,6 +76,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 void machine_destroy(struct machine *m)
 {
 	machine_devices_destroy(m);
+	clock_stop(&m->clock);
 	pthread_cond_destroy(&m->halt_cond);
 	pthread_mutex_destroy(&m->halt_lock);
 	dbg_destroy(&m->debug);
@@ -117,15 +124,115 @@ void machine_mmio(struct machine *m, uint32_t eip, uint64_t addr, void *data, un
 			  is_write ? "write" : "read", (unsigned long long)addr, size);
 }
 
+void machine_request(struct machine *m, enum machine_req req, int status, uint32_t value, const char *fmt, ...)
+{
+	pthread_mutex_lock(&m->halt_lock);
+	/* The first request stands, but a later one of the same kind replaces
+	 * it (the last debug-exit write before the engine looks wins). */
+	if (!atomic_load(&m->exit_pending) || m->req == req) {
+		m->req = req;
+		m->exit_status = status;
+		m->exit_value = value;
+		m->req_msg[0] = 0;
+		if (fmt) {
+			va_list ap;
+			va_start(ap, fmt);
+			vsnprintf(m->req_msg, sizeof m->req_msg, fmt, ap);
+			va_end(ap);
+		}
+		atomic_store(&m->exit_pending, true);
+	}
+	pthread_mutex_unlock(&m->halt_lock);
+}
+
 bool machine_take_exit(struct machine *m, uint32_t eip, struct stop_info *s)
 {
-	if (!atomic_exchange(&m->exit_pending, false))
+	if (!atomic_load(&m->exit_pending))
 		return false;
-	s->reason = STOP_EXIT;
-	s->status = m->exit_status;
+	pthread_mutex_lock(&m->halt_lock);
+	atomic_store(&m->exit_pending, false);
+	enum machine_req req = m->req;
+	int status = m->exit_status;
+	uint32_t value = m->exit_value;
+	char msg[sizeof m->req_msg];
+	snprintf(msg, sizeof msg, "%s", m->req_msg);
+	m->req = MACHINE_REQ_NONE;
+	pthread_mutex_unlock(&m->halt_lock);
+
 	s->eip = eip;
-	snprintf(s->msg, sizeof s->msg, "guest exited with value 0x%x (status %d)",
-		 m->exit_value, m->exit_status);
+	s->status = status;
+	switch (req) {
+	case MACHINE_REQ_UNSUPPORTED:
+		s->reason = STOP_ERROR;
+		s->status = STATUS_GUEST_ERROR;
+		snprintf(s->msg, sizeof s->msg, "unsupported: %s at EIP 0x%08x", msg, eip);
+		break;
+	case MACHINE_REQ_RESET:
+		if (!m->no_reboot) {
+			s->reason = STOP_RESET;
+			s->status = 0;
+			snprintf(s->msg, sizeof s->msg, "guest reset the machine (%s)", msg[0] ? msg : "reset");
+			break;
+		}
+		s->reason = STOP_EXIT;
+		s->status = 0;
+		snprintf(s->msg, sizeof s->msg, "guest reset the machine (%s); --no-reboot: exiting",
+			 msg[0] ? msg : "reset");
+		break;
+	case MACHINE_REQ_POWEROFF:
+		s->reason = STOP_EXIT;
+		s->status = 0;
+		snprintf(s->msg, sizeof s->msg, "guest powered off (%s)", msg[0] ? msg : "ACPI S5");
+		break;
+	default:
+		s->reason = STOP_EXIT;
+		snprintf(s->msg, sizeof s->msg, "guest exited with value 0x%x (status %d)", value, status);
+		break;
+	}
 	evlog_add(&m->events, EV_STOP, eip, -1, "%s", s->msg);
 	return true;
+}
+
+int machine_clock_add(struct machine *m, const char *name, clock_next_fn *next_ns, clock_update_fn *update,
+		      void *ctx, char *err, size_t errlen)
+{
+	if (clock_add(&m->clock, name, next_ns, update, ctx) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: the clock's client table is full", name);
+	return -1;
+}
+
+int machine_eoi_add(struct machine *m, machine_eoi_fn *fn, void *ctx)
+{
+	if (m->neoi == MACHINE_MAX_EOI)
+		return -1;
+	m->eoi[m->neoi].fn = fn;
+	m->eoi[m->neoi].ctx = ctx;
+	m->neoi++;
+	return 0;
+}
+
+void machine_eoi(struct machine *m, int vector)
+{
+	for (int i = 0; i < m->neoi; i++)
+		m->eoi[i].fn(m->eoi[i].ctx, vector);
+}
+
+int machine_msr_add(struct machine *m, uint32_t index, machine_msr_fn *fn, void *ctx)
+{
+	if (m->nmsrs == MACHINE_MAX_MSRS)
+		return -1;
+	m->msr[m->nmsrs].index = index;
+	m->msr[m->nmsrs].fn = fn;
+	m->msr[m->nmsrs].ctx = ctx;
+	m->nmsrs++;
+	return 0;
+}
+
+int machine_msr(struct machine *m, unsigned cpu, uint32_t index, uint64_t *value, bool is_write)
+{
+	for (int i = 0; i < m->nmsrs; i++)
+		if (m->msr[i].index == index)
+			return m->msr[i].fn(m->msr[i].ctx, cpu, index, value, is_write) < 0 ? -1 : 1;
+	return 0;
 }

@@ -48,6 +48,26 @@ struct machine_intc {
 
 #define MACHINE_MAX_INTC 4
 
+/* Something an ISA IRQ line reaches: the 8259 pair, an IOAPIC (monitor/device.c). */
+typedef void machine_irq_fn(void *ctx, int line, int level);
+#define MACHINE_MAX_IRQ_SINKS 4
+/* Told a local APIC's EOI for a vector (an IOAPIC clears remote IRR). */
+typedef void machine_eoi_fn(void *ctx, int vector);
+#define MACHINE_MAX_EOI 4
+/* A model-specific register a device owns (the APIC base): 0, or -1 for #GP. */
+typedef int machine_msr_fn(void *ctx, unsigned cpu, uint32_t index, uint64_t *value, bool is_write);
+#define MACHINE_MAX_MSRS 8
+
+/* What a device asks of the run (machine_request): the engine turns it into
+ * a stop at its next check, after the access that asked. */
+enum machine_req {
+	MACHINE_REQ_NONE,
+	MACHINE_REQ_EXIT,          /* debug-exit port: status and value */
+	MACHINE_REQ_POWEROFF,      /* ACPI S5: status 0 */
+	MACHINE_REQ_RESET,         /* 8042 pulse, port 0xCF9, ACPI reset register */
+	MACHINE_REQ_UNSUPPORTED,   /* the guest did what bt86 does not model: status 4 */
+};
+
 struct machine_config {
 	uint64_t ram_size;
 	uart_out_fn *console_out;   /* where COM1 output goes */
@@ -73,7 +93,15 @@ struct machine {
 	struct machine_intc intc[MACHINE_MAX_INTC];   /* in priority order */
 	int nintc;
 	struct pit pit;            /* the 8254, on IRQ0 */
-	struct clock clock;        /* drives the PIT's IRQ0 edges in real time */
+	struct clock clock;        /* the timer devices' thread (machine_clock_add) */
+	/* ISA line fan-out, EOI listeners and device MSRs (registered by devices). */
+	struct { machine_irq_fn *fn; void *ctx; } irq_sink[MACHINE_MAX_IRQ_SINKS];
+	int nirq_sinks;
+	struct { machine_eoi_fn *fn; void *ctx; } eoi[MACHINE_MAX_EOI];
+	int neoi;
+	struct { uint32_t index; machine_msr_fn *fn; void *ctx; } msr[MACHINE_MAX_MSRS];
+	int nmsrs;
+	unsigned ncpus;            /* vCPUs the firmware tables describe (1 today) */
 	/* The devices the table made, in table order, with what each claimed
 	 * (monitor/device.h); the fields above are some of their states. */
 	struct machine_dev *dev;
@@ -107,10 +135,14 @@ struct machine {
 	pthread_cond_t halt_cond;
 	unsigned halt_wakes;       /* wake-ups asked for, under halt_lock */
 
-	/* Set by a device (any thread), consumed by the engine on the vCPU thread. */
+	/* Set by a device (any thread), consumed by the engine on the vCPU
+	 * thread: exit_pending says req/exit_status/exit_value/req_msg are set. */
 	atomic_bool exit_pending;
+	enum machine_req req;
 	int exit_status;
 	uint32_t exit_value;
+	char req_msg[200];
+	bool no_reboot;            /* a reset request ends the run (status 0) */
 };
 
 int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen);
@@ -149,7 +181,34 @@ void machine_sync_catches(struct machine *m);
 /* If a catch fired since the last call, its description and true. */
 bool machine_take_catch(struct machine *m, char *msg, size_t len);
 
-/* If a device ended the run, fill *s (STOP_EXIT) and return true. */
+/* A device asks for a stop, from a guest access on the vCPU thread: engines
+ * call machine_take_exit after every port and MMIO access. The first request
+ * until it is taken wins. fmt: what happened, for the stop line (may be NULL). */
+void machine_request(struct machine *m, enum machine_req req, int status, uint32_t value, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* The guest did something bt86 does not model (a port or MMIO range nothing
+ * decodes where a PC has a device, a mode it cannot run): stop with
+ * "unsupported: WHAT at EIP ..." and status 4. */
+#define machine_unsupported(m, ...) machine_request((m), MACHINE_REQ_UNSUPPORTED, STATUS_GUEST_ERROR, 0, __VA_ARGS__)
+
+/* If a device asked for a stop, fill *s and return true: STOP_EXIT for exit
+ * and power-off (and a reset under no_reboot), STOP_RESET for a reset,
+ * STOP_ERROR for unsupported. */
 bool machine_take_exit(struct machine *m, uint32_t eip, struct stop_info *s);
+
+/* The clock thread's clients (monitor/clock.h): 0, or -1 with err. */
+int machine_clock_add(struct machine *m, const char *name, clock_next_fn *next_ns, clock_update_fn *update,
+		      void *ctx, char *err, size_t errlen);
+
+/* Where machine_set_irq's lines go, in registration order; -1 if full. */
+int machine_irq_sink_add(struct machine *m, machine_irq_fn *fn, void *ctx);
+/* EOI broadcast from a local APIC (level-triggered vectors); -1 if full. */
+int machine_eoi_add(struct machine *m, machine_eoi_fn *fn, void *ctx);
+void machine_eoi(struct machine *m, int vector);
+/* Device MSRs: an engine's RDMSR/WRMSR asks machine_msr first. It returns 1
+ * if a device owns the index (value read or written), -1 for #GP from it, 0
+ * if no device owns it. */
+int machine_msr_add(struct machine *m, uint32_t index, machine_msr_fn *fn, void *ctx);
+int machine_msr(struct machine *m, unsigned cpu, uint32_t index, uint64_t *value, bool is_write);
 
 #endif

@@ -444,12 +444,18 @@ static int pic_intc_ack(void *ctx, unsigned cpu)
 	return pic_ack(ctx);
 }
 
+static void pic_dev_line(void *pic, int line, int level)
+{
+	pic_set_irq(pic, line, level);
+}
+
 int pic_dev_init(struct machine_dev *d, char *err, size_t errlen)
 {
 	struct machine *m = d->m;
 	pic_init(&m->pic, machine_intr_notify, m);
 	d->state = &m->pic;
-	if (machine_intc_add(m, &(struct machine_intc){ "pic", pic_intc_pending, pic_intc_ack, &m->pic }) < 0) {
+	if (machine_intc_add(m, &(struct machine_intc){ "pic", pic_intc_pending, pic_intc_ack, &m->pic }) < 0 ||
+	    machine_irq_sink_add(m, pic_dev_line, &m->pic) < 0) {
 		snprintf(err, errlen, "pic: the machine's interrupt-controller table is full");
 		pic_destroy(&m->pic);
 		return -1;

@@ -475,6 +475,15 @@ static void pit_irq_finish(struct pit *t, uint64_t tick, struct pit_irq *irq)
  * line; a rise is never lost, at worst the line is left high in between. */
 static void pit_raise(struct pit *t, const struct pit_irq *irq)
 {
+	if (t->line) {
+		if (irq->pulse) {
+			t->line(t->line_opaque, 0);
+			t->line(t->line_opaque, 1);
+		}
+		if (irq->lower)
+			t->line(t->line_opaque, 0);
+		return;
+	}
 	if (!t->pic)
 		return;
 	if (irq->pulse) {
@@ -540,6 +549,24 @@ void pit_set_kick(struct pit *t, pit_kick_fn *fn, void *opaque)
 	t->kick = fn;
 	t->kick_opaque = opaque;
 	pthread_mutex_unlock(&t->lock);
+}
+
+void pit_set_line(struct pit *t, pit_line_fn *fn, void *opaque)
+{
+	pthread_mutex_lock(&t->lock);
+	t->line = fn;
+	t->line_opaque = opaque;
+	pthread_mutex_unlock(&t->lock);
+}
+
+uint64_t pit_clock_next(void *pit)
+{
+	return pit_next_event_ns(pit);
+}
+
+void pit_clock_update(void *pit)
+{
+	pit_update(pit);
 }
 
 void pit_update(struct pit *t)
@@ -683,18 +710,25 @@ void pit_describe(struct pit *t, char *buf, size_t len)
 
 /* The machine's 8254, port 0x61 and clock thread (monitor/device.h). */
 
+static void pit_dev_line(void *m, int level)
+{
+	machine_set_irq(m, PIT_IRQ, level);
+}
+
 int pit_dev_init(struct machine_dev *d, char *err, size_t errlen)
 {
 	struct machine *m = d->m;
-	pit_init(&m->pit, &m->pic, clock_monotonic_ns, NULL);
+	pit_init(&m->pit, NULL, clock_monotonic_ns, NULL);
+	pit_set_line(&m->pit, pit_dev_line, m);
 	d->state = &m->pit;
 	if (machine_dev_pio(d, PIT_BASE, PIT_PORTS, NULL, pit_io, &m->pit, err, errlen) < 0 ||
 	    machine_dev_pio(d, PIT_PORT61, 1, "port61", pit_port61_io, &m->pit, err, errlen) < 0 ||
 	    machine_dev_irq(d, PIT_IRQ, NULL, err, errlen) < 0 ||
-	    clock_start(&m->clock, &m->pit, err, errlen) < 0) {
+	    machine_clock_add(m, "pit", pit_clock_next, pit_clock_update, &m->pit, err, errlen) < 0) {
 		pit_destroy(&m->pit);
 		return -1;
 	}
+	pit_set_kick(&m->pit, clock_kick_cb, &m->clock);
 	return 0;
 }
 
@@ -705,6 +739,7 @@ void pit_dev_reset(struct machine_dev *d)
 
 void pit_dev_destroy(struct machine_dev *d)
 {
-	clock_stop(&d->m->clock);
+	pit_set_kick(d->state, NULL, NULL);
+	clock_remove(&d->m->clock, d->state);
 	pit_destroy(d->state);
 }

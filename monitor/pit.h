@@ -115,6 +115,9 @@ typedef uint64_t pit_clock_fn(void *opaque);
 
 /* Called with the pit's lock held when channel 0 was reprogrammed. */
 typedef void pit_kick_fn(void *opaque);
+/* Where channel 0's output goes instead of a PIC (the machine's ISA line 0,
+ * which fans out to the 8259 and the IOAPIC). */
+typedef void pit_line_fn(void *opaque, int level);
 
 enum pit_state {
 	PIT_IDLE,           /* no count since the control word: not counting */
@@ -153,6 +156,8 @@ struct pit {
 	struct pit_channel ch[PIT_CHANNELS];
 	uint8_t port61;         /* port 0x61 as last written */
 	struct pic *pic;        /* may be NULL: no IRQ0 */
+	pit_line_fn *line;      /* if set, IRQ0 goes here instead of pic */
+	void *line_opaque;
 	pit_clock_fn *clock;
 	void *clock_opaque;
 	pit_kick_fn *kick;
@@ -174,6 +179,8 @@ void pit_reset(struct pit *t);
 /* Register (or, with fn NULL, remove) the callback told when channel 0 is
  * reprogrammed; once this returns the old callback is no longer running. */
 void pit_set_kick(struct pit *t, pit_kick_fn *fn, void *opaque);
+/* Send IRQ0 to fn instead of the PIC given to pit_init (before the clock runs). */
+void pit_set_line(struct pit *t, pit_line_fn *fn, void *opaque);
 
 /* Raise IRQ0 (once) if channel 0's output had rising edges since the last
  * update, and bring the IRQ0 line to the output's current level. */
@@ -182,6 +189,9 @@ void pit_update(struct pit *t);
 /* When channel 0's next rising edge is due (clock time, ns; it may be in the
  * past if pit_update is late), or PIT_NO_EVENT. */
 uint64_t pit_next_event_ns(struct pit *t);
+/* The two as clock-thread callbacks (monitor/clock.h), opaque the pit. */
+uint64_t pit_clock_next(void *pit);
+void pit_clock_update(void *pit);
 
 /* io_fn handlers: counters and control word (off 0-3), and port 0x61 (off 0). */
 void pit_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write);

@@ -12,6 +12,7 @@ const char *stop_reason_name(enum stop_reason r)
 	case STOP_REQUEST: return "stopped";
 	case STOP_STEP: return "step";
 	case STOP_BREAK: return "breakpoint";
+	case STOP_RESET: return "reset";
 	}
 	return "?";
 }

@@ -16,6 +16,7 @@ enum stop_reason {
 	STOP_REQUEST,      /* a front end asked the vCPU to stop */
 	STOP_STEP,         /* a step finished */
 	STOP_BREAK,        /* a breakpoint */
+	STOP_RESET,        /* the guest reset the machine; the front end restarts it */
 };
 
 #define STATUS_HALTED      0   /* guest halted with interrupts disabled */

@@ -38,6 +38,21 @@ static void pit_out(uint16_t port, uint8_t v)
 	pit_io(&pit, port - 0x40, &v, 1, true);
 }
 
+/* Start the thread with the PIT as its one client, kicked on reprogramming. */
+static void clock_up(void)
+{
+	char err[128];
+	ck_assert_msg(clock_start(&clk, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(clock_add(&clk, "pit", pit_clock_next, pit_clock_update, &pit), 0);
+	pit_set_kick(&pit, clock_kick_cb, &clk);
+}
+
+static void clock_down(void)
+{
+	pit_set_kick(&pit, NULL, NULL);
+	clock_stop(&clk);
+}
+
 static void setup(void)
 {
 	wakes = 0;
@@ -48,13 +63,12 @@ static void setup(void)
 	pic_out(0x21, 0x01);
 	pic_out(0x21, 0x00);
 	pit_init(&pit, &pic, clock_monotonic_ns, NULL);
-	char err[128];
-	ck_assert_msg(clock_start(&clk, &pit, err, sizeof err) == 0, "%s", err);
+	clock_up();
 }
 
 static void teardown(void)
 {
-	clock_stop(&clk);
+	clock_down();
 	pit_destroy(&pit);
 	pic_destroy(&pic);
 }
@@ -121,7 +135,7 @@ START_TEST(timer_off_is_quiet)
 	int n = take_irqs_for(100 * MS);
 	ck_assert_int_eq(n, 0);
 	ck_assert_uint_eq(pit_irqs(), 0);
-	ck_assert_uint_eq(wakeups(), 0);     /* asleep, not polling */
+	ck_assert_uint_le(wakeups(), 1);     /* asleep, not polling (1: clock_add's kick) */
 	uint64_t t0 = clock_monotonic_ns(NULL);
 	clock_stop(&clk);                    /* wakes a thread with no deadline */
 	ck_assert_uint_lt(clock_monotonic_ns(NULL) - t0, 100 * MS);
@@ -165,11 +179,10 @@ END_TEST
 
 START_TEST(restart)
 {
-	char err[128];
 	for (int i = 0; i < 20; i++) {
-		clock_stop(&clk);
+		clock_down();
 		clock_stop(&clk);                /* a second stop is a no-op */
-		ck_assert_msg(clock_start(&clk, &pit, err, sizeof err) == 0, "%s", err);
+		clock_up();
 	}
 	program(2, LATCH_1K);
 	ck_assert_int_ge(take_irqs_for(50 * MS), 5);
