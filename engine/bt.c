@@ -233,6 +233,7 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 		be->ctx->exit_site = 0;
 		if (be->win.paging)   /* no page holds translated code now */
 			memset(be->win.pcode, 0, ((be->win.gm->size >> 12) + 1) * sizeof *be->win.pcode);
+		be->ncode_pages = 0;
 		evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, -1,
 			       &(union ev_data){ .invalidate = { .page = EV_ALL_PAGES, .count = -1 } }, "%s: TC flushed",
 			       be->flush_why ? be->flush_why : "x87/SSE availability changed (CR0/CR4)");
@@ -255,6 +256,7 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 			return NULL;
 		}
 		tc_flush(&be->tc);   /* full: start over */
+		be->ncode_pages = 0;
 		be->ctx->exit_site = 0;
 		be->ctx->exit_kind = 0;
 		evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, -1,
@@ -578,6 +580,7 @@ static void bt_destroy(struct engine *e)
 	free(be->traps);
 	dec_destroy(&be->xlat.dec);
 	tc_destroy(&be->tc);
+	free(be->code_pages);
 	win_destroy(&be->win);
 	free(be->ctx);
 	free(be);
@@ -730,6 +733,9 @@ static int bt_stats(struct engine *e, struct engine_stat *out, int max)
 		{ "flushes", t->flushes },
 		{ "invalidations", t->invalidations },
 		{ "callouts", evlog_count(&e->m->events, EV_CALLOUT) },
+		{ "cr3_loads", be->cr3_loads },
+		{ "cr3_kept_code_pages", be->cr3_kept_pages },
+		{ "cr3_dropped_ccfs", be->cr3_dropped_ccfs },
 	};
 	int n = 0;
 	for (; n < max && n < (int)(sizeof all / sizeof all[0]); n++)

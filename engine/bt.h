@@ -80,6 +80,13 @@ struct bt_engine {
 	bool flush_pending;         /* CR0/CR4 FPU bits changed: translations are stale */
 	const char *flush_why;      /* why, for the event (NULL: x87/SSE availability) */
 	bool code_written;          /* an emulated write dropped translated code (bt_ram_written) */
+	/* Paging: the linear pages CCFs were translated from, with the physical
+	 * page and privilege they were fetched at, so a CR3 load keeps the CCFs
+	 * whose pages the new address space maps alike (bt_paging.c). */
+	struct bt_code_page { uint32_t lin, phys; bool user; } *code_pages;
+	uint32_t ncode_pages, code_pages_cap;
+	uint64_t cr3_loads, cr3_kept_pages, cr3_dropped_ccfs;
+	bool cr3_written;           /* MOV to CR3, even of the same value: a TLB flush */
 	/* Debugger (bt_debug.c): breakpoints applied, watched pages, a watch hit. */
 	uint32_t synced_bp[DBG_MAX];
 	int nsynced_bp;

@@ -382,6 +382,8 @@ static int co_mov_special(struct bt_engine *be, struct bt_ctx *ctx, struct bt_ca
 		if (r == EMU_NEXT && (((cr0 ^ ctx->arch.cr0) & (CR0_EM | CR0_TS | CR0_MP)) ||
 				      ((cr4 ^ ctx->arch.cr4) & 0x600)))
 			be->flush_pending = true;
+		if (r == EMU_NEXT && crd == 3)
+			be->cr3_written = true;   /* flushes the TLB even if CR3 keeps its value */
 		if (r == EMU_NEXT) {
 			/* A CR write may change what translations assume: always leave. */
 			if (!bt_check_assumptions(be, ctx, co))

@@ -3,10 +3,15 @@
  * the guest's page tables, write-protecting pages that hold translated code
  * under every mapping of them, and INVLPG.
  *
- * Translations stay keyed by linear EIP (CR3 loads flush the TC, as a change
- * of address space can put other code at the same addresses); the window is
- * one software TLB for the current CPL class (user or supervisor), emptied
- * when that changes. */
+ * Translations stay keyed by linear EIP. A CR3 load (a new address space)
+ * keeps the CCFs whose code pages the new tables map to the same physical
+ * pages with fetch rights, and drops the others: a kernel mapped alike in
+ * every address space keeps its translations across context switches. The
+ * window is a software TLB with a view per CPL class (user or supervisor,
+ * engine/window.h), switched when that changes; a CR3 load keeps the filled pages
+ * whose new entries map the same page with the same rights and already
+ * have their A bit (and D, for a writable fill) set, as a TLB refilled at
+ * once would, and drops the rest. */
 #include "engine/bt.h"
 
 #include <stdio.h>
@@ -18,6 +23,107 @@ static uint32_t bt_pg_ctl(const struct vcpu_state *st)
 {
 	return (emu_cpl(st) == 3 ? 1u : 0u) | (st->cr0 & CR0_WP) |
 	       (st->cr4 & (PG_CR4_PSE | PG_CR4_PAE | PG_CR4_SMEP)) | ((uint32_t)st->efer & PG_EFER_NXE) << 20;
+}
+
+/* The guest page behind linear lin, as the CPU would see this access. */
+static enum pg_status bt_pg_walk(struct bt_engine *be, uint32_t lin, enum pg_access acc, unsigned flags,
+				 struct pg_result *r);
+
+/* Windows with more filled pages than this are emptied at a CR3 load
+ * rather than checked page by page. */
+#define BT_RECHECK_MAX 4096
+
+/* A filled page stays at a CR3 load if the new tables map it to the same
+ * page with at least the rights it was filled with, A (and D) already set. */
+static bool bt_paging_keep(void *opaque, bool user, uint32_t lin, uint32_t phys, enum win_page state)
+{
+	struct bt_engine *be = opaque;
+	struct win *w = &be->win;
+	struct pg_result r;
+	if (bt_pg_walk(be, lin << 12, PG_READ, user ? PG_USER : 0, &r) != PG_OK || !r.accessed ||
+	    (user && !r.user) || r.pa >> 12 != phys || (state == WIN_PAGE_RW && !(r.writable && r.dirty)))
+		return false;
+	if (state == WIN_PAGE_CODE && !w->pcode[phys])
+		return false;   /* its code was dropped: refill it writable if it may be */
+	return true;
+}
+
+/* A CR3 load: keep what the new address space maps alike (see the top). */
+static void bt_paging_new_space(struct bt_engine *be, bool same_ctl)
+{
+	struct win *w = &be->win;
+	struct machine *m = be->base.m;
+	be->cr3_loads++;
+
+	/* Code pages. */
+	int dropped = 0;
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < be->ncode_pages; i++) {
+		struct bt_code_page *cp = &be->code_pages[i];
+		struct pg_result r;
+		bool same = bt_pg_walk(be, cp->lin << 12, PG_EXEC, cp->user ? PG_USER : 0, &r) == PG_OK &&
+			    r.exec && (!cp->user || r.user) && r.pa >> 12 == cp->phys;
+		if (same) {
+			be->code_pages[kept++] = *cp;
+			continue;
+		}
+		dropped += tc_invalidate_page(&be->tc, cp->lin);
+		if (cp->phys < (m->mem.size >> 12) && w->pcode[cp->phys] == cp->lin + 1)
+			w->pcode[cp->phys] = 0;
+	}
+	be->ncode_pages = kept;
+	be->cr3_kept_pages += kept;
+	be->cr3_dropped_ccfs += (uint64_t)dropped;
+	if (dropped)
+		evlog_add_data(&m->events, EV_INVALIDATE, be->ctx->arch.eip, -1,
+			       &(union ev_data){ .invalidate = { .page = EV_ALL_PAGES, .count = dropped } },
+			       "CR3 load: %d CCFs dropped (other code at their addresses), %u code pages kept",
+			       dropped, kept);
+
+	/* The window. With other controls the caller empties it anyway. */
+	if (!same_ctl || w->nfilled + w->other.nfilled > BT_RECHECK_MAX)
+		win_paging_flush(w);
+	else
+		win_paging_recheck(w, bt_paging_keep, be);
+}
+
+static void bt_paging_code_page(struct bt_engine *be, uint32_t lin, uint32_t phys)
+{
+	bool user = emu_cpl(&be->ctx->arch) == 3;
+	for (uint32_t i = 0; i < be->ncode_pages; i++)
+		if (be->code_pages[i].lin == lin && be->code_pages[i].user == user) {
+			be->code_pages[i].phys = phys;
+			return;
+		}
+	if (be->ncode_pages == be->code_pages_cap) {
+		uint32_t cap = be->code_pages_cap ? 2 * be->code_pages_cap : 256;
+		struct bt_code_page *n = realloc(be->code_pages, cap * sizeof *n);
+		if (!n) {   /* cannot track it: start over */
+			be->flush_pending = true;
+			be->flush_why = "out of memory tracking code pages";
+			return;
+		}
+		be->code_pages = n;
+		be->code_pages_cap = cap;
+	}
+	be->code_pages[be->ncode_pages++] = (struct bt_code_page){ lin, phys, user };
+}
+
+/* Use the window view for this CPL class: GS and the context follow it. */
+static int bt_paging_view(struct bt_engine *be, int view)
+{
+	int r = win_switch_view(&be->win, view);
+	if (r < 0) {
+		bt_set_pending(be, STOP_ERROR, be->ctx->arch.eip, "bt: cannot make the user-mode guest window (out of memory?)");
+		return -1;
+	}
+	if (r > 0) {
+		be->ctx->win_base = (uint64_t)(uintptr_t)be->win.base;
+		be->ctx->win_neg = (uint64_t)0 - be->ctx->win_base;
+		if (be->gs_ready)
+			win_set_gs(&be->win);
+	}
+	return 0;
 }
 
 int bt_paging_sync(struct bt_engine *be)
@@ -36,29 +142,33 @@ int bt_paging_sync(struct bt_engine *be)
 		be->flush_why = on ? "the guest turned paging on" : "the guest turned paging off";
 		w->cr3 = st->cr3;
 		w->ctl = bt_pg_ctl(st);
-		return 0;
+		be->cr3_written = false;
+		/* win_set_paging went back to view 0 */
+		be->ctx->win_base = (uint64_t)(uintptr_t)w->base;
+		be->ctx->win_neg = (uint64_t)0 - be->ctx->win_base;
+		if (be->gs_ready)
+			win_set_gs(w);
+		return on ? bt_paging_view(be, (int)(w->ctl & 1)) : 0;
 	}
 	if (!on)
 		return 0;
 	uint32_t ctl = bt_pg_ctl(st);
-	if (st->cr3 != w->cr3) {
-		win_paging_flush(w);
+	bool same_ctl = ((ctl ^ w->ctl) & ~1u) == 0;   /* the CPL class has a view each */
+	if (st->cr3 != w->cr3 || be->cr3_written) {
 		w->cr3 = st->cr3;
-		be->flush_pending = true;
-		be->flush_why = "the guest loaded CR3 (a new address space)";
+		be->cr3_written = false;
+		bt_paging_new_space(be, same_ctl);
 	}
-	if (ctl != w->ctl) {
+	if (!same_ctl) {
+		/* What code may be fetched changed too. */
 		win_paging_flush(w);
-		if ((ctl ^ w->ctl) & ~1u) {   /* not only the CPL: what code may be fetched changed */
-			be->flush_pending = true;
-			be->flush_why = "the guest changed CR0.WP, CR4 or EFER paging controls";
-		}
-		w->ctl = ctl;
+		be->flush_pending = true;
+		be->flush_why = "the guest changed CR0.WP, CR4 or EFER paging controls";
 	}
-	return 0;
+	w->ctl = ctl;
+	return bt_paging_view(be, (int)(ctl & 1));
 }
 
-/* The guest page behind linear lin, as the CPU would see this access. */
 static enum pg_status bt_pg_walk(struct bt_engine *be, uint32_t lin, enum pg_access acc, unsigned flags,
 				 struct pg_result *r)
 {
@@ -66,8 +176,6 @@ static enum pg_status bt_pg_walk(struct bt_engine *be, uint32_t lin, enum pg_acc
 	const struct vcpu_state *st = &be->ctx->arch;
 	struct pg_phys ram = pg_phys_ram(&m->mem);
 	struct pg_mode mode = pg_mode_of(st, m->maxphyaddr);
-	if (emu_cpl(st) == 3)
-		flags |= PG_USER;
 	return pg_translate(&ram, &mode, lin, acc, flags, r);
 }
 
@@ -81,7 +189,8 @@ int bt_paging_fault(struct bt_engine *be, uint32_t lin, bool write, bool *once, 
 	if (!(ps == WIN_PAGE_HOLE || (write && (ps == WIN_PAGE_RO || ps == WIN_PAGE_CODE))))
 		return -1;   /* filled and allowed: a watchpoint's doing */
 	struct pg_result r;
-	switch (bt_pg_walk(be, lin, write ? PG_WRITE : PG_READ, PG_SET_AD, &r)) {
+	unsigned user = emu_cpl(&ctx->arch) == 3 ? PG_USER : 0;
+	switch (bt_pg_walk(be, lin, write ? PG_WRITE : PG_READ, PG_SET_AD | user, &r)) {
 	case PG_FAULT:
 		ctx->arch.cr2 = r.lin;
 		return bt_guest_exception(be, EXC_PF, true, r.error, eip, text);
@@ -124,8 +233,10 @@ void bt_paging_code(struct bt_engine *be, uint32_t first, uint32_t last)
 	for (uint32_t p = first; p <= last; p++) {
 		struct pg_result r;
 		if (bt_pg_walk(be, p << 12, PG_READ, PG_FORCE, &r) == PG_OK &&
-		    gmem_is_ram(&be->base.m->mem, r.pa & ~0xfffull, 4096))
+		    gmem_is_ram(&be->base.m->mem, r.pa & ~0xfffull, 4096)) {
 			win_paging_code(&be->win, p, (uint32_t)(r.pa >> 12));
+			bt_paging_code_page(be, p, (uint32_t)(r.pa >> 12));
+		}
 	}
 }
 

@@ -53,14 +53,35 @@ int win_init(struct win *w, const struct guestmem *gm, char *err, size_t errlen)
 	return 0;
 }
 
-void win_destroy(struct win *w)
+static void win_swap(struct win *w)
+{
+	struct win_view cur = { w->reserve, w->base, w->page, w->l2p, w->filled, w->nfilled, w->filled_cap };
+	w->reserve = w->other.reserve;
+	w->base = w->other.base;
+	w->page = w->other.page;
+	w->l2p = w->other.l2p;
+	w->filled = w->other.filled;
+	w->nfilled = w->other.nfilled;
+	w->filled_cap = w->other.filled_cap;
+	w->other = cur;
+	w->view ^= 1;
+}
+
+static void win_view_free(struct win *w)
 {
 	if (w->reserve)
 		munmap(w->reserve, WIN_GUARD + WIN_SIZE + WIN_GUARD);
 	free(w->page);
-	free(w->watch);
 	free(w->l2p);
 	free(w->filled);
+}
+
+void win_destroy(struct win *w)
+{
+	win_view_free(w);
+	win_swap(w);
+	win_view_free(w);
+	free(w->watch);
 	free(w->pcode);
 	memset(w, 0, sizeof *w);
 }
@@ -106,6 +127,11 @@ void win_set_watch(struct win *w, uint32_t page, enum win_watch level)
 		return;
 	w->watch[page] = (uint8_t)level;
 	win_reprotect(w, page);
+	if (w->other.reserve) {
+		win_swap(w);
+		win_reprotect(w, page);
+		win_swap(w);
+	}
 }
 
 void win_open(struct win *w, uint32_t page)
@@ -126,9 +152,10 @@ static int win_empty(struct win *w)
 	return p == MAP_FAILED ? -1 : 0;
 }
 
-void win_paging_flush(struct win *w)
+/* Empty the current view. */
+static void win_view_flush(struct win *w)
 {
-	if (!w->paging || !w->nfilled)
+	if (!w->reserve || !w->nfilled)
 		return;
 	win_empty(w);
 	for (uint32_t i = 0; i < w->nfilled; i++) {
@@ -138,10 +165,78 @@ void win_paging_flush(struct win *w)
 	w->nfilled = 0;
 }
 
+void win_paging_flush(struct win *w)
+{
+	if (!w->paging)
+		return;
+	win_view_flush(w);
+	win_swap(w);
+	win_view_flush(w);
+	win_swap(w);
+}
+
+int win_switch_view(struct win *w, int view)
+{
+	if (view == w->view)
+		return 0;
+	if (!w->other.reserve) {
+		struct win_view v = { 0 };
+		size_t total = WIN_GUARD + WIN_SIZE + WIN_GUARD;
+		v.reserve = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (v.reserve == MAP_FAILED)
+			return -1;
+		v.base = v.reserve + WIN_GUARD;
+		v.page = calloc(WIN_PAGES, 1);
+		v.l2p = calloc(WIN_PAGES, sizeof *v.l2p);
+		v.filled_cap = 1024;
+		v.filled = malloc(v.filled_cap * sizeof *v.filled);
+		if (!v.page || !v.l2p || !v.filled) {
+			munmap(v.reserve, total);
+			free(v.page);
+			free(v.l2p);
+			free(v.filled);
+			return -1;
+		}
+		w->other = v;
+	}
+	win_swap(w);
+	return 1;
+}
+
+void win_paging_recheck(struct win *w, win_keep_fn *keep, void *ctx)
+{
+	for (int k = 0; k < 2; k++, win_swap(w)) {
+		if (!w->reserve)
+			continue;
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < w->nfilled; i++) {
+			uint32_t lin = w->filled[i];
+			if (!w->l2p[lin])
+				continue;   /* dropped by INVLPG */
+			if (keep(ctx, w->view == 1, lin, w->l2p[lin] - 1, (enum win_page)w->page[lin])) {
+				w->filled[n++] = lin;
+				continue;
+			}
+			mmap(w->base + ((uint64_t)lin << 12), 4096, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+			w->l2p[lin] = 0;
+			w->page[lin] = WIN_PAGE_HOLE;
+		}
+		w->nfilled = n;
+	}
+}
+
 int win_set_paging(struct win *w, bool on)
 {
 	if (on == w->paging)
 		return 0;
+	if (w->view == 1)
+		win_swap(w);   /* paging off is view 0's 1:1 map */
+	if (w->other.reserve) {
+		win_swap(w);
+		win_view_flush(w);
+		win_swap(w);
+	}
 	if (on && !w->l2p) {
 		w->l2p = calloc(WIN_PAGES, sizeof *w->l2p);
 		w->pcode = calloc((w->gm->size >> 12) + 1, sizeof *w->pcode);
@@ -174,13 +269,17 @@ int win_set_paging(struct win *w, bool on)
 
 void win_paging_drop(struct win *w, uint32_t page)
 {
-	if (!w->paging || !w->l2p[page])
+	if (!w->paging)
 		return;
-	mmap(w->base + ((uint64_t)page << 12), 4096, PROT_NONE,
-	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-	w->l2p[page] = 0;
-	w->page[page] = WIN_PAGE_HOLE;
-	/* It stays in the filled list; emptying a page twice is harmless. */
+	for (int k = 0; k < 2; k++, win_swap(w)) {
+		if (!w->reserve || !w->l2p[page])
+			continue;
+		mmap(w->base + ((uint64_t)page << 12), 4096, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+		w->l2p[page] = 0;
+		w->page[page] = WIN_PAGE_HOLE;
+		/* It stays in the filled list; emptying a page twice is harmless. */
+	}
 }
 
 int win_paging_fill(struct win *w, uint32_t lin, uint32_t phys, bool writable)
@@ -189,7 +288,7 @@ int win_paging_fill(struct win *w, uint32_t lin, uint32_t phys, bool writable)
 		/* Many fills since the last flush: empty the window and start over
 		 * rather than grow the list without bound. */
 		if (w->filled_cap >= (1u << 20)) {
-			win_paging_flush(w);
+			win_view_flush(w);
 		} else {
 			uint32_t *n = realloc(w->filled, 2 * w->filled_cap * sizeof *n);
 			if (!n)
@@ -218,11 +317,15 @@ void win_paging_code(struct win *w, uint32_t lin, uint32_t phys)
 	w->pcode[phys] = was ? WIN_PCODE_MANY : lin + 1;
 	if (was)
 		return;   /* its mappings are read-only already */
-	for (uint32_t i = 0; i < w->nfilled; i++) {
-		uint32_t l = w->filled[i];
-		if (w->l2p[l] == phys + 1 && w->page[l] != WIN_PAGE_CODE) {
-			w->page[l] = WIN_PAGE_CODE;
-			win_reprotect(w, l);
+	for (int k = 0; k < 2; k++, win_swap(w)) {
+		if (!w->reserve)
+			continue;
+		for (uint32_t i = 0; i < w->nfilled; i++) {
+			uint32_t l = w->filled[i];
+			if (w->l2p[l] == phys + 1 && w->page[l] != WIN_PAGE_CODE) {
+				w->page[l] = WIN_PAGE_CODE;
+				win_reprotect(w, l);
+			}
 		}
 	}
 }

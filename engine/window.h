@@ -40,21 +40,34 @@ enum win_watch { WIN_WATCH_NONE, WIN_WATCH_WRITE, WIN_WATCH_ALL };
 
 /* With paging on (CR0.PG), the window is a software TLB (shadow paging): it
  * starts empty and a host fault on a page fills it from the guest's page
- * tables, mapped with the rights of the CPL it was filled at (a user-mode
- * window and a supervisor one are never mixed: a CPL change empties it) and
- * read-only until the guest PTE's D bit is set. CR3 loads, INVLPG and
- * changes of the paging controls empty it. */
+ * tables, mapped with the rights of the CPL it was filled at and read-only
+ * until the guest PTE's D bit is set. There are two such windows (views),
+ * one filled at CPL 3 and one at CPL 0-2, each its own reservation: a CPL
+ * change switches the view (the GS base) instead of emptying it, so a
+ * system call does not refault every page. INVLPG and changes of the paging
+ * controls empty both; a CR3 load rechecks them (win_paging_recheck).
+ *
+ * The fields below `view` are the current view's (win_switch_view swaps
+ * them with the other's); watch and pcode are per page for both. */
+struct win_view {
+	uint8_t *reserve, *base, *page;
+	uint32_t *l2p, *filled;
+	uint32_t nfilled, filled_cap;
+};
+
 struct win {
 	uint8_t *reserve;      /* the whole reservation, guards included */
 	uint8_t *base;         /* guest linear address 0 */
 	uint8_t *page;         /* enum win_page per 4 KiB page */
-	uint8_t *watch;        /* enum win_watch per page */
-	const struct guestmem *gm;
 	/* paging */
-	bool paging;           /* the window follows the guest's page tables */
 	uint32_t *l2p;         /* per linear page: physical page + 1, 0 if not filled */
 	uint32_t *filled;      /* the linear pages filled, to empty them quickly */
 	uint32_t nfilled, filled_cap;
+	int view;              /* 0: supervisor, 1: user (CPL 3) */
+	struct win_view other; /* the view not in use (reserve NULL until first used) */
+	uint8_t *watch;        /* enum win_watch per page */
+	const struct guestmem *gm;
+	bool paging;           /* the window follows the guest's page tables */
 	uint32_t *pcode;       /* per physical RAM page: the linear page + 1 its CCFs were
 				* translated at, PCODE_MANY for several, 0 for none */
 	uint32_t cr3, ctl;     /* what the fills assumed: CR3, and CPL/WP/PSE/PAE/NXE bits */
@@ -78,11 +91,20 @@ void win_set_watch(struct win *w, uint32_t page, enum win_watch level);
 void win_open(struct win *w, uint32_t page);
 void win_reprotect(struct win *w, uint32_t page);
 
-/* Paging: switch the window between 1:1 RAM and filled-on-demand (emptied). */
+/* Paging: switch the window between 1:1 RAM and filled-on-demand (emptied;
+ * turning paging off goes back to view 0). */
 int win_set_paging(struct win *w, bool on);
-/* Empty a paged window (CR3 load, CPL or control change). */
+/* Make view (0 supervisor, 1 user) the current one: 1 if it changed (the
+ * caller loads the new base into GS and its context), 0 if it was current,
+ * -1 if the view cannot be made (out of memory or address space). */
+int win_switch_view(struct win *w, int view);
+/* Empty both views of a paged window (a change of the paging controls). */
 void win_paging_flush(struct win *w);
-/* Drop one linear page of a paged window (INVLPG). */
+/* A CR3 load: keep(ctx, user, lin, phys, state) decides for every filled
+ * page of both views (user: the view's); the others are dropped. */
+typedef bool win_keep_fn(void *ctx, bool user, uint32_t lin, uint32_t phys, enum win_page state);
+void win_paging_recheck(struct win *w, win_keep_fn *keep, void *ctx);
+/* Drop one linear page of a paged window, in both views (INVLPG). */
 void win_paging_drop(struct win *w, uint32_t page);
 /* Map linear page lin to RAM page phys, writable or read-only; code pages
  * stay read-only. 0, or -1 if mmap failed. */

@@ -254,6 +254,7 @@ enum pg_status pg_translate(const struct pg_phys *mem, const struct pg_mode *mod
 	if ((s = set_bits(&w, l.pa, &l.e, acc == PG_WRITE ? PTE_A | PTE_D : PTE_A)) != PG_OK)
 		return s;
 	r->dirty = l.e & PTE_D;
+	r->accessed = l.e & PTE_A;
 	r->size = l.size;
 	r->pa = l.frame | (lin & (l.size - 1));
 	return PG_OK;

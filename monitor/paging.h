@@ -101,6 +101,7 @@ struct pg_result {
 	bool writable;      /* a write would be allowed */
 	bool user;          /* U/S=1 at every level: a CPL 3 access would be allowed */
 	bool exec;          /* a fetch would be allowed (XD, SMEP) */
+	bool accessed;      /* the final entry's A bit (after PG_SET_AD) */
 	bool dirty;         /* the final entry's D bit (after PG_SET_AD): a caller that
 			     * maps the page read-only until it is set can set it then */
 	uint32_t error;     /* PG_FAULT: the #PF error code, PG_PF_* bits */

@@ -564,6 +564,58 @@ START_TEST(exceptions_and_int_n_go_through_the_idt)
 }
 END_TEST
 
+static uint64_t bt_stat(const char *name)
+{
+	struct engine_stat st[32];
+	int n = fx.e->ops->stats(fx.e, st, 32);
+	for (int i = 0; i < n; i++)
+		if (strcmp(st[i].name, name) == 0)
+			return st[i].value;
+	ck_abort_msg("no stat %s", name);
+	return 0;
+}
+
+/* A CR3 load keeps the CCFs of pages the new address space maps alike (the
+ * code at CODE, identity-mapped in both) and drops those of pages it maps
+ * elsewhere (0x400000: other code in each space); reloading CR3 with its own
+ * value after editing a PDE is a TLB flush too. */
+START_TEST(cr3_load_keeps_what_maps_alike)
+{
+	static const uint8_t code[] = {
+		0x0f, 0x20, 0xe0, 0x83, 0xc8, 0x10, 0x0f, 0x22, 0xe0,   /* CR4.PSE */
+		0xb8, 0x00, 0x00, 0x20, 0x00, 0x0f, 0x22, 0xd8,         /* cr3 = PD1 */
+		0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22, 0xc0,   /* CR0.PG */
+		0xbf, 0x00, 0x00, 0x40, 0x00,                           /* mov edi, 0x400000 */
+		0xff, 0xd7, 0x89, 0xc3,                                 /* call edi; mov ebx, eax */
+		0xb8, 0x00, 0x10, 0x20, 0x00, 0x0f, 0x22, 0xd8,         /* cr3 = PD2 */
+		0xff, 0xd7, 0x89, 0xc1,                                 /* call edi; mov ecx, eax */
+		0xb8, 0x00, 0x00, 0x20, 0x00, 0x0f, 0x22, 0xd8,         /* cr3 = PD1 */
+		0xff, 0xd7, 0x89, 0xc2,                                 /* call edi; mov edx, eax */
+		0xc7, 0x05, 0x04, 0x00, 0x20, 0x00, 0x83, 0x00, 0xc0, 0x00,   /* PD1[1] = 0xC00000 */
+		0xb8, 0x00, 0x00, 0x20, 0x00, 0x0f, 0x22, 0xd8,         /* cr3 = PD1 again */
+		0xff, 0xd7, 0x89, 0xc6,                                 /* call edi; mov esi, eax */
+		0xfa, 0xf4,
+	};
+	static const uint8_t one[] = { 0xb8, 1, 0, 0, 0, 0xc3 }, two[] = { 0xb8, 2, 0, 0, 0, 0xc3 };
+	uint32_t pd1[2] = { 0x83, 0x800083 }, pd2[2] = { 0x83, 0xc00083 };
+	ck_assert(gmem_write(&fx.m.mem, 0x200000, pd1, sizeof pd1) == 0);
+	ck_assert(gmem_write(&fx.m.mem, 0x201000, pd2, sizeof pd2) == 0);
+	ck_assert(gmem_write(&fx.m.mem, 0x800000, one, sizeof one) == 0);
+	ck_assert(gmem_write(&fx.m.mem, 0xc00000, two, sizeof two) == 0);
+	struct stop_info s = run(code, sizeof code, NULL);
+	ck_assert_msg(s.reason == STOP_HALT, "%s", s.msg);
+	struct vcpu_state st = state();
+	ck_assert_uint_eq(st.gpr[R_EBX], 1);
+	ck_assert_uint_eq(st.gpr[R_ECX], 2);
+	ck_assert_uint_eq(st.gpr[R_EDX], 1);
+	ck_assert_uint_eq(st.gpr[R_ESI], 2);
+	ck_assert_uint_ge(bt_stat("cr3_loads"), 3);
+	ck_assert_uint_ge(bt_stat("cr3_dropped_ccfs"), 3);
+	ck_assert_uint_ge(bt_stat("cr3_kept_code_pages"), 3);
+	ck_assert_uint_eq(bt_stat("flushes"), 1);   /* turning paging on, only */
+}
+END_TEST
+
 START_TEST(triple_fault_stops)
 {
 	static const uint8_t code[] = { 0x31, 0xc9, 0xf7, 0xf1, 0xfa, 0xf4 };   /* div by zero, no IDT */
@@ -682,6 +734,7 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, tu_max_one_is_single_instruction_ccfs);
 	tcase_add_test(tc, exceptions_and_int_n_go_through_the_idt);
 	tcase_add_test(tc, triple_fault_stops);
+	tcase_add_test(tc, cr3_load_keeps_what_maps_alike);
 	tcase_add_test(tc, shadow_returns_deep_recursion);
 	tcase_add_test(tc, shadow_return_to_another_address);
 	tcase_add_test(tc, stop_reaches_a_call_ret_loop);
