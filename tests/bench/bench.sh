@@ -105,3 +105,6 @@ for op in rdtsc in out cli/sti syscall call/ret divzero empty; do
 	echo "$row"
 done
 echo "Reference, a Pentium 4 under VMware (Adams & Agesen, ASPLOS 2006): RDTSC trap 2030, callout 1254, in-TC 216 cycles."
+
+# ---- xv6: boot and usertests, bt vs QEMU TCG ----
+srcdir=$srcdir builddir=$builddir BT86=$BT86 sh "$srcdir/tests/bench/xv6.sh"
