@@ -7,15 +7,9 @@
 # Skips where the guests are absent.
 . "${srcdir:-.}/tests/lib.sh"
 . "$srcdir/tests/serial-lib.sh"
-
-guests=${BT86_GUESTS:-$srcdir/../shared/guests}
-[ -x "$guests/build-xv6" ] || skip_all "no $guests/build-xv6 (the shared guests are not beside this tree)"
-command -v perl >/dev/null 2>&1 || skip_all "perl is needed to build xv6"
-if ! "$guests/build-xv6" "$TMP/xv6" >"$TMP/build.log" 2>&1; then
-	sed 's/^/  | /' "$TMP/build.log" | tail -20
-	skip_all "xv6 does not build here"
-fi
-K=$TMP/xv6/kernel
+. "$srcdir/tests/xv6-lib.sh"
+xv6_build
+K=$XV6/kernel
 USERTESTS_TIMEOUT=${XV6_USERTESTS_TIMEOUT:-900}
 
 # The loader: EIP 0x10000c (physical) with the multiboot magic; forty
@@ -31,7 +25,7 @@ else
 fi
 
 # The shell over COM1.
-cp "$TMP/xv6/fs.img" "$TMP/fs.img"
+cp "$XV6/fs.img" "$TMP/fs.img"
 serial_start "$BT86" --engine=bt -m 512 --disk 1="$TMP/fs.img" "$K"
 if serial_wait '$ ' 120; then
 	pass "xv6: boots to the shell's prompt"
@@ -67,7 +61,7 @@ serial_stop
 
 # The prompt on xv6: break in sys_write with the kernel's symbols, and the
 # translated code of its system-call dispatcher.
-cp "$TMP/xv6/fs.img" "$TMP/fs2.img"
+cp "$XV6/fs.img" "$TMP/fs2.img"
 printf 'break sys_write\ncontinue\ncontinue\ninfo registers eip\ntc show syscall\n' >"$TMP/tc.cmds"
 timeout 120 "$BT86" -m 512 --disk 1="$TMP/fs2.img" -x "$TMP/tc.cmds" "$K" >"$TMP/tc.out" 2>&1 </dev/null
 if grep -q 'breakpoint 1, .*<sys_write>' "$TMP/tc.out" && grep -Eq '^ccf [0-9]+' "$TMP/tc.out" &&
