@@ -4,12 +4,14 @@
  * Each device's hooks live at the bottom of its own file. */
 #include "monitor/device.h"
 #include "monitor/machine.h"
+#include "monitor/pci.h"
 #include "monitor/rtc.h"
 
 static const struct machine_devtype pc_devices[] = {
 	{ "pic",        pic_dev_init,     pic_dev_reset,     pic_dev_destroy },
 	{ "pit",        pit_dev_init,     pit_dev_reset,     pit_dev_destroy },
 	{ "rtc",        rtc_dev_init,     rtc_dev_reset,     rtc_dev_destroy },
+	{ "pci",        pci_dev_init,     pci_dev_reset,     pci_dev_destroy },
 	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
