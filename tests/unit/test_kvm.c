@@ -506,7 +506,7 @@ START_TEST(guest_vga_mmio_and_unclaimed_port)
 {
 	static const uint8_t code[] = {
 		0x66, 0xc7, 0x05, 0x00, 0x80, 0x0b, 0x00, 0x41, 0x07,   /* movw $0x0741,0xb8000 */
-		0xe4, 0x80,                                             /* in $0x80,%al  (unclaimed: 0xff) */
+		0xe4, 0xe0,                                             /* in $0xe0,%al  (unclaimed: 0xff) */
 		0xe6, 0xf4,                                             /* out %al,$0xf4 */
 	};
 	struct engine *e = boot(code, sizeof code);
