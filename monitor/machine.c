@@ -15,8 +15,11 @@ static void machine_event_hook(void *opaque, const struct ev *e)
 	if (!dbg_catch_match(&m->debug, e->kind, e->desc))
 		return;
 	pthread_mutex_lock(&m->debug.lock);
-	snprintf(m->catch_hit, sizeof m->catch_hit, "caught %s at EIP 0x%08x: %s", evlog_kind_name(e->kind),
-		 e->eip, e->desc);
+	if (e->kind == EV_IRQ)   /* raised by a device, at no instruction */
+		snprintf(m->catch_hit, sizeof m->catch_hit, "caught irq: %s", e->desc);
+	else
+		snprintf(m->catch_hit, sizeof m->catch_hit, "caught %s at EIP 0x%08x: %s", evlog_kind_name(e->kind),
+			 e->eip, e->desc);
 	pthread_mutex_unlock(&m->debug.lock);
 	atomic_store(&m->catch_pending, true);
 	if (m->stop_notify)

@@ -284,6 +284,27 @@ START_TEST(absent_table_avoids_devices)
 }
 END_TEST
 
+/* A rise of an ISA line is an irq event only while a catch irq waits, and
+ * the catch fires on it. */
+START_TEST(irq_rise_catch)
+{
+	machine_set_irq(&m, 8, 1);
+	machine_set_irq(&m, 8, 0);
+	ck_assert_uint_eq(evlog_count(&m.events, EV_IRQ), 0);
+	ck_assert_int_gt(dbg_catch_add(&m.debug, EV_IRQ, "irq 8 raised", false), 0);
+	machine_sync_catches(&m);
+	machine_set_irq(&m, 1, 1);       /* another line: logged, not caught */
+	ck_assert_uint_eq(evlog_count(&m.events, EV_IRQ), 1);
+	char msg[160];
+	ck_assert(!machine_take_catch(&m, msg, sizeof msg));
+	machine_set_irq(&m, 8, 1);
+	machine_set_irq(&m, 8, 1);       /* no rise: no event */
+	ck_assert_uint_eq(evlog_count(&m.events, EV_IRQ), 2);
+	ck_assert(machine_take_catch(&m, msg, sizeof msg));
+	ck_assert_str_eq(msg, "caught irq: irq 8 raised (rtc)");
+}
+END_TEST
+
 START_TEST(debug_exit_pending_once)
 {
 	struct stop_info s;
@@ -643,6 +664,7 @@ static Suite *machine_suite(void)
 	tcase_add_test(tc, load_bad_files);
 	tcase_add_test(tc, pio_com1_reaches_console);
 	tcase_add_test(tc, pio_unclaimed);
+	tcase_add_test(tc, irq_rise_catch);
 	tcase_add_test(tc, pio_unsupported_stops);
 	tcase_add_test(tc, pio_post_fpu_imcr);
 	tcase_add_test(tc, absent_table_avoids_devices);
