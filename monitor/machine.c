@@ -157,8 +157,10 @@ void machine_request(struct machine *m, enum machine_req req, int status, uint32
 {
 	pthread_mutex_lock(&m->halt_lock);
 	/* The first request stands, but a later one of the same kind replaces
-	 * it (the last debug-exit write before the engine looks wins). */
-	if (!atomic_load(&m->exit_pending) || m->req == req) {
+	 * it (the last debug-exit write before the engine looks wins); not for
+	 * unsupported, whose first access (an MMIO access emulated byte by
+	 * byte: its first byte) is the one to name. */
+	if (!atomic_load(&m->exit_pending) || (m->req == req && req != MACHINE_REQ_UNSUPPORTED)) {
 		m->req = req;
 		m->exit_status = status;
 		m->exit_value = value;
