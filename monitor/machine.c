@@ -139,6 +139,7 @@ static void machine_unclaimed(struct machine *m, uint32_t eip, enum machine_bus 
 void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, unsigned size,
 		 bool is_write)
 {
+	m->io_eip = eip;
 	if (!iobus_access(&m->pio, port, data, size, is_write)) {
 		uint32_t v = 0;
 		memcpy(&v, data, size > 4 ? 4 : size);
@@ -149,6 +150,7 @@ void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, uns
 void machine_mmio(struct machine *m, uint32_t eip, uint64_t addr, void *data, unsigned size,
 		  bool is_write)
 {
+	m->io_eip = eip;
 	if (!iobus_access(&m->mmio, addr, data, size, is_write))
 		machine_unclaimed(m, eip, MACHINE_BUS_MMIO, addr, 0, size, is_write);
 }

@@ -108,6 +108,7 @@ struct machine {
 	struct machine_dev *dev;
 	size_t ndev;
 	struct evlog events;
+	uint32_t io_eip;           /* the EIP of the port or MMIO access being dispatched (device events) */
 	struct mb_boot boot;
 	struct vcpu_state boot_state;
 	bool loaded;

@@ -148,6 +148,10 @@ void pci_config_write(struct pci *p, unsigned bus, unsigned dev, unsigned fn, un
 			f->ops->write(f->ctx, f, off, size, old);
 	}
 	pthread_mutex_unlock(&p->lock);
+	/* Writes are few (a kernel's probe and setup): each is an io event. */
+	if (p->m)
+		evlog_add(&p->m->events, EV_IO, p->m->io_eip, -1, "pci %02x:%02x.%x write 0x%02x size %u value 0x%x%s", bus,
+			  dev, fn, off, size, v, f ? "" : " (no such function)");
 }
 
 /* The PIIX3's reset control register. This duplicates what

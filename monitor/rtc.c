@@ -604,6 +604,31 @@ static void rtc_dev_line(void *m, int level)
 	machine_set_irq(m, RTC_IRQ, level);
 }
 
+/* The port, with io events for what a user wants to see: the guest setting
+ * the time, reprogramming register A or B. */
+static void rtc_dev_io(void *opaque, uint64_t off, void *data, unsigned size, bool is_write)
+{
+	struct machine_dev *d = opaque;
+	struct rtc *r = d->state;
+	uint64_t sets = r->time_sets;
+	uint8_t a = r->ram[RTC_REG_A], b = r->ram[RTC_REG_B];
+	rtc_io(r, off, data, size, is_write);
+	if (!is_write)
+		return;
+	struct machine *m = d->m;
+	if (r->time_sets != sets) {
+		char when[32];
+		time_t t = (time_t)rtc_time(r);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		evlog_add(&m->events, EV_IO, m->io_eip, -1, "rtc: the guest set the time to %s", when);
+	}
+	if (r->ram[RTC_REG_A] != a || r->ram[RTC_REG_B] != b)
+		evlog_add(&m->events, EV_IO, m->io_eip, -1, "rtc: register A 0x%02x, B 0x%02x", r->ram[RTC_REG_A],
+			  r->ram[RTC_REG_B]);
+}
+
 int rtc_dev_init(struct machine_dev *d, char *err, size_t errlen)
 {
 	struct machine *m = d->m;
@@ -614,7 +639,8 @@ int rtc_dev_init(struct machine_dev *d, char *err, size_t errlen)
 	}
 	rtc_init(r, clock_monotonic_ns, NULL, (int64_t)time(NULL), m->mem.size);
 	rtc_set_line(r, rtc_dev_line, m);
-	if (machine_dev_pio(d, RTC_BASE, RTC_PORTS, NULL, rtc_io, r, err, errlen) < 0 ||
+	d->state = r;
+	if (machine_dev_pio(d, RTC_BASE, RTC_PORTS, NULL, rtc_dev_io, d, err, errlen) < 0 ||
 	    machine_dev_irq(d, RTC_IRQ, NULL, err, errlen) < 0 ||
 	    machine_clock_add(m, "rtc", rtc_clock_next, rtc_clock_update, r, err, errlen) < 0) {
 		rtc_destroy(r);
@@ -622,7 +648,6 @@ int rtc_dev_init(struct machine_dev *d, char *err, size_t errlen)
 		return -1;
 	}
 	rtc_set_kick(r, clock_kick_cb, &m->clock);
-	d->state = r;
 	return 0;
 }
 

@@ -305,6 +305,26 @@ START_TEST(irq_rise_catch)
 }
 END_TEST
 
+/* The RTC's glue logs the guest setting the time, at the EIP of the access. */
+START_TEST(rtc_time_set_event)
+{
+	static const uint8_t seq[][2] = {
+		{ 0x0B, 0x82 }, { 0x32, 0x20 }, { 0x09, 0x00 }, { 0x08, 0x02 }, { 0x07, 0x28 },
+		{ 0x04, 0x23 }, { 0x02, 0x59 }, { 0x00, 0x58 }, { 0x0B, 0x02 },
+	};
+	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+		uint8_t ix = seq[i][0], v = seq[i][1];
+		machine_pio(&m, 0x100600, 0x70, &ix, 1, true);
+		machine_pio(&m, 0x100604, 0x71, &v, 1, true);
+	}
+	struct ev e[2];
+	ck_assert_uint_eq(evlog_tail(&m.events, e, 2), 2);
+	ck_assert_msg(strstr(e[0].desc, "rtc: the guest set the time to 2000-02-28 23:59:5"), "%s", e[0].desc);
+	ck_assert_uint_eq(e[0].eip, 0x100604);
+	ck_assert_str_eq(e[1].desc, "rtc: register A 0x26, B 0x02");
+}
+END_TEST
+
 START_TEST(debug_exit_pending_once)
 {
 	struct stop_info s;
@@ -665,6 +685,7 @@ static Suite *machine_suite(void)
 	tcase_add_test(tc, pio_com1_reaches_console);
 	tcase_add_test(tc, pio_unclaimed);
 	tcase_add_test(tc, irq_rise_catch);
+	tcase_add_test(tc, rtc_time_set_event);
 	tcase_add_test(tc, pio_unsupported_stops);
 	tcase_add_test(tc, pio_post_fpu_imcr);
 	tcase_add_test(tc, absent_table_avoids_devices);
