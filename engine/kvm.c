@@ -38,6 +38,7 @@ struct kvm_engine {
 	struct kvm_run *run;
 	size_t run_size;
 	bool sync_regs;             /* registers arrive with every exit, no ioctl */
+	bool sync_sregs;            /* and the segment and control registers */
 	bool stepping;
 	pthread_t thread;           /* the vCPU thread while run/step is active */
 	atomic_bool thread_valid;
@@ -205,8 +206,9 @@ static int kvm_create(struct machine *m, struct engine **out, int *unavailable, 
 		goto fail;
 	int sync = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 	k->sync_regs = sync > 0 && (sync & KVM_SYNC_X86_REGS);
+	k->sync_sregs = k->sync_regs && (sync & KVM_SYNC_X86_SREGS);
 	if (k->sync_regs)
-		k->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+		k->run->kvm_valid_regs = KVM_SYNC_X86_REGS | (k->sync_sregs ? KVM_SYNC_X86_SREGS : 0);
 	sigaction(KVM_KICK_SIGNAL, &sa, NULL);
 	kvm_set_state(&k->base, &m->boot_state);
 	m->irq_opaque = k;
@@ -282,6 +284,30 @@ static void kvm_stop(struct kvm_engine *k, struct stop_info *s, enum stop_reason
 	s->want_insn = r == STOP_ERROR || r == STOP_UNAVAILABLE;   /* the messages do not name it */
 }
 
+static uint64_t kvm_cr0(struct kvm_engine *k)
+{
+	struct kvm_sregs sregs;
+	if (k->sync_sregs)
+		return k->run->s.regs.sregs.cr0;
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return 1;   /* unknown: take it as protected */
+	return sregs.cr0;
+}
+
+/* The hardware runs real and virtual-8086 mode, but bt86 models neither
+ * (the translator cannot run them): stop at the first exit in either, as
+ * the translator stops at the instruction that enters it. */
+static bool kvm_mode_unsupported(struct kvm_engine *k, uint32_t eip, struct stop_info *s)
+{
+	if (!(kvm_cr0(k) & CR0_PE))
+		kvm_stop(k, s, STOP_ERROR, eip, "unsupported: real mode (CR0.PE cleared) at EIP 0x%08x%s", NULL);
+	else if (kvm_eflags(k) & EFLAGS_VM)
+		kvm_stop(k, s, STOP_ERROR, eip, "unsupported: virtual-8086 mode (EFLAGS.VM set) at EIP 0x%08x%s", NULL);
+	else
+		return false;
+	return true;
+}
+
 /* One exit: dispatch it; return true when the loop must stop (s filled). */
 static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 {
@@ -291,6 +317,9 @@ static bool kvm_handle_exit(struct kvm_engine *k, struct stop_info *s)
 	char why[96];
 
 	k->exits++;
+	if (run->exit_reason != KVM_EXIT_FAIL_ENTRY && run->exit_reason != KVM_EXIT_INTERNAL_ERROR &&
+	    kvm_mode_unsupported(k, eip, s))
+		return true;   /* the access that exited is not made */
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO: {
 		uint8_t *data = (uint8_t *)run + run->io.data_offset;

@@ -92,8 +92,27 @@ int machine_dev_irq(struct machine_dev *d, int line, const char *label, char *er
 	return 0;
 }
 
+/* The name of the device that claimed line, or "?". */
+static const char *dev_line_owner(const struct machine *m, int line)
+{
+	for (size_t i = 0; i < m->ndev; i++)
+		for (unsigned k = 0; k < m->dev[i].nirqs; k++)
+			if (m->dev[i].irq[k].line == line)
+				return m->dev[i].irq[k].label;
+	return "?";
+}
+
 void machine_set_irq(struct machine *m, int line, int level)
 {
+	/* A rise is an irq event, but only while a catch waits for one: the
+	 * timers raise lines thousands of times a second. The EIP is not known
+	 * here (the clock thread raises most lines). */
+	if (line >= 0 && line < MACHINE_NR_IRQS) {
+		unsigned bit = 1u << line;
+		unsigned old = level ? atomic_fetch_or(&m->irq_levels, bit) : atomic_fetch_and(&m->irq_levels, ~bit);
+		if (level && !(old & bit) && (atomic_load(&m->events.hook_mask) & (1u << EV_IRQ)))
+			evlog_add(&m->events, EV_IRQ, 0, -1, "irq %d raised (%s)", line, dev_line_owner(m, line));
+	}
 	for (int i = 0; i < m->nirq_sinks; i++)
 		m->irq_sink[i].fn(m->irq_sink[i].ctx, line, level);
 }

@@ -4,10 +4,18 @@
  * Each device's hooks live at the bottom of its own file. */
 #include "monitor/device.h"
 #include "monitor/machine.h"
+#include "monitor/imcr.h"
+#include "monitor/pci.h"
+#include "monitor/postcode.h"
+#include "monitor/rtc.h"
 
 static const struct machine_devtype pc_devices[] = {
 	{ "pic",        pic_dev_init,     pic_dev_reset,     pic_dev_destroy },
 	{ "pit",        pit_dev_init,     pit_dev_reset,     pit_dev_destroy },
+	{ "rtc",        rtc_dev_init,     rtc_dev_reset,     rtc_dev_destroy },
+	{ "pci",        pci_dev_init,     pci_dev_reset,     pci_dev_destroy },
+	{ "post",       postcode_dev_init, postcode_dev_reset, postcode_dev_destroy },
+	{ "imcr",       imcr_dev_init,    imcr_dev_reset,    imcr_dev_destroy },
 	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },

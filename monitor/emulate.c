@@ -436,6 +436,12 @@ enum emu_result emu_mov_to_cr(struct emu *em, int cr, uint32_t v)
 			return emu_fault(em, EXC_GP, true, 0);
 		if ((v & 0x20000000u) && !(v & 0x40000000u))   /* NW without CD */
 			return emu_fault(em, EXC_GP, true, 0);
+		/* Real mode is not modelled (the translator runs 32-bit code only):
+		 * stop rather than go on as if still protected. */
+		if (!(v & CR0_PE)) {
+			snprintf(em->msg, sizeof em->msg, "unsupported: real mode (CR0.PE cleared)");
+			return EMU_STOP;
+		}
 		st->cr0 = (v & CR0_DEFINED) | CR0_ET;   /* reserved bits: writes are ignored */
 		return EMU_NEXT;
 	case 2: st->cr2 = v; return EMU_NEXT;

@@ -19,6 +19,7 @@ static const char *const evlog_names[EV_KIND_COUNT] = {
 	[EV_VMEXIT] = "vmexit",
 	[EV_IO] = "io",
 	[EV_STOP] = "stop",
+	[EV_IRQ] = "irq",
 };
 
 int evlog_init(struct evlog *log, uint32_t cap)

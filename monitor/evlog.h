@@ -30,6 +30,7 @@ enum ev_kind {
 	EV_VMEXIT,        /* hardware-assisted engine left guest mode */
 	EV_IO,            /* device-level happenings: unclaimed ports, MMIO holes */
 	EV_STOP,          /* the guest stopped (exit, halt, error, breakpoint) */
+	EV_IRQ,           /* a device raised an ISA line (logged only while a catch irq is set) */
 	EV_KIND_COUNT
 };
 

@@ -102,7 +102,7 @@ static int emu_deliver_once(struct emu *em, int vector, enum deliver_kind kind, 
 		return -1;
 	}
 	if (st->eflags & EFLAGS_VM) {
-		snprintf(em->msg, sizeof em->msg, "interrupt from virtual-8086 mode is not supported");
+		snprintf(em->msg, sizeof em->msg, "unsupported: virtual-8086 mode (an interrupt from it)");
 		em->vector = -1;
 		return -2;
 	}
@@ -243,7 +243,7 @@ enum emu_result emu_iret(struct emu *em, unsigned size)
 	if (size == 2)
 		fl = (st->eflags & 0xffff0000u) | (fl & 0xffff);
 	if ((fl & EFLAGS_VM) && cpl == 0) {
-		snprintf(em->msg, sizeof em->msg, "IRET to virtual-8086 mode is not supported");
+		snprintf(em->msg, sizeof em->msg, "unsupported: virtual-8086 mode (IRET with EFLAGS.VM set)");
 		return EMU_STOP;
 	}
 	int rpl = (int)(csel & 3);

@@ -1,5 +1,6 @@
 /* The virtual machine's assembly of memory, buses and devices (see machine.h). */
 #include "monitor/machine.h"
+#include "monitor/pc_absent.h"
 #include "monitor/paging.h"
 
 #include <stdarg.h>
@@ -14,8 +15,11 @@ static void machine_event_hook(void *opaque, const struct ev *e)
 	if (!dbg_catch_match(&m->debug, e->kind, e->desc))
 		return;
 	pthread_mutex_lock(&m->debug.lock);
-	snprintf(m->catch_hit, sizeof m->catch_hit, "caught %s at EIP 0x%08x: %s", evlog_kind_name(e->kind),
-		 e->eip, e->desc);
+	if (e->kind == EV_IRQ)   /* raised by a device, at no instruction */
+		snprintf(m->catch_hit, sizeof m->catch_hit, "caught irq: %s", e->desc);
+	else
+		snprintf(m->catch_hit, sizeof m->catch_hit, "caught %s at EIP 0x%08x: %s", evlog_kind_name(e->kind),
+			 e->eip, e->desc);
 	pthread_mutex_unlock(&m->debug.lock);
 	atomic_store(&m->catch_pending, true);
 	if (m->stop_notify)
@@ -105,31 +109,60 @@ int machine_load(struct machine *m, const char *path, const char *args, char *er
 	return 0;
 }
 
+/* An access nobody claimed (the iobus read it as all ones): the rule of
+ * docs/machine.md. A PC device bt86 does not model stops the run; a device
+ * this PC does not have, or an address nothing decodes, is open bus with an
+ * io event; the FPU's ports take writes quietly. */
+static void machine_unclaimed(struct machine *m, uint32_t eip, enum machine_bus bus, uint64_t addr, uint32_t v,
+			      unsigned size, bool is_write)
+{
+	const struct pc_absent *a = pc_absent_find(bus, addr, size);
+	bool pio = bus == MACHINE_BUS_PIO;
+	if (a && a->policy == PC_UNSUPPORTED) {
+		machine_unsupported(m, "%s of %s 0x%llx (%s, not modelled)", is_write ? "write" : "read",
+				    pio ? "port" : "address", (unsigned long long)addr, a->name);
+		return;
+	}
+	if (a && a->policy == PC_SINK && is_write)
+		return;
+	char what[64] = "";
+	if (a)
+		snprintf(what, sizeof what, " (%s: %s)", a->name, a->policy == PC_ABSENT ? "absent" : "write-only");
+	if (pio)
+		evlog_add(&m->events, EV_IO, eip, -1, "unclaimed %s port 0x%x size %u%s0x%x%s", is_write ? "out" : "in",
+			  (unsigned)addr, size, is_write ? " value " : " reads ", v, what);
+	else
+		evlog_add(&m->events, EV_IO, eip, -1, "unclaimed mmio %s 0x%llx size %u%s", is_write ? "write" : "read",
+			  (unsigned long long)addr, size, what);
+}
+
 void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, unsigned size,
 		 bool is_write)
 {
+	m->io_eip = eip;
 	if (!iobus_access(&m->pio, port, data, size, is_write)) {
 		uint32_t v = 0;
 		memcpy(&v, data, size > 4 ? 4 : size);
-		evlog_add(&m->events, EV_IO, eip, -1, "unclaimed %s port 0x%x size %u%s0x%x",
-			  is_write ? "out" : "in", port, size, is_write ? " value " : " reads ", v);
+		machine_unclaimed(m, eip, MACHINE_BUS_PIO, port, v, size, is_write);
 	}
 }
 
 void machine_mmio(struct machine *m, uint32_t eip, uint64_t addr, void *data, unsigned size,
 		  bool is_write)
 {
+	m->io_eip = eip;
 	if (!iobus_access(&m->mmio, addr, data, size, is_write))
-		evlog_add(&m->events, EV_IO, eip, -1, "unclaimed mmio %s 0x%llx size %u",
-			  is_write ? "write" : "read", (unsigned long long)addr, size);
+		machine_unclaimed(m, eip, MACHINE_BUS_MMIO, addr, 0, size, is_write);
 }
 
 void machine_request(struct machine *m, enum machine_req req, int status, uint32_t value, const char *fmt, ...)
 {
 	pthread_mutex_lock(&m->halt_lock);
 	/* The first request stands, but a later one of the same kind replaces
-	 * it (the last debug-exit write before the engine looks wins). */
-	if (!atomic_load(&m->exit_pending) || m->req == req) {
+	 * it (the last debug-exit write before the engine looks wins); not for
+	 * unsupported, whose first access (an MMIO access emulated byte by
+	 * byte: its first byte) is the one to name. */
+	if (!atomic_load(&m->exit_pending) || (m->req == req && req != MACHINE_REQ_UNSUPPORTED)) {
 		m->req = req;
 		m->exit_status = status;
 		m->exit_value = value;

@@ -97,6 +97,7 @@ struct machine {
 	/* ISA line fan-out, EOI listeners and device MSRs (registered by devices). */
 	struct { machine_irq_fn *fn; void *ctx; } irq_sink[MACHINE_MAX_IRQ_SINKS];
 	int nirq_sinks;
+	atomic_uint irq_levels;    /* bit per ISA line: its level, to see rises (catch irq) */
 	struct { machine_eoi_fn *fn; void *ctx; } eoi[MACHINE_MAX_EOI];
 	int neoi;
 	struct { uint32_t index; machine_msr_fn *fn; void *ctx; } msr[MACHINE_MAX_MSRS];
@@ -107,6 +108,7 @@ struct machine {
 	struct machine_dev *dev;
 	size_t ndev;
 	struct evlog events;
+	uint32_t io_eip;           /* the EIP of the port or MMIO access being dispatched (device events) */
 	struct mb_boot boot;
 	struct vcpu_state boot_state;
 	bool loaded;

@@ -220,13 +220,21 @@ static int do_catch(struct session *s, int argc, char **argv)
 	char filter[64] = "";
 	if (argc < 2)
 		return cmd_error(s, "usage: catch EVENT-KIND [FILTER] (kinds: translate chain callout trap invalidate "
-				    "retranslate interrupt exception vmexit io)");
+				    "retranslate interrupt exception vmexit io irq)");
 	int kind = evlog_kind_parse(argv[1]);
 	if (kind < 0)
 		return cmd_error(s, "catch: unknown event kind '%s' (try help catch)", argv[1]);
 	if (kind == EV_STOP)
 		return cmd_error(s, "catch: stop events cannot be caught (they are logged as the guest stops)");
 	size_t n = 0;
+	if (kind == EV_IRQ && argc > 2) {
+		/* catch irq N: that ISA line (the filter must not take 1 for 10-15). */
+		uint64_t line;
+		if (argc != 3 || cmd_parse_num(argv[2], 0, MACHINE_NR_IRQS - 1, &line) < 0)
+			return cmd_error(s, "catch irq: bad line '%s' (an ISA IRQ line, 0-%d)", argv[2], MACHINE_NR_IRQS - 1);
+		snprintf(filter, sizeof filter, "irq %u raised", (unsigned)line);
+		argc = 2;
+	}
 	for (int i = 2; i < argc; i++) {
 		size_t l = strlen(argv[i]);
 		if (n + l + (i > 2) >= sizeof filter)
@@ -241,7 +249,9 @@ static int do_catch(struct session *s, int argc, char **argv)
 		return -1;
 	if (c.id < 0)
 		return cmd_error(s, "catch: too many catches (at most %d)", DBG_MAX);
-	if (filter[0])
+	if (kind == EV_IRQ && filter[0])
+		out_printf(s->out, "catch %d: stop when a device raises ISA line %s\n", c.id, argv[2]);
+	else if (filter[0])
 		out_printf(s->out, "catch %d: %s events whose description contains \"%s\"\n", c.id, argv[1], filter);
 	else
 		out_printf(s->out, "catch %d: %s events\n", c.id, argv[1]);
@@ -268,8 +278,10 @@ const struct cmd cmd_table_break[] = {
 	{ "awatch", "ADDR [LEN]", "stop after the guest reads or writes [ADDR, ADDR+LEN)", NULL, do_awatch, CC_ADDR,
 	  false },
 	{ "catch", "EVENT-KIND [FILTER]", "stop at every event of a kind (whose description contains FILTER)",
-	  "  Event kinds: translate chain callout trap invalidate retranslate interrupt exception vmexit io.\n"
-	  "  Example: catch callout out   (stop at callouts whose description mentions 'out').",
+	  "  Event kinds: translate chain callout trap invalidate retranslate interrupt exception vmexit io irq.\n"
+	  "  Example: catch callout out   (stop at callouts whose description mentions 'out').\n"
+	  "  catch irq N stops when a device raises ISA line N (a rising edge at the interrupt\n"
+	  "  controllers, whether or not it is masked; the vector delivered is an interrupt event).",
 	  do_catch, CC_EVENT, false },
 	{ NULL, NULL, NULL, NULL, NULL, CC_NONE, false },
 };

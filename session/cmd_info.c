@@ -5,13 +5,17 @@
  * those topics need a stopped guest. */
 #include "session/cmd.h"
 
+#include "monitor/pci.h"
+#include "monitor/postcode.h"
+#include "monitor/rtc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char *const cmd_info_topics[] = {
 	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "uart", "devices",
-	"breakpoints", "events", "stats", "tc", "cpuid", NULL,
+	"breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", NULL,
 };
 
 /* The state at the last stop; -1 (with an error) while the guest runs. */
@@ -323,6 +327,28 @@ static int info_pit(struct session *s)
 	return 0;
 }
 
+static int info_rtc(struct session *s)
+{
+	char buf[1024];
+	struct rtc *r = machine_device(s->m, "rtc");
+	if (!r)
+		return cmd_error(s, "info rtc: this machine has no RTC");
+	rtc_describe(r, buf, sizeof buf);
+	out_printf(s->out, "%s", buf);
+	return 0;
+}
+
+static int info_pci(struct session *s)
+{
+	char buf[4096];
+	struct pci *p = machine_device(s->m, "pci");
+	if (!p)
+		return cmd_error(s, "info pci: this machine has no PCI bus");
+	pci_describe(p, buf, sizeof buf);
+	out_printf(s->out, "%s", buf);
+	return 0;
+}
+
 static int info_uart(struct session *s)
 {
 	struct uart_status c;
@@ -365,6 +391,10 @@ static int info_devices(struct session *s)
 	}
 	out_printf(s->out, "unclaimed accesses: %llu port, %llu mmio\n", (unsigned long long)s->m->pio.unclaimed,
 		   (unsigned long long)s->m->mmio.unclaimed);
+	struct postcode *post = machine_device(s->m, "post");
+	if (post && atomic_load(&post->writes))
+		out_printf(s->out, "POST code 0x%02x (port 0x80 written %llu times)\n", atomic_load(&post->last),
+			   (unsigned long long)atomic_load(&post->writes));
 	return 0;
 }
 
@@ -497,6 +527,7 @@ static const struct {
 	{ "pic", info_pic }, { "pit", info_pit }, { "uart", info_uart }, { "devices", info_devices },
 	{ "breakpoints", info_breakpoints }, { "events", info_events }, { "stats", info_stats },
 	{ "tc", info_tc }, { "cpuid", info_cpuid },
+	{ "rtc", info_rtc }, { "pci", info_pci },
 };
 
 static int do_info(struct session *s, int argc, char **argv)
@@ -538,6 +569,8 @@ const struct cmd cmd_table_info[] = {
 	  "  pic          the 8259A pair (IRR ISR IMR, vector bases)\n"
 	  "  pit          the 8254 timer's channels\n"
 	  "  uart         COM1's registers and byte counts\n"
+	  "  rtc          the MC146818A clock: the guest's time, registers A-D, interrupt counts\n"
+	  "  pci          the PCI functions (bus:dev.fn vendor:device class)\n"
 	  "  devices      RAM, and every device with its port and MMIO ranges and IRQ lines\n"
 	  "  breakpoints  breakpoints, watchpoints and catches, with hit counts\n"
 	  "  events       how many events of each kind were logged\n"

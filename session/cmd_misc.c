@@ -455,7 +455,7 @@ static int do_gdb(struct session *s, int argc, char **argv)
 const struct cmd cmd_table_misc[] = {
 	{ "events", "[KIND] [N]", "show the newest N events (default 20), of one kind or all",
 	  "  Each line: sequence number, kind, guest EIP <symbol>, CCF, description.\n"
-	  "  Kinds: translate chain callout trap invalidate retranslate interrupt exception vmexit io stop.",
+	  "  Kinds: translate chain callout trap invalidate retranslate interrupt exception vmexit io stop irq.",
 	  do_events, CC_EVENT, false },
 	{ "policy", "[CLASS TREATMENT]", "show or set the treatment of a class of sensitive instructions",
 	  "  Treatments: trap callout intc adaptive naive; CLASS all sets every class that supports it.\n"

@@ -87,7 +87,7 @@ const struct cmd cmd_table_run[] = {
 	{ "stepf", "[N]", "execute N whole CCFs, translated fragments (default 1)",
 	  "  On the kvm engine, which has no CCFs, a CCF is one instruction.", do_stepf, CC_NONE, true },
 	{ "until", "ADDR|EVENT-KIND", "run until EIP reaches ADDR, or until the next event of a kind",
-	  "  Event kinds: translate chain callout trap invalidate retranslate interrupt exception vmexit io stop.",
+	  "  Event kinds: translate chain callout trap invalidate retranslate interrupt exception vmexit io stop irq.",
 	  do_until, CC_UNTIL, true },
 	{ "stop", "", "stop the running guest (Ctrl-C does the same)", NULL, do_stop, CC_NONE, false },
 	{ NULL, NULL, NULL, NULL, NULL, CC_NONE, false },

@@ -9,7 +9,7 @@
 . "${srcdir:-.}/tests/lib.sh"
 
 command -v nm >/dev/null 2>&1 || skip_all "nm (binutils) is needed to read the samples' symbols"
-for s in hello sieve; do
+for s in hello sieve rtc; do
 	[ -f "$builddir/samples/$s.elf" ] || skip_all "$builddir/samples/$s.elf is missing: build the samples first"
 done
 
@@ -156,6 +156,26 @@ expect catch "callout     $eip"
 expect catch "policy: io trap (the translation cache was flushed)"
 expect catch "caught trap at EIP 0x"
 expect catch "io          trap"
+
+# catch irq N stops when a device raises ISA line N: the RTC's periodic
+# interrupt in samples/rtc.c; info rtc and info pci show the platform.
+session catchirq rtc <<'EOF'
+catch irq 8
+info breakpoints
+continue
+info rtc
+info pci
+events irq 2
+EOF
+clean catchirq
+expect catchirq "catch 1: stop when a device raises ISA line 8"
+expect catchirq "catch             y   irq"
+expect catchirq "caught irq: irq 8 raised (rtc)"
+expect catchirq "periodic 1024.00 Hz"
+expect catchirq "B 0x42 PIE"
+expect catchirq "00:00.0 8086:1237 class 060000"
+expect catchirq "00:01.0 8086:7000 class 060100"
+expect catchirq "irq 8 raised (rtc)"
 
 # The same catch on the kvm engine: the shared vCPU loop reports it.
 if kvm_usable; then

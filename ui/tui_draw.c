@@ -110,7 +110,7 @@ enum tui_role tui_ev_role(int kind)
 		[EV_TRANSLATE] = TR_K_IDENT, [EV_CHAIN] = TR_K_REENC, [EV_CALLOUT] = TR_K_CALLOUT,
 		[EV_TRAP] = TR_K_TRAP, [EV_INVALIDATE] = TR_K_REWRITE, [EV_RETRANSLATE] = TR_K_INTC,
 		[EV_INTERRUPT] = TR_K_REWRITE, [EV_EXCEPTION] = TR_ERR, [EV_VMEXIT] = TR_K_CALLOUT,
-		[EV_IO] = TR_DIM, [EV_STOP] = TR_BOLD,
+		[EV_IO] = TR_DIM, [EV_STOP] = TR_BOLD, [EV_IRQ] = TR_DIM,
 	};
 	return (unsigned)kind < EV_KIND_COUNT ? roles[kind] : TR_NORMAL;
 }

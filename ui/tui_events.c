@@ -24,7 +24,7 @@ uint64_t tui_ev_next_seq(struct tui *t)
 static const struct { enum ev_kind kind; const char *brief; } tui_ev_order[] = {
 	{ EV_TRANSLATE, "xl" }, { EV_CHAIN, "ch" }, { EV_CALLOUT, "co" }, { EV_TRAP, "tr" },
 	{ EV_RETRANSLATE, "rt" }, { EV_INVALIDATE, "inv" }, { EV_INTERRUPT, "irq" }, { EV_EXCEPTION, "exc" },
-	{ EV_VMEXIT, "vmx" }, { EV_IO, "io" }, { EV_STOP, "stop" },
+	{ EV_VMEXIT, "vmx" }, { EV_IO, "io" }, { EV_STOP, "stop" }, { EV_IRQ, "line" },
 };
 #define TUI_NEV_ORDER (sizeof tui_ev_order / sizeof tui_ev_order[0])
 

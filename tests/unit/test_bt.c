@@ -226,6 +226,56 @@ START_TEST(unsupported_stops_loudly)
 }
 END_TEST
 
+START_TEST(clearing_pe_stops)
+{
+	static const uint8_t code[] = {
+		0x0f, 0x20, 0xc0,   /* mov %cr0,%eax */
+		0x83, 0xe0, 0xfe,   /* and $~1,%eax */
+		0x0f, 0x22, 0xc0,   /* mov %eax,%cr0: back to real mode */
+		0xf4,
+	};
+	struct stop_info s = run(code, sizeof code, NULL);
+	char want[96];
+	snprintf(want, sizeof want, "unsupported: real mode (CR0.PE cleared) at EIP 0x%08x", CODE + 6);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_str_eq(s.msg, want);
+	ck_assert_int_eq(stop_exit_status(&s), STATUS_GUEST_ERROR);
+	ck_assert_uint_eq(state().cr0 & CR0_PE, CR0_PE);   /* not taken */
+}
+END_TEST
+
+START_TEST(unmodelled_port_stops)
+{
+	static const uint8_t code[] = {
+		0x66, 0xba, 0xf2, 0x03,   /* mov $0x3f2,%dx */
+		0xec,                     /* in (%dx),%al: the floppy controller */
+		0xf4,
+	};
+	struct stop_info s = run(code, sizeof code, NULL);
+	char want[128];
+	snprintf(want, sizeof want, "unsupported: read of port 0x3f2 (floppy controller, not modelled) at EIP 0x%08x",
+		 CODE + 4);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_str_eq(s.msg, want);
+	ck_assert_int_eq(stop_exit_status(&s), STATUS_GUEST_ERROR);
+}
+END_TEST
+
+START_TEST(unmodelled_mmio_stops)
+{
+	static const uint8_t code[] = {
+		0xa1, 0xf0, 0x00, 0xd0, 0xfe,   /* mov 0xfed000f0,%eax: the HPET */
+		0xf4,
+	};
+	struct stop_info s = run(code, sizeof code, NULL);
+	char want[128];
+	snprintf(want, sizeof want, "unsupported: read of address 0xfed000f0 (HPET, not modelled) at EIP 0x%08x", CODE);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_str_eq(s.msg, want);
+	ck_assert_int_eq(stop_exit_status(&s), STATUS_GUEST_ERROR);
+}
+END_TEST
+
 START_TEST(tzcnt_is_bsf_without_bmi1)
 {
 	/* mov ecx, 8; mov eax, 0x77; tzcnt eax, ecx (BSF: 3, ZF clear); hlt with IF=0 */
@@ -719,6 +769,9 @@ static Suite *bt_suite(void)
 	tcase_add_test(tc, invalid_opcode);
 	tcase_add_test(tc, never_native_is_ud);
 	tcase_add_test(tc, unsupported_stops_loudly);
+	tcase_add_test(tc, clearing_pe_stops);
+	tcase_add_test(tc, unmodelled_port_stops);
+	tcase_add_test(tc, unmodelled_mmio_stops);
 	tcase_add_test(tc, tzcnt_is_bsf_without_bmi1);
 	tcase_add_test(tc, mmio_is_emulated);
 	tcase_add_test(tc, mmio_unsupported_form_stops);

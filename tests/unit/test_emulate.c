@@ -1026,6 +1026,10 @@ START_TEST(mov_cr_rejects)
 	struct vcpu_state saved = E.st;
 	et_expect_fault(&E, emu_mov_to_cr(&E.em, 0, CR0_PG), EXC_GP, 0);                   /* PG without PE */
 	et_expect_fault(&E, emu_mov_to_cr(&E.em, 0, CR0_PE | 0x20000000u), EXC_GP, 0);     /* NW without CD */
+	saved = E.st;
+	ck_assert_int_eq(emu_mov_to_cr(&E.em, 0, CR0_ET), EMU_STOP);                        /* real mode */
+	ck_assert_str_eq(E.em.msg, "unsupported: real mode (CR0.PE cleared)");
+	ck_assert_uint_eq(E.st.cr0, saved.cr0);
 	et_expect_fault(&E, emu_mov_to_cr(&E.em, 4, 0x80000000u), EXC_GP, 0);              /* reserved */
 	et_expect_fault(&E, emu_mov_to_cr(&E.em, 4, 1u << 15), EXC_GP, 0);
 	et_expect_fault(&E, emu_mov_to_cr(&E.em, 4, 1u << 24), EXC_GP, 0);

@@ -502,11 +502,29 @@ START_TEST(guest_request_stop)
 }
 END_TEST
 
+START_TEST(guest_clearing_pe_stops)
+{
+	static const uint8_t code[] = {
+		0x0f, 0x20, 0xc0,   /* mov %cr0,%eax */
+		0x83, 0xe0, 0xfe,   /* and $~1,%eax */
+		0x0f, 0x22, 0xc0,   /* mov %eax,%cr0: real mode, which the hardware runs */
+		0xe6, 0xf4,         /* out %al,$0xf4: an exit; not made */
+	};
+	struct engine *e = boot(code, sizeof code);
+	struct stop_info s;
+	e->ops->run(e, &s);
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_msg(strncmp(s.msg, "unsupported: real mode (CR0.PE cleared) at EIP 0x", 49) == 0, "%s", s.msg);
+	ck_assert_int_eq(stop_exit_status(&s), STATUS_GUEST_ERROR);
+	e->ops->destroy(e);
+}
+END_TEST
+
 START_TEST(guest_vga_mmio_and_unclaimed_port)
 {
 	static const uint8_t code[] = {
 		0x66, 0xc7, 0x05, 0x00, 0x80, 0x0b, 0x00, 0x41, 0x07,   /* movw $0x0741,0xb8000 */
-		0xe4, 0x80,                                             /* in $0x80,%al  (unclaimed: 0xff) */
+		0xe4, 0xe0,                                             /* in $0xe0,%al  (unclaimed: 0xff) */
 		0xe6, 0xf4,                                             /* out %al,$0xf4 */
 	};
 	struct engine *e = boot(code, sizeof code);
@@ -669,6 +687,7 @@ int main(void)
 		tcase_add_test(tc, guest_set_state);
 		tcase_add_test(tc, guest_request_stop);
 		tcase_add_test(tc, guest_vga_mmio_and_unclaimed_port);
+		tcase_add_test(tc, guest_clearing_pe_stops);
 		tcase_add_test(tc, guest_string_io);
 		tcase_add_test(tc, guest_mmio_read);
 		tcase_add_test(tc, guest_x87_on_this_backend);

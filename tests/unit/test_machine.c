@@ -16,7 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "monitor/imcr.h"
 #include "monitor/machine.h"
+#include "monitor/pc_absent.h"
+#include "monitor/postcode.h"
 #include "tests/unit/elfgen.h"
 
 /* cli; hlt (fa f4) */
@@ -181,25 +184,144 @@ END_TEST
 START_TEST(pio_unclaimed)
 {
 	uint8_t b = 0;
-	machine_pio(&m, 0x100123, 0x80, &b, 1, false);
+	machine_pio(&m, 0x100123, 0xe0, &b, 1, false);      /* nothing at all: open bus */
 	ck_assert_uint_eq(b, 0xff);
 	ck_assert_uint_eq(count_io_events(), 1);
 	struct ev e[4];
 	ck_assert_uint_eq(evlog_tail(&m.events, e, 4), 1);
 	ck_assert_int_eq(e[0].kind, EV_IO);
 	ck_assert_uint_eq(e[0].eip, 0x100123);
-	ck_assert_msg(strstr(e[0].desc, "0x80"), "%s", e[0].desc);
+	ck_assert_msg(strstr(e[0].desc, "0xe0"), "%s", e[0].desc);
 
 	uint32_t w = 0;
-	machine_pio(&m, 0x100200, 0xcf8, &w, 4, false);     /* PCI config: nobody here */
+	machine_pio(&m, 0x100200, 0x378, &w, 4, false);     /* LPT1: a PC without one */
 	ck_assert_uint_eq(w, 0xffffffffu);
 	uint16_t h = 0x1234;
-	machine_pio(&m, 0x100300, 0x70, &h, 2, true);       /* CMOS index: dropped */
+	machine_pio(&m, 0x100300, 0x2e, &h, 2, true);       /* a Super I/O index: dropped */
 	ck_assert_uint_eq(count_io_events(), 3);
 	ck_assert_uint_eq(evlog_tail(&m.events, e, 4), 3);
-	ck_assert_msg(strstr(e[2].desc, "0x70") && strstr(e[2].desc, "0x1234"), "%s", e[2].desc);
+	ck_assert_msg(strstr(e[1].desc, "0x378") && strstr(e[1].desc, "(parallel port LPT1: absent)"), "%s",
+		      e[1].desc);
+	ck_assert_msg(strstr(e[2].desc, "0x2e") && strstr(e[2].desc, "0x1234"), "%s", e[2].desc);
 	ck_assert_uint_eq(console_len, 0);
 	ck_assert(!atomic_load(&m.exit_pending));
+}
+END_TEST
+
+/* A PC device bt86 does not model stops the run, naming the port or address
+ * and the EIP, with status 4. */
+START_TEST(pio_unsupported_stops)
+{
+	struct stop_info s;
+	uint8_t b = 0;
+	machine_pio(&m, 0x100400, 0x3f2, &b, 1, false);
+	ck_assert_uint_eq(b, 0xff);
+	ck_assert(machine_take_exit(&m, 0x100400, &s));
+	ck_assert_int_eq(s.reason, STOP_ERROR);
+	ck_assert_int_eq(s.status, 4);
+	ck_assert_str_eq(s.msg, "unsupported: read of port 0x3f2 (floppy controller, not modelled) at EIP 0x00100400");
+	b = 0x10;
+	machine_pio(&m, 0x100410, 0x0a, &b, 1, true);
+	ck_assert(machine_take_exit(&m, 0x100410, &s));
+	ck_assert_str_eq(s.msg, "unsupported: write of port 0xa (DMA controller 1 (8237), not modelled) at EIP 0x00100410");
+	uint32_t v = 0;
+	machine_mmio(&m, 0x100420, 0xfed000f0u, &v, 4, false);
+	ck_assert(machine_take_exit(&m, 0x100420, &s));
+	ck_assert_int_eq(s.status, 4);
+	ck_assert_str_eq(s.msg, "unsupported: read of address 0xfed000f0 (HPET, not modelled) at EIP 0x00100420");
+	ck_assert_uint_eq(count_io_events(), 0);
+}
+END_TEST
+
+/* The quiet ones: port 0x80 keeps the POST code, the FPU ports take writes,
+ * the IMCR keeps its value. */
+START_TEST(pio_post_fpu_imcr)
+{
+	uint8_t b = 0x42;
+	machine_pio(&m, 0x100500, 0x80, &b, 1, true);
+	struct postcode *pc = machine_device(&m, "post");
+	ck_assert_ptr_nonnull(pc);
+	ck_assert_uint_eq(atomic_load(&pc->last), 0x42);
+	b = 0;
+	machine_pio(&m, 0x100500, 0xf0, &b, 1, true);
+	ck_assert_uint_eq(count_io_events(), 0);
+	ck_assert(!atomic_load(&m.exit_pending));
+	machine_pio(&m, 0x100500, 0xf0, &b, 1, false);   /* write-only: a read is an event */
+	ck_assert_uint_eq(b, 0xff);
+	ck_assert_uint_eq(count_io_events(), 1);
+	b = IMCR_SELECT;
+	machine_pio(&m, 0x100500, 0x22, &b, 1, true);
+	b = 0x01;
+	machine_pio(&m, 0x100500, 0x23, &b, 1, true);
+	b = 0;
+	machine_pio(&m, 0x100500, 0x23, &b, 1, false);
+	ck_assert_uint_eq(b, 0x01);
+	b = 0xC3;   /* a Cyrix configuration index: nothing */
+	machine_pio(&m, 0x100500, 0x22, &b, 1, true);
+	machine_pio(&m, 0x100500, 0x23, &b, 1, false);
+	ck_assert_uint_eq(b, 0xff);
+	ck_assert(!atomic_load(&m.exit_pending));
+}
+END_TEST
+
+/* The table lists none of the ranges the PC's devices claim. */
+START_TEST(absent_table_avoids_devices)
+{
+	size_t n;
+	const struct pc_absent *t = pc_absent_table(&n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_gt(t[i].len, 0);
+		for (uint64_t a = t[i].base; a < t[i].base + t[i].len && t[i].bus == MACHINE_BUS_PIO; a++)
+			ck_assert_msg(!iobus_find(&m.pio, a), "port 0x%llx of %s is claimed", (unsigned long long)a,
+				      t[i].name);
+		if (t[i].bus == MACHINE_BUS_MMIO)
+			ck_assert(!iobus_find(&m.mmio, t[i].base));
+	}
+	ck_assert_ptr_null(pc_absent_find(MACHINE_BUS_PIO, 0x3f6, 1));   /* IDE's */
+	ck_assert_ptr_null(pc_absent_find(MACHINE_BUS_PIO, 0x92, 1));    /* port A's */
+	ck_assert_str_eq(pc_absent_find(MACHINE_BUS_PIO, 0x3f7, 1)->name, "floppy controller");
+	ck_assert_str_eq(pc_absent_policy_name(pc_absent_find(MACHINE_BUS_PIO, 0x3b4, 1)->policy), "absent");
+}
+END_TEST
+
+/* A rise of an ISA line is an irq event only while a catch irq waits, and
+ * the catch fires on it. */
+START_TEST(irq_rise_catch)
+{
+	machine_set_irq(&m, 8, 1);
+	machine_set_irq(&m, 8, 0);
+	ck_assert_uint_eq(evlog_count(&m.events, EV_IRQ), 0);
+	ck_assert_int_gt(dbg_catch_add(&m.debug, EV_IRQ, "irq 8 raised", false), 0);
+	machine_sync_catches(&m);
+	machine_set_irq(&m, 1, 1);       /* another line: logged, not caught */
+	ck_assert_uint_eq(evlog_count(&m.events, EV_IRQ), 1);
+	char msg[160];
+	ck_assert(!machine_take_catch(&m, msg, sizeof msg));
+	machine_set_irq(&m, 8, 1);
+	machine_set_irq(&m, 8, 1);       /* no rise: no event */
+	ck_assert_uint_eq(evlog_count(&m.events, EV_IRQ), 2);
+	ck_assert(machine_take_catch(&m, msg, sizeof msg));
+	ck_assert_str_eq(msg, "caught irq: irq 8 raised (rtc)");
+}
+END_TEST
+
+/* The RTC's glue logs the guest setting the time, at the EIP of the access. */
+START_TEST(rtc_time_set_event)
+{
+	static const uint8_t seq[][2] = {
+		{ 0x0B, 0x82 }, { 0x32, 0x20 }, { 0x09, 0x00 }, { 0x08, 0x02 }, { 0x07, 0x28 },
+		{ 0x04, 0x23 }, { 0x02, 0x59 }, { 0x00, 0x58 }, { 0x0B, 0x02 },
+	};
+	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+		uint8_t ix = seq[i][0], v = seq[i][1];
+		machine_pio(&m, 0x100600, 0x70, &ix, 1, true);
+		machine_pio(&m, 0x100604, 0x71, &v, 1, true);
+	}
+	struct ev e[2];
+	ck_assert_uint_eq(evlog_tail(&m.events, e, 2), 2);
+	ck_assert_msg(strstr(e[0].desc, "rtc: the guest set the time to 2000-02-28 23:59:5"), "%s", e[0].desc);
+	ck_assert_uint_eq(e[0].eip, 0x100604);
+	ck_assert_str_eq(e[1].desc, "rtc: register A 0x26, B 0x02");
 }
 END_TEST
 
@@ -562,6 +684,11 @@ static Suite *machine_suite(void)
 	tcase_add_test(tc, load_bad_files);
 	tcase_add_test(tc, pio_com1_reaches_console);
 	tcase_add_test(tc, pio_unclaimed);
+	tcase_add_test(tc, irq_rise_catch);
+	tcase_add_test(tc, rtc_time_set_event);
+	tcase_add_test(tc, pio_unsupported_stops);
+	tcase_add_test(tc, pio_post_fpu_imcr);
+	tcase_add_test(tc, absent_table_avoids_devices);
 	tcase_add_test(tc, debug_exit_pending_once);
 	tcase_add_test(tc, mmio_vga);
 	tcase_add_test(tc, devices_table_registered);
