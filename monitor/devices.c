@@ -9,6 +9,7 @@ static const struct machine_devtype pc_devices[] = {
 	{ "pic",        pic_dev_init,     pic_dev_reset,     pic_dev_destroy },
 	{ "pit",        pit_dev_init,     pit_dev_reset,     pit_dev_destroy },
 	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
+	{ "ide",        ide_dev_init,     ide_dev_reset,     ide_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
 };
