@@ -17,6 +17,7 @@ static const struct machine_devtype pc_devices[] = {
 	{ "post",       postcode_dev_init, postcode_dev_reset, postcode_dev_destroy },
 	{ "imcr",       imcr_dev_init,    imcr_dev_reset,    imcr_dev_destroy },
 	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
+	{ "ide",        ide_dev_init,     ide_dev_reset,     ide_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
 };

@@ -22,6 +22,7 @@
 #include "monitor/device.h"
 #include "monitor/evlog.h"
 #include "monitor/guestmem.h"
+#include "monitor/ide.h"
 #include "monitor/iobus.h"
 #include "monitor/clock.h"
 #include "monitor/cpumodel.h"
@@ -77,6 +78,9 @@ struct machine_config {
 	/* The device table; NULL: the PC's (machine_devtable). */
 	const struct machine_devtype *devices;
 	size_t ndevices;
+	/* IDE drives by index: 0 primary master, 1 primary slave, 2 and 3 the
+	 * secondary's; a NULL path is no drive (monitor/ide.h). */
+	struct ide_disk_spec disks[IDE_MAX_DRIVES];
 };
 
 struct machine {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Bad input gets one clear line on stderr and a non-zero exit, never a crash:
 # missing file, not ELF, 64-bit ELF, no multiboot header, segments outside RAM,
-# RAM too small or too large, unknown or malformed options.
+# RAM too small or too large, unknown or malformed options, bad disk images
+# (missing, a directory, empty, used twice) and drive indexes.
 . "${srcdir:-.}/tests/lib.sh"
 
 # expect_error STATUS PATTERN ARGS...: bt86 ARGS exits with STATUS and prints
@@ -51,4 +52,14 @@ expect_error 2 "unknown CPU model ''" --cpu= "$hello"
 expect_error 2 "needs an argument" -m
 expect_error 2 "no guest given"
 expect_error 2 "unexpected argument" "$hello" extra
+# Disk images: each refusal names the file; the drive index is checked.
+head -c 1024 /dev/zero >"$TMP/disk.img"
+expect_error 2 "disk image '$TMP/missing.img': No such file" --disk "$TMP/missing.img" "$hello"
+expect_error 2 "disk image '$TMP': Is a directory" --disk "$TMP" "$hello"
+expect_error 2 "disk image '$TMP': not a regular file" --disk "1=$TMP,readonly" "$hello"
+expect_error 2 "disk image '$TMP/empty': empty" --disk "2=$TMP/empty" "$hello"
+expect_error 2 "disk image '$TMP/disk.img': in use" --disk "$TMP/disk.img" --disk "1=$TMP/disk.img" "$hello"
+expect_error 2 "bad drive index" --disk "4=$TMP/disk.img" "$hello"
+expect_error 2 "drive 0 is already given" --disk "$TMP/disk.img" --disk "0=$TMP/disk.img" "$hello"
+expect_error 2 "no image file" --disk "3=" "$hello"
 finish

@@ -136,6 +136,7 @@ static int bt86_debug(const struct bt86_options *o)
 		.console_opaque = &con,
 		.cpu = cpu_model_find(o->cpu),
 	};
+	memcpy(cfg.disks, o->disks, sizeof cfg.disks);
 	struct tui_console *tcon = NULL;
 	if (o->tui) {
 		/* The guest's serial output goes to the TUI's console pane. */
@@ -274,6 +275,7 @@ int main(int argc, char **argv)
 		.console_opaque = &con,
 		.cpu = cpu_model_find(o.cpu),
 	};
+	memcpy(cfg.disks, o.disks, sizeof cfg.disks);
 	if (machine_init(&m, &cfg, err, sizeof err) < 0)
 		return bt86_fail(STATUS_USAGE, err);
 	if (machine_load(&m, o.guest, o.cmdline, err, sizeof err) < 0) {

@@ -11,7 +11,7 @@
 #include "monitor/sensitive.h"
 
 enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_LIST_IDENT, OPT_CPU, OPT_TUI,
-       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST };
+       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_DISK };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -30,6 +30,7 @@ static const struct option opt_long[] = {
 	{ "tui", no_argument, NULL, OPT_TUI },
 	{ "demo", required_argument, NULL, OPT_DEMO },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -71,12 +72,57 @@ void opt_usage(FILE *f, const char *prog)
 		"      --tui           the full-screen debugger (ncurses)\n"
 		"      --demo=SAMPLE   the full-screen debugger's guided tour of a sample (GUEST optional)\n"
 		"      --gdb=SPEC      serve the GDB remote protocol on SPEC, e.g. tcp::1234\n"
+		"      --disk=[N=]FILE[,readonly]  a raw disk image as IDE drive N (repeatable): 0\n"
+		"                      primary master (the default), 1 primary slave, 2 secondary\n"
+		"                      master, 3 secondary slave; ,readonly: the guest's writes fail\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
 		"Exit status: the guest's debug-exit status ((v << 1) | 1, odd), or\n"
 		"  0 guest halted with interrupts disabled, 2 bad usage or guest image,\n"
 		"  4 guest stopped with an error, 6 engine unavailable on this host.\n");
+}
+
+/* --disk [N=]FILE[,readonly]. A file name may hold commas and '=': only a
+ * leading digit and '=' is an index, only a final ",readonly" the flag. */
+static int opt_disk(struct bt86_options *o, const char *arg, char *err, size_t errlen)
+{
+	unsigned index = 0;
+	const char *file = arg;
+	if (arg[0] >= '0' && arg[0] <= '9' && arg[1] == '=') {
+		index = (unsigned)(arg[0] - '0');
+		file = arg + 2;
+	} else if (arg[0] >= '0' && arg[0] <= '9' && arg[1] >= '0' && arg[1] <= '9' && strchr(arg, '=')) {
+		index = IDE_MAX_DRIVES;   /* a number of more digits: out of range */
+	}
+	if (index >= IDE_MAX_DRIVES) {
+		snprintf(err, errlen, "--disk '%s': bad drive index (0-%d: 0 primary master, 1 primary slave, "
+			 "2 secondary master, 3 secondary slave)", arg, IDE_MAX_DRIVES - 1);
+		return -1;
+	}
+	size_t len = strlen(file);
+	bool readonly = false;
+	static const char ro[] = ",readonly";
+	if (len >= sizeof ro - 1 && strcmp(file + len - (sizeof ro - 1), ro) == 0) {
+		readonly = true;
+		len -= sizeof ro - 1;
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "--disk '%s': no image file given", arg);
+		return -1;
+	}
+	if (len >= OPT_PATH_MAX) {
+		snprintf(err, errlen, "--disk: image path too long");
+		return -1;
+	}
+	if (o->disks[index].path) {
+		snprintf(err, errlen, "--disk '%s': drive %u is already given ('%s')", arg, index, o->disks[index].path);
+		return -1;
+	}
+	memcpy(o->disk_path[index], file, len);
+	o->disk_path[index][len] = 0;
+	o->disks[index] = (struct ide_disk_spec){ .path = o->disk_path[index], .readonly = readonly };
+	return 0;
 }
 
 int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t errlen)
@@ -155,6 +201,10 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 			break;
 		case OPT_GDB:
 			o->gdb = optarg;
+			break;
+		case OPT_DISK:
+			if (opt_disk(o, optarg, err, errlen) < 0)
+				return -1;
 			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "monitor/ide.h"
+
+#define OPT_PATH_MAX 4096
+
 struct bt86_options {
 	const char *guest;       /* the kernel image */
 	const char *engine;      /* engine name */
@@ -23,6 +27,10 @@ struct bt86_options {
 	bool tui;                /* --tui: the ncurses debugger */
 	const char *demo;        /* --demo SAMPLE: the TUI's guided tour of a sample */
 	const char *gdb;         /* --gdb SPEC: serve the GDB remote protocol (e.g. tcp::1234) */
+	/* --disk [N=]FILE[,readonly]: IDE drives by index (path NULL: none);
+	 * the paths point into disk_path. */
+	struct ide_disk_spec disks[IDE_MAX_DRIVES];
+	char disk_path[IDE_MAX_DRIVES][OPT_PATH_MAX];
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in err. */

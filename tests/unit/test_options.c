@@ -4,7 +4,8 @@
  * after the guest, options after the guest belonging to the guest, and that
  * every error is -1 with a one-line message naming what was wrong. Also that
  * opt_parse can be called again after an earlier call (as tests and a
- * re-parsing front end do). --check-host is a flag. */
+ * re-parsing front end do). --check-host is a flag. --disk's forms and
+ * errors. */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -237,6 +238,35 @@ START_TEST(parse_twice)
 }
 END_TEST
 
+/* --disk [N=]FILE[,readonly]: index 0 by default, 0-3 explicit, repeatable;
+ * a bad index, a drive given twice or no file is one line. */
+START_TEST(disk_option)
+{
+	ck_assert_int_eq(PARSE("g"), 0);
+	for (int i = 0; i < IDE_MAX_DRIVES; i++)
+		ck_assert_ptr_null(o.disks[i].path);
+	ck_assert_int_eq(PARSE("--disk", "a.img", "--disk=1=b.img,readonly", "--disk", "3=c,d=e.img", "g"), 0);
+	ck_assert_str_eq(o.disks[0].path, "a.img");
+	ck_assert(!o.disks[0].readonly);
+	ck_assert_str_eq(o.disks[1].path, "b.img");
+	ck_assert(o.disks[1].readonly);
+	ck_assert_ptr_null(o.disks[2].path);
+	ck_assert_str_eq(o.disks[3].path, "c,d=e.img");   /* commas and '=' belong to the name */
+	ck_assert_str_eq(o.guest, "g");
+	ck_assert_int_eq(PARSE("--disk", "2=x.img,readonly,readonly", "g"), 0);
+	ck_assert_str_eq(o.disks[2].path, "x.img,readonly");
+	ck_assert_int_eq(PARSE("--disk", "0=x.img", "g"), 0);
+	ck_assert_str_eq(o.disks[0].path, "x.img");
+	expect_error(PARSE("--disk", "4=x.img", "g"), "bad drive index");
+	expect_error(PARSE("--disk", "12=x.img", "g"), "bad drive index");
+	expect_error(PARSE("--disk", "a.img", "--disk", "0=b.img", "g"), "already given");
+	expect_error(PARSE("--disk", "1=a.img", "--disk", "1=b.img", "g"), "drive 1");
+	expect_error(PARSE("--disk", "1=", "g"), "no image file");
+	expect_error(PARSE("--disk", ",readonly", "g"), "no image file");
+	expect_error(PARSE("--disk"), "needs an argument");
+}
+END_TEST
+
 static Suite *options_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -255,6 +285,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, small_error_buffer);
 	tcase_add_test(tc, parse_twice);
 	tcase_add_test(tc, check_host_option);
+	tcase_add_test(tc, disk_option);
 	suite_add_tcase(s, tc);
 	return s;
 }
