@@ -25,7 +25,9 @@ static const struct pc_absent pc_absent_rows[] = {
 	PIO(0x3F0, 0x3F5, "floppy controller", PC_UNSUPPORTED),   /* 0x3F6: IDE */
 	PIO(0x3F7, 0x3F7, "floppy controller", PC_UNSUPPORTED),
 	MMIO(0xFED00000u, 0xFED003FFu, "HPET", PC_UNSUPPORTED),
-	MMIO(0xFFFC0000u, 0xFFFFFFFFu, "BIOS flash (bt86 boots without firmware)", PC_UNSUPPORTED),
+	/* A PC has its BIOS ROM here; bt86 boots without one, so there is nothing
+	 * to read (and kernels do not read it): open bus, with the event named. */
+	MMIO(0xFFFC0000u, 0xFFFFFFFFu, "BIOS flash, empty: bt86 boots without firmware", PC_ABSENT),
 };
 
 const struct pc_absent *pc_absent_find(enum machine_bus bus, uint64_t addr, unsigned size)
