@@ -261,8 +261,8 @@ static void run_op(struct machine *m, const uint8_t *op)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct machine_devtype table[16];
-	size_t ndev = fz_devtable(table, 16);
+	struct machine_devtype table[64];
+	size_t ndev = fz_devtable(table, 64);
 	struct machine m;
 	char err[256];
 
