@@ -3,10 +3,14 @@
  * clock thread that drives it), COM1, the debug-exit port and VGA memory.
  * Each device's hooks live at the bottom of its own file. */
 #include "monitor/device.h"
+#include "monitor/ioapic.h"
+#include "monitor/lapic.h"
 #include "monitor/machine.h"
 
 static const struct machine_devtype pc_devices[] = {
+	{ "lapic",      lapic_dev_init,   lapic_dev_reset,   lapic_dev_destroy },   /* its intc before the PIC's */
 	{ "pic",        pic_dev_init,     pic_dev_reset,     pic_dev_destroy },
+	{ "ioapic",     ioapic_dev_init,  ioapic_dev_reset,  ioapic_dev_destroy },
 	{ "pit",        pit_dev_init,     pit_dev_reset,     pit_dev_destroy },
 	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
