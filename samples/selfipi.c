@@ -9,6 +9,7 @@
  * shorthands self, all including self and all excluding self, a physical
  * destination of its own APIC ID and of another one, a flat logical
  * destination. INIT and SIPI to an APIC ID nobody has are dropped.
+ * With `nmi` on the command line it ends with an NMI to itself.
  */
 #include "rt.h"
 
@@ -133,5 +134,8 @@ int sample_main(void)
 	bool init = send(0x0E, ICR_ASSERT | ICR_INIT);
 	bool sipi = send(0x0E, ICR_ASSERT | ICR_SIPI | 0x10);
 	rt_printf("selfipi: INIT and SIPI to APIC ID 14 dropped, ICR idle: %s\n", yes_no(init && sipi));
+	/* `nmi`: an NMI to itself, which bt86 does not deliver (it stops, saying so). */
+	if (rt_has_flag("nmi"))
+		send(0, ICR_ASSERT | ICR_SELF | (4u << 8));
 	return 0;
 }
