@@ -9,7 +9,8 @@
  * shorthands self, all including self and all excluding self, a physical
  * destination of its own APIC ID and of another one, a flat logical
  * destination. INIT and SIPI to an APIC ID nobody has are dropped.
- * With `nmi` on the command line it ends with an NMI to itself.
+ * With `nmi` on the command line it ends with an NMI to itself, with
+ * `relocate` it moves the APIC base (both stop bt86 as unsupported).
  */
 #include "rt.h"
 
@@ -137,5 +138,8 @@ int sample_main(void)
 	/* `nmi`: an NMI to itself, which bt86 does not deliver (it stops, saying so). */
 	if (rt_has_flag("nmi"))
 		send(0, ICR_ASSERT | ICR_SELF | (4u << 8));
+	/* `relocate`: move the APIC's page, which bt86 does not model (it stops). */
+	if (rt_has_flag("relocate"))
+		__asm__ volatile("wrmsr" : : "c"(0x1B), "a"(0xFED00900u), "d"(0));
 	return 0;
 }

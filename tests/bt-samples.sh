@@ -69,6 +69,14 @@ else
 	fail "bt: selfipi nmi: status $st"
 	sed 's/^/  | /' "$TMP/nmi.err"
 fi
+"$BT86" --cmdline relocate "$builddir/samples/selfipi.elf" >"$TMP/reloc.out" 2>"$TMP/reloc.err" </dev/null
+st=$?
+if [ "$st" = 4 ] && grep -q "unsupported: moving the local APIC to 0xfed00000 at EIP" "$TMP/reloc.err"; then
+	pass "bt: moving the APIC base stops the guest as unsupported (status 4)"
+else
+	fail "bt: selfipi relocate: status $st"
+	sed 's/^/  | /' "$TMP/reloc.err"
+fi
 # `info cpuid` shows the model a run uses.
 printf 'info cpuid\n' >"$TMP/cpuid.cmds"
 if "$BT86" --cpu p6 -x "$TMP/cpuid.cmds" "$builddir/samples/hello.elf" 2>&1 | grep -q '^model      p6: '; then
