@@ -710,7 +710,15 @@ static int co_seg_query(struct bt_engine *be, struct bt_ctx *ctx, struct bt_call
 }
 
 static int co_rdmsr(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_rdmsr); }
-static int co_wrmsr(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_wrmsr); }
+/* A device-owned MSR (the APIC base) may ask for a stop: after the WRMSR. */
+static int co_wrmsr(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
+{
+	struct emu em = bt_emu(be, ctx);
+	enum emu_result r = emu_wrmsr(&em);
+	if (r == EMU_NEXT && co_device_stop(be, ctx, co))
+		return 1;
+	return bt_finish(be, ctx, co, r, &em);
+}
 static int co_sysenter(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_sysenter); }
 static int co_sysexit(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co) { return co_emu(be, ctx, co, emu_sysexit); }
 

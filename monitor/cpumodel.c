@@ -49,9 +49,10 @@ static const struct {
 	[CPUF_NX] = { "nx", 0x80000001u, RD, 20, false },
 	[CPUF_LAHF] = { "lahf_lm", 0x80000001u, RC, 0, true },
 	[CPUF_LZCNT] = { "abm", 0x80000001u, RC, 5, true },   /* LZCNT (without it, F3 0F BD is BSR) */
+	[CPUF_APIC] = { "apic", 1, RD, 9, false },     /* the local APIC (monitor/lapic.c) */
 };
 
-#define P5 (F(FPU) | F(PSE) | F(TSC) | F(MSR) | F(CX8))
+#define P5 (F(FPU) | F(PSE) | F(TSC) | F(MSR) | F(CX8) | F(APIC))   /* the P54C's on-chip APIC */
 #define P6 (P5 | F(PAE) | F(SEP) | F(PGE) | F(CMOV) | F(PAT) | F(PSE36) | F(CLFSH) | F(MMX) | F(FXSR) | \
 	    F(SSE) | F(SSE2) | F(HYPERVISOR))
 #define BT86 (P6 | F(NX) | F(SSE3) | F(SSSE3) | F(SSE41) | F(SSE42) | F(POPCNT) | F(LAHF))

@@ -14,7 +14,7 @@
  *   cpu_model_cpuid(&m, 1, 0, 0, r);     // leaf 1 for vCPU 0
  *   if (cpu_has(&m, CPUF_SSE2)) ...
  *
- * Models: "486" (FPU only), "pentium" (P5: TSC, MSRs, CMPXCHG8B, 4 MiB
+ * Models: "486" (FPU only, no APIC), "pentium" (P5: TSC, MSRs, CMPXCHG8B, the APIC, 4 MiB
  * pages), "p6" (a Pentium M class CPU: P6 with PAE, SYSENTER, PAT, MMX,
  * SSE and SSE2), "bt86" (the default: p6 with NX, SSE3 to SSE4.2 and
  * POPCNT), and "host" (everything bt86 can offer that this host has, for
@@ -31,7 +31,7 @@ enum cpu_feature {
 	CPUF_FPU, CPUF_PSE, CPUF_TSC, CPUF_MSR, CPUF_PAE, CPUF_CX8, CPUF_SEP, CPUF_PGE, CPUF_CMOV,
 	CPUF_PAT, CPUF_PSE36, CPUF_CLFSH, CPUF_MMX, CPUF_FXSR, CPUF_SSE, CPUF_SSE2,
 	CPUF_SSE3, CPUF_PCLMUL, CPUF_SSSE3, CPUF_SSE41, CPUF_SSE42, CPUF_MOVBE, CPUF_POPCNT, CPUF_AES,
-	CPUF_HYPERVISOR, CPUF_ADX, CPUF_NX, CPUF_LAHF, CPUF_LZCNT,
+	CPUF_HYPERVISOR, CPUF_ADX, CPUF_NX, CPUF_LAHF, CPUF_LZCNT, CPUF_APIC,
 	CPUF_COUNT
 };
 

@@ -3,6 +3,8 @@
  * clock thread that drives it), COM1, the debug-exit port and VGA memory.
  * Each device's hooks live at the bottom of its own file. */
 #include "monitor/device.h"
+#include "monitor/ioapic.h"
+#include "monitor/lapic.h"
 #include "monitor/machine.h"
 #include "monitor/imcr.h"
 #include "monitor/pci.h"
@@ -10,7 +12,9 @@
 #include "monitor/rtc.h"
 
 static const struct machine_devtype pc_devices[] = {
+	{ "lapic",      lapic_dev_init,   lapic_dev_reset,   lapic_dev_destroy },   /* its intc before the PIC's */
 	{ "pic",        pic_dev_init,     pic_dev_reset,     pic_dev_destroy },
+	{ "ioapic",     ioapic_dev_init,  ioapic_dev_reset,  ioapic_dev_destroy },
 	{ "pit",        pit_dev_init,     pit_dev_reset,     pit_dev_destroy },
 	{ "rtc",        rtc_dev_init,     rtc_dev_reset,     rtc_dev_destroy },
 	{ "pci",        pci_dev_init,     pci_dev_reset,     pci_dev_destroy },

@@ -92,17 +92,20 @@ static int emu_access(struct emu *em, uint32_t lin, void *buf, unsigned len, boo
 		unsigned first = n == 2 ? 0x1000u - (lin & 0xfffu) : len;
 		for (int i = 0; i < n; i++) {
 			unsigned off = i ? first : 0, cnt = i ? len - first : first;
+			/* RAM and device memory meet at page boundaries: each page's
+			 * piece is one or the other. A device sees the access whole
+			 * (the APICs decode 32-bit registers). */
+			if (!gmem_is_ram(gm, pa[i], 1)) {
+				machine_mmio(em->m, em->st->eip, pa[i], b + off, cnt, write);
+				continue;
+			}
 			for (unsigned k = 0; k < cnt; k++) {
 				uint64_t a = pa[i] + k;
-				if (gmem_is_ram(gm, a, 1)) {
-					if (write) {
-						gm->phys[a] = b[off + k];
-						emu_ram_written(em, a, 1);
-					} else {
-						b[off + k] = gm->phys[a];
-					}
+				if (write) {
+					gm->phys[a] = b[off + k];
+					emu_ram_written(em, a, 1);
 				} else {
-					machine_mmio(em->m, em->st->eip, (uint32_t)a, b + off + k, 1, write);
+					b[off + k] = gm->phys[a];
 				}
 			}
 		}
@@ -121,8 +124,12 @@ static int emu_access(struct emu *em, uint32_t lin, void *buf, unsigned len, boo
 				memcpy(b + i, gm->phys + a, chunk);
 			}
 		} else {
-			chunk = 1;   /* MMIO byte by byte keeps devices simple here */
-			machine_mmio(em->m, em->st->eip, a, b + i, 1, write);
+			/* Device memory up to the page's end (where RAM could resume)
+			 * in one access: the APICs decode whole 32-bit registers. */
+			unsigned room = 0x1000u - (a & 0xfffu);
+			if (chunk > room)
+				chunk = room;
+			machine_mmio(em->m, em->st->eip, a, b + i, chunk, write);
 		}
 		i += chunk;
 	}

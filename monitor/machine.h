@@ -40,6 +40,9 @@
 
 /* An interrupt controller as a vCPU sees it: its INTR line and INTA cycle
  * (monitor/machine_intr.c). */
+struct lapic;
+struct ioapic;
+
 struct machine_intc {
 	const char *name;
 	bool (*pending)(void *ctx, unsigned cpu);
@@ -97,6 +100,8 @@ struct machine {
 	struct machine_intc intc[MACHINE_MAX_INTC];   /* in priority order */
 	int nintc;
 	struct pit pit;            /* the 8254, on IRQ0 */
+	struct lapic *lapic;       /* the local APICs, NULL if the CPU has none (monitor/lapic.h) */
+	struct ioapic *ioapic;     /* the IOAPIC, NULL without local APICs (monitor/ioapic.h) */
 	struct clock clock;        /* the timer devices' thread (machine_clock_add) */
 	/* ISA line fan-out, EOI listeners and device MSRs (registered by devices). */
 	struct { machine_irq_fn *fn; void *ctx; } irq_sink[MACHINE_MAX_IRQ_SINKS];

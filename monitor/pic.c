@@ -10,6 +10,7 @@
  *   pic_master_io(&pic, 0, &eoi, 1, true);
  */
 #include "monitor/pic.h"
+#include "monitor/lapic.h"
 #include "monitor/machine.h"
 
 #include <stdio.h>
@@ -431,17 +432,22 @@ void pic_describe(struct pic *p, char *buf, size_t len)
 /* The machine's 8259A pair (monitor/device.h). */
 
 /* The 8259 pair as the CPU sees it, through the machine's interrupt seam:
- * one INTR line, wired to the boot CPU (there is one vCPU). */
-static bool pic_intc_pending(void *ctx, unsigned cpu)
+ * one INTR line, wired to the boot CPU (there is one vCPU). While that
+ * CPU's local APIC is globally enabled the INTR line reaches it through
+ * the APIC's LINT0 (monitor/lapic.c, ahead in the seam), so this entry is
+ * inactive: one path, never both. */
+static bool pic_intc_pending(void *machine, unsigned cpu)
 {
-	(void)cpu;
-	return pic_intr(ctx);
+	struct machine *m = machine;
+	if (cpu != 0 || (m->lapic && lapic_hw_enabled(m->lapic, cpu)))
+		return false;
+	return pic_intr(&m->pic);
 }
 
-static int pic_intc_ack(void *ctx, unsigned cpu)
+static int pic_intc_ack(void *machine, unsigned cpu)
 {
 	(void)cpu;
-	return pic_ack(ctx);
+	return pic_ack(&((struct machine *)machine)->pic);
 }
 
 static void pic_dev_line(void *pic, int line, int level)
@@ -454,7 +460,7 @@ int pic_dev_init(struct machine_dev *d, char *err, size_t errlen)
 	struct machine *m = d->m;
 	pic_init(&m->pic, machine_intr_notify, m);
 	d->state = &m->pic;
-	if (machine_intc_add(m, &(struct machine_intc){ "pic", pic_intc_pending, pic_intc_ack, &m->pic }) < 0 ||
+	if (machine_intc_add(m, &(struct machine_intc){ "pic", pic_intc_pending, pic_intc_ack, m }) < 0 ||
 	    machine_irq_sink_add(m, pic_dev_line, &m->pic) < 0) {
 		snprintf(err, errlen, "pic: the machine's interrupt-controller table is full");
 		pic_destroy(&m->pic);

@@ -4,6 +4,8 @@
  * cache. The architectural state is the one snapshotted at the last stop, so
  * those topics need a stopped guest. */
 #include "session/cmd.h"
+#include "monitor/ioapic.h"
+#include "monitor/lapic.h"
 
 #include "monitor/pci.h"
 #include "monitor/postcode.h"
@@ -14,7 +16,7 @@
 #include <string.h>
 
 const char *const cmd_info_topics[] = {
-	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "uart", "devices",
+	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "lapic", "ioapic", "uart", "devices",
 	"breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", NULL,
 };
 
@@ -349,6 +351,27 @@ static int info_pci(struct session *s)
 	return 0;
 }
 
+/* The APICs describe themselves under their own locks (monitor/lapic.h). */
+static int info_lapic(struct session *s)
+{
+	if (!s->m->lapic)
+		return cmd_error(s, "info lapic: the CPU model (%s) has no local APIC", s->m->cpu.name);
+	char buf[4096];
+	lapic_describe(s->m->lapic, buf, sizeof buf);
+	out_printf(s->out, "%s", buf);
+	return 0;
+}
+
+static int info_ioapic(struct session *s)
+{
+	if (!s->m->ioapic)
+		return cmd_error(s, "info ioapic: no IOAPIC (the CPU model %s has no local APIC)", s->m->cpu.name);
+	char buf[4096];
+	ioapic_describe(s->m->ioapic, buf, sizeof buf);
+	out_printf(s->out, "%s", buf);
+	return 0;
+}
+
 static int info_uart(struct session *s)
 {
 	struct uart_status c;
@@ -524,7 +547,7 @@ static const struct {
 } info_topics[] = {
 	{ "registers", info_registers }, { "segments", info_segments }, { "flags", info_flags },
 	{ "cr", info_cr }, { "gdt", info_gdt }, { "idt", info_idt }, { "tss", info_tss },
-	{ "pic", info_pic }, { "pit", info_pit }, { "uart", info_uart }, { "devices", info_devices },
+	{ "pic", info_pic }, { "pit", info_pit }, { "lapic", info_lapic }, { "ioapic", info_ioapic }, { "uart", info_uart }, { "devices", info_devices },
 	{ "breakpoints", info_breakpoints }, { "events", info_events }, { "stats", info_stats },
 	{ "tc", info_tc }, { "cpuid", info_cpuid },
 	{ "rtc", info_rtc }, { "pci", info_pci },
@@ -568,6 +591,8 @@ const struct cmd cmd_table_info[] = {
 	  "  tss          the guest's current 32-bit TSS (stacks per ring, saved state)\n"
 	  "  pic          the 8259A pair (IRR ISR IMR, vector bases)\n"
 	  "  pit          the 8254 timer's channels\n"
+	  "  lapic        the local APIC: priorities, IRR ISR TMR, LVT, timer, IPI counts\n"
+	  "  ioapic       the IOAPIC's registers and its redirection entries in use\n"
 	  "  uart         COM1's registers and byte counts\n"
 	  "  rtc          the MC146818A clock: the guest's time, registers A-D, interrupt counts\n"
 	  "  pci          the PCI functions (bus:dev.fn vendor:device class)\n"

@@ -47,6 +47,36 @@ for cpu in bt86 p6 host; do
 		printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/  | /'
 	fi
 done
+# The APICs: `info ioapic` and `info lapic` after ioapicroute show the
+# routes it programmed and the level-triggered vector's TMR bit; an NMI
+# self-IPI stops the guest as unsupported (status 4), naming it.
+printf 'break rt_exit\ncontinue\ninfo ioapic\ninfo lapic\n' >"$TMP/apic.cmds"
+out=$("$BT86" -x "$TMP/apic.cmds" "$builddir/samples/ioapicroute.elf" 2>&1)
+if printf '%s\n' "$out" | grep -q '^pin  2: 0000000000010048 vector 0x48 fixed physical edge high dest 0x00 masked sent=[1-9]' &&
+	printf '%s\n' "$out" | grep -q '^pin  4: .* level high dest 0x00 masked sent=1$' &&
+	printf '%s\n' "$out" | grep -q '^  tmr: 49$' &&
+	printf '%s\n' "$out" | grep -q '^cpu0: id=0 base=0xfee00900 (enabled, BSP) version=0x00050014$'; then
+	pass "bt: info ioapic and info lapic show the guest's routes"
+else
+	fail "bt: info ioapic / info lapic after ioapicroute:"
+	printf '%s\n' "$out" | sed 's/^/  | /'
+fi
+"$BT86" --cmdline nmi "$builddir/samples/selfipi.elf" >"$TMP/nmi.out" 2>"$TMP/nmi.err" </dev/null
+st=$?
+if [ "$st" = 4 ] && grep -q "unsupported: NMI delivery at EIP" "$TMP/nmi.err"; then
+	pass "bt: an NMI IPI stops the guest as unsupported (status 4)"
+else
+	fail "bt: selfipi nmi: status $st"
+	sed 's/^/  | /' "$TMP/nmi.err"
+fi
+"$BT86" --cmdline relocate "$builddir/samples/selfipi.elf" >"$TMP/reloc.out" 2>"$TMP/reloc.err" </dev/null
+st=$?
+if [ "$st" = 4 ] && grep -q "unsupported: moving the local APIC to 0xfed00000 at EIP" "$TMP/reloc.err"; then
+	pass "bt: moving the APIC base stops the guest as unsupported (status 4)"
+else
+	fail "bt: selfipi relocate: status $st"
+	sed 's/^/  | /' "$TMP/reloc.err"
+fi
 # `info cpuid` shows the model a run uses.
 printf 'info cpuid\n' >"$TMP/cpuid.cmds"
 if "$BT86" --cpu p6 -x "$TMP/cpuid.cmds" "$builddir/samples/hello.elf" 2>&1 | grep -q '^model      p6: '; then

@@ -15,6 +15,15 @@ for name in $(sample_names); do
 		skip_one "paging on kvm: this software KVM backend raises #GP when the guest enables paging"
 		continue
 	fi
+	# The same backend never opens an interrupt window for a `sti; nop`
+	# (KVM_RUN's request_interrupt_window): a self-IPI sent with IF=0 is
+	# never injected (and it cannot IRET from a handler anyway, which is
+	# why timer, apictimer and ioapicroute stop "cannot emulate" there).
+	if [ "$name" = selfipi ] && grep -q "software backend" "$TMP/$name.err" &&
+		grep -q "^selfipi: delivered after sti: no" "$TMP/$name.out"; then
+		skip_one "selfipi on kvm: this software KVM backend does not inject an interrupt in an STI window"
+		continue
+	fi
 	check_sample kvm "$name"
 done
 finish

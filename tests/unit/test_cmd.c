@@ -526,7 +526,7 @@ END_TEST
 START_TEST(info_topics)
 {
 	static const char *const topics[] = { "registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic",
-					      "pit", "uart", "devices", "breakpoints", "events", "stats", "tc" };
+					      "pit", "lapic", "ioapic", "uart", "devices", "breakpoints", "events", "stats", "tc" };
 	for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
 		char line[64];
 		snprintf(line, sizeof line, "info %s", topics[i]);
@@ -555,9 +555,11 @@ START_TEST(info_devices_lists_claims)
 {
 	static const char *const lines[] = {
 		"device       kind  range                   label\n",
+		"lapic        mmio  0xfee00000-0xfee00fff   lapic\n",
 		"pic          port  0x0020-0x0021           pic-master\n",
 		"pic          port  0x00a0-0x00a1           pic-slave\n",
 		"pic          irq   2                       cascade\n",
+		"ioapic       mmio  0xfec00000-0xfec00fff   ioapic\n",
 		"pit          port  0x0040-0x0043           pit\n",
 		"pit          port  0x0061-0x0061           port61\n",
 		"pit          irq   0                       pit\n",

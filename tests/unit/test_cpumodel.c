@@ -20,7 +20,7 @@ static const struct { enum cpu_feature f; uint32_t leaf; int reg; unsigned bit; 
 	{ CPUF_SSE3, 1, 2, 0 }, { CPUF_PCLMUL, 1, 2, 1 }, { CPUF_SSSE3, 1, 2, 9 }, { CPUF_SSE41, 1, 2, 19 },
 	{ CPUF_SSE42, 1, 2, 20 }, { CPUF_MOVBE, 1, 2, 22 }, { CPUF_POPCNT, 1, 2, 23 }, { CPUF_AES, 1, 2, 25 },
 	{ CPUF_HYPERVISOR, 1, 2, 31 }, { CPUF_ADX, 7, 1, 19 }, { CPUF_NX, 0x80000001u, 3, 20 },
-	{ CPUF_LAHF, 0x80000001u, 2, 0 }, { CPUF_LZCNT, 0x80000001u, 2, 5 },
+	{ CPUF_LAHF, 0x80000001u, 2, 0 }, { CPUF_LZCNT, 0x80000001u, 2, 5 }, { CPUF_APIC, 1, 3, 9 },
 };
 
 START_TEST(models_and_default)

@@ -1132,7 +1132,7 @@ static void expect_msr_gp(uint32_t msr, bool write, uint64_t v)
 }
 
 /* The default model's MSRs: PAT (memory types only), EFER (NXE only),
- * MISC_ENABLE (fast strings, fixed), BIOS_SIGN_ID (revision 0); no APIC. */
+ * MISC_ENABLE (fast strings, fixed), BIOS_SIGN_ID (revision 0), APIC_BASE. */
 START_TEST(msr_model_set)
 {
 	ck_assert_uint_eq(rdmsr(0x277), 0x0007040600070406ull);   /* power-on PAT */
@@ -1151,7 +1151,9 @@ START_TEST(msr_model_set)
 	expect_msr_gp(0x1a0, true, 0);
 	wrmsr(0x8b, 0);
 	ck_assert_uint_eq(rdmsr(0x8b), 0);
-	expect_msr_gp(0x1b, false, 0);                             /* no local APIC in this model */
+	/* the local APIC's base (monitor/lapic.c owns it): BSP, enabled */
+	ck_assert_uint_eq(rdmsr(0x1b), 0xfee00900u);
+	expect_msr_gp(0x1b, true, 0xfee00d00u);                    /* x2APIC enable: reserved */
 	expect_msr_gp(0xc0000103u, false, 0);                      /* no TSC_AUX: no RDTSCP */
 }
 END_TEST
@@ -1325,11 +1327,12 @@ START_TEST(cpuid_is_the_model)
 	static const struct { uint32_t reg; unsigned bit; const char *what; } never[] = {
 		{ 2, 3, "MONITOR" }, { 2, 5, "VMX" }, { 2, 6, "SMX" }, { 2, 21, "x2APIC" }, { 2, 24, "TSC-deadline" },
 		{ 2, 26, "XSAVE" }, { 2, 27, "OSXSAVE" }, { 2, 28, "AVX" }, { 2, 30, "RDRAND" }, { 2, 12, "FMA" },
-		{ 3, 1, "VME" }, { 3, 2, "DE" }, { 3, 7, "MCE" }, { 3, 9, "APIC" }, { 3, 12, "MTRR" }, { 3, 14, "MCA" },
+		{ 3, 1, "VME" }, { 3, 2, "DE" }, { 3, 7, "MCE" }, { 3, 12, "MTRR" }, { 3, 14, "MCA" },
 		{ 3, 22, "ACPI" }, { 3, 28, "HTT" },
 	};
 	for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
 		ck_assert_msg(!(((never[i].reg == 2 ? c : d) >> never[i].bit) & 1), "%s advertised", never[i].what);
+	ck_assert_msg(d & (1u << 9), "APIC not advertised: edx 0x%x", d);   /* monitor/lapic.c */
 	ck_assert_uint_eq(b >> 24, 0);                            /* initial APIC ID */
 	ck_assert_uint_eq((b >> 8) & 0xff, 8);                    /* CLFLUSH: 64-byte lines */
 	cpu_model_cpuid(&E.m.cpu, 1, 0, 0, r);

@@ -58,8 +58,10 @@ static int fake_ack(void *ctx, unsigned cpu)
 
 START_TEST(pic_behind_the_seam)
 {
-	ck_assert_int_eq(m.nintc, 1);
-	ck_assert_str_eq(m.intc[0].name, "pic");
+	/* the local APIC first: the 8259 reaches the CPU through its LINT0 */
+	ck_assert_int_eq(m.nintc, 2);
+	ck_assert_str_eq(m.intc[0].name, "lapic");
+	ck_assert_str_eq(m.intc[1].name, "pic");
 	ck_assert(!machine_intr_pending(&m, 0));
 	ck_assert_int_eq(machine_intr_ack(&m, 0), -1);
 	/* ICW1-4 on the master: vectors 0x20-0x27; unmask IRQ 0 */
@@ -73,6 +75,26 @@ START_TEST(pic_behind_the_seam)
 	ck_assert(machine_intr_pending(&m, 0));
 	ck_assert_int_eq(machine_intr_ack(&m, 0), 0x20);
 	ck_assert(!machine_intr_pending(&m, 0));   /* in service until EOI */
+}
+END_TEST
+
+/* One path: ExtINT through the APIC's LINT0, or, with the APIC globally
+ * disabled (APIC-base MSR bit 11), the 8259's own entry; never both. */
+START_TEST(pic_one_path)
+{
+	uint8_t v;
+	v = 0xfe; machine_pio(&m, 0, 0x21, &v, 1, true);   /* unmask IRQ 0 (reset vectors 0x08) */
+	pic_set_irq(&m.pic, 0, 1);
+	ck_assert(m.intc[0].pending(m.intc[0].ctx, 0));    /* the LAPIC sees it on LINT0 */
+	ck_assert(!m.intc[1].pending(m.intc[1].ctx, 0));   /* the PIC's entry stands aside */
+	uint64_t base = 0;
+	ck_assert_int_eq(machine_msr(&m, 0, 0x1b, &base, false), 1);
+	ck_assert_uint_eq(base, 0xfee00900u);
+	base &= ~(1ull << 11);
+	ck_assert_int_eq(machine_msr(&m, 0, 0x1b, &base, true), 1);
+	ck_assert(!m.intc[0].pending(m.intc[0].ctx, 0));
+	ck_assert(m.intc[1].pending(m.intc[1].ctx, 0));
+	ck_assert_int_eq(machine_intr_ack(&m, 0), 0x08);
 }
 END_TEST
 
@@ -102,7 +124,7 @@ START_TEST(table_full)
 	while (machine_intc_add(&m, &(struct machine_intc){ "f", fake_pending, fake_ack, &f }) == 0)
 		added++;
 	ck_assert_int_eq(m.nintc, MACHINE_MAX_INTC);
-	ck_assert_int_eq(added, MACHINE_MAX_INTC - 1);   /* the PIC holds one */
+	ck_assert_int_eq(added, MACHINE_MAX_INTC - 2);   /* the LAPIC and the PIC hold two */
 }
 END_TEST
 
@@ -156,6 +178,7 @@ int main(void)
 	TCase *tc = tcase_create("seam");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, pic_behind_the_seam);
+	tcase_add_test(tc, pic_one_path);
 	tcase_add_test(tc, priority_order);
 	tcase_add_test(tc, table_full);
 	tcase_add_test(tc, wait_wakes);
