@@ -4,11 +4,13 @@
  * Each device's hooks live at the bottom of its own file. */
 #include "monitor/device.h"
 #include "monitor/machine.h"
+#include "monitor/i8042.h"
 
 static const struct machine_devtype pc_devices[] = {
 	{ "pic",        pic_dev_init,     pic_dev_reset,     pic_dev_destroy },
 	{ "pit",        pit_dev_init,     pit_dev_reset,     pit_dev_destroy },
 	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
+	{ "i8042",      i8042_dev_init,   i8042_dev_reset,   i8042_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
 };
