@@ -84,6 +84,9 @@ void machine_destroy(struct machine *m)
 	iobus_destroy(&m->mmio);
 	evlog_destroy(&m->events);
 	gmem_destroy(&m->mem);
+	free(m->image_path);
+	free(m->image_args);
+	m->image_path = m->image_args = NULL;
 }
 
 int machine_load(struct machine *m, const char *path, const char *args, char *err, size_t errlen)
@@ -102,7 +105,30 @@ int machine_load(struct machine *m, const char *path, const char *args, char *er
 		return -1;
 	mb_boot_state(&m->boot, &m->boot_state);
 	m->loaded = true;
+	if (m->image_path != path) {   /* a reboot passes the saved copies */
+		char *p = strdup(path), *a = strdup(args ? args : "");
+		if (!p || !a) {
+			free(p);
+			free(a);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(m->image_path);
+		free(m->image_args);
+		m->image_path = p;
+		m->image_args = a;
+	}
 	return 0;
+}
+
+int machine_reboot(struct machine *m, char *err, size_t errlen)
+{
+	if (!m->image_path) {
+		snprintf(err, errlen, "no guest was loaded");
+		return -1;
+	}
+	machine_reset(m);
+	return machine_load(m, m->image_path, m->image_args, err, errlen);
 }
 
 void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, unsigned size,

@@ -11,7 +11,7 @@
 #include "monitor/sensitive.h"
 
 enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_LIST_IDENT, OPT_CPU, OPT_TUI,
-       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST };
+       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_NO_REBOOT };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -30,6 +30,7 @@ static const struct option opt_long[] = {
 	{ "tui", no_argument, NULL, OPT_TUI },
 	{ "demo", required_argument, NULL, OPT_DEMO },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -71,6 +72,8 @@ void opt_usage(FILE *f, const char *prog)
 		"      --tui           the full-screen debugger (ncurses)\n"
 		"      --demo=SAMPLE   the full-screen debugger's guided tour of a sample (GUEST optional)\n"
 		"      --gdb=SPEC      serve the GDB remote protocol on SPEC, e.g. tcp::1234\n"
+		"      --no-reboot     a guest that resets the machine ends bt86 (status 0) instead of\n"
+		"                      restarting it\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
@@ -155,6 +158,9 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 			break;
 		case OPT_GDB:
 			o->gdb = optarg;
+			break;
+		case OPT_NO_REBOOT:
+			o->no_reboot = true;
 			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);

@@ -23,6 +23,7 @@ struct bt86_options {
 	bool tui;                /* --tui: the ncurses debugger */
 	const char *demo;        /* --demo SAMPLE: the TUI's guided tour of a sample */
 	const char *gdb;         /* --gdb SPEC: serve the GDB remote protocol (e.g. tcp::1234) */
+	bool no_reboot;          /* --no-reboot: a guest reset ends bt86 (status 0) */
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in err. */
