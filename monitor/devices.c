@@ -4,6 +4,7 @@
  * Each device's hooks live at the bottom of its own file. */
 #include "monitor/device.h"
 #include "monitor/machine.h"
+#include "monitor/cga.h"
 #include "monitor/i8042.h"
 
 static const struct machine_devtype pc_devices[] = {
@@ -16,6 +17,7 @@ static const struct machine_devtype pc_devices[] = {
 	{ "i8042",      i8042_dev_init,   i8042_dev_reset,   i8042_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
+	{ "vga-regs",   cga_dev_init,     cga_dev_reset,     cga_dev_destroy },
 };
 
 const struct machine_devtype *machine_devtable(size_t *n)
