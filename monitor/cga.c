@@ -249,6 +249,7 @@ void cga_cursor(struct cga *v, struct cga_cursor *out)
 	out->first_line = v->crtc[0x0A] & 0x1F;
 	out->last_line = v->crtc[0x0B] & 0x1F;
 	out->visible = !(v->crtc[0x0A] & 0x20);
+	out->misc = v->misc;
 	pthread_mutex_unlock(&v->lock);
 }
 

@@ -70,6 +70,7 @@ struct cga_cursor {
 	uint16_t start;            /* the first cell shown (0x0C:0x0D) */
 	uint8_t first_line, last_line;   /* 0x0A, 0x0B scan lines */
 	bool visible;              /* 0x0A bit 5 clear */
+	uint8_t misc;              /* misc output (0x67: colour text) */
 };
 void cga_cursor(struct cga *v, struct cga_cursor *out);
 
