@@ -18,6 +18,9 @@
  * "kbd: line: TEXT" and ends at a line "quit" (or after `lines=N` lines,
  * default 1) with value 0. Backspace removes a character, Ctrl+letter
  * prints as ^X. A controller that does not answer ends it with value 0x20.
+ * The CGA text screen says "kbd: type here" on its first row and echoes
+ * what is typed below it, moving the hardware cursor (CRTC 0x0E/0x0F) as
+ * xv6's cgaputc does.
  */
 #include "rt.h"
 
@@ -43,7 +46,48 @@
 #define POLLS        1000000   /* status reads before a reply counts as missing */
 #define LINE_MAX     120
 
+#define CRTC_INDEX   0x3D4
+#define CRTC_DATA    0x3D5
+#define CGA_COLS     80
+#define CGA_CELLS    (80 * 25)
+#define CGA_GREY     0x0700
+
 static volatile unsigned irqs, bytes;
+static volatile uint16_t *const cga = (volatile uint16_t *)0xB8000;
+static unsigned cga_pos;
+
+static void cga_cursor(void)
+{
+	outb(CRTC_INDEX, 0x0E);
+	outb(CRTC_DATA, (uint8_t)(cga_pos >> 8));
+	outb(CRTC_INDEX, 0x0F);
+	outb(CRTC_DATA, (uint8_t)cga_pos);
+}
+
+static void cga_putc(char c)
+{
+	if (c == '\n') {
+		cga_pos = (cga_pos / CGA_COLS + 1) * CGA_COLS;
+	} else if (c == '\b') {
+		if (cga_pos % CGA_COLS)
+			cga[--cga_pos] = CGA_GREY | ' ';
+	} else {
+		cga[cga_pos++] = (uint16_t)(CGA_GREY | (uint8_t)c);
+	}
+	if (cga_pos >= CGA_CELLS)
+		cga_pos = CGA_COLS;   /* no scrolling: back to the second row */
+	cga_cursor();
+}
+
+static void cga_init(void)
+{
+	for (unsigned i = 0; i < CGA_CELLS; i++)
+		cga[i] = CGA_GREY | ' ';
+	cga_pos = 0;
+	for (const char *p = "kbd: type here"; *p; p++)
+		cga_putc(*p);
+	cga_putc('\n');
+}
 static volatile char ring[256];
 static volatile unsigned ring_head, ring_tail;
 
@@ -215,12 +259,14 @@ int sample_main(void)
 	controller_init();
 	rt_set_trap_handler(KBD_VECTOR, on_kbd, 0);
 	pic_init();
+	cga_init();
 	rt_printf("kbd: waiting for keys on IRQ 1\n");
 	kbd_ready();
 	for (;;) {
 		__asm__ volatile("sti; hlt; cli" : : : "memory");
 		while (ring_tail != ring_head) {
 			char c = ring[ring_tail++ & 0xff];
+			cga_putc(c >= ' ' || c == '\n' || c == '\b' ? c : '^');
 			if (c == '\b') {
 				if (len)
 					len--;

@@ -51,11 +51,13 @@ void tui_cga_draw(struct tui *t, const struct tui_rect *r, bool focused)
 	int cur_cell = (int)cur.pos - (int)cur.start;
 	char right[96];
 	if (regs && cur.visible && cur_cell >= 0 && cur_cell < CGA_COLS * CGA_ROWS)
-		snprintf(right, sizeof right, "cursor %d,%d  %llu writes", cur_cell / CGA_COLS, cur_cell % CGA_COLS,
-			 v ? (unsigned long long)v->writes : 0ull);
+		snprintf(right, sizeof right, "%llu writes  cursor %d,%d", v ? (unsigned long long)v->writes : 0ull,
+			 cur_cell / CGA_COLS, cur_cell % CGA_COLS);
 	else
 		snprintf(right, sizeof right, "%llu writes", v ? (unsigned long long)v->writes : 0ull);
-	tui_title(t, r, focused, "CGA text 0xB8000", right);
+	tui_title(t, r, focused,
+		  t->mode == TM_GUEST && t->guest_kbd ? "CGA text 0xB8000  typing to the keyboard" : "CGA text 0xB8000",
+		  right);
 	if (!v || !v->writes) {
 		tui_put(t, r->y + 1, r->x + 1, r->w - 1, TR_DIM, "the guest has not written to the CGA text screen");
 		return;
