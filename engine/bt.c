@@ -558,6 +558,30 @@ static void bt_set_fpu(struct engine *e, const uint8_t fx[512])
 	memcpy(((struct bt_engine *)e)->ctx->fx_guest, fx, 512);
 }
 
+/* The x87/SSE state at reset: FCW 0x37F, MXCSR 0x1F80, all registers empty. */
+static void bt_fpu_reset(uint8_t fx[512])
+{
+	uint16_t fcw = 0x037f;
+	uint32_t mxcsr = 0x1f80;
+	memset(fx, 0, 512);
+	memcpy(fx + 0, &fcw, 2);
+	memcpy(fx + 24, &mxcsr, 4);
+}
+
+static void bt_reset(struct engine *e)
+{
+	struct bt_engine *be = (struct bt_engine *)e;
+	/* The loader rewrote RAM behind the window: no page holds translated
+	 * code any more, and the next translation starts from an empty TC. */
+	for (uint32_t p = 0; p < WIN_PAGES; p++)
+		win_unprotect(&be->win, p);
+	be->flush_pending = true;
+	be->flush_why = "machine reset";
+	bt_fpu_reset(be->ctx->fx_guest);
+	bt_set_state(e, &e->m->boot_state);
+	be->loop.halted = false;
+}
+
 static void bt_request_stop(struct engine *e)
 {
 	struct bt_engine *be = (struct bt_engine *)e;
@@ -635,11 +659,7 @@ static int bt_create(struct machine *m, struct engine **out, int *unavailable, c
 	ctx->win_base = (uint64_t)(uintptr_t)be->win.base;
 	ctx->win_neg = (uint64_t)0 - ctx->win_base;
 	ctx->lookup = be->tc.lookup;
-	/* The guest's x87/SSE state at reset: FCW 0x37F, MXCSR 0x1F80, all empty. */
-	uint16_t fcw = 0x037f;
-	uint32_t mxcsr = 0x1f80;
-	memcpy(ctx->fx_guest + 0, &fcw, 2);
-	memcpy(ctx->fx_guest + 24, &mxcsr, 4);
+	bt_fpu_reset(ctx->fx_guest);
 	bt_set_state(&be->base, &m->boot_state);
 	be->thread = pthread_self();
 	bt_policy_changed(be);
@@ -766,4 +786,5 @@ const struct engine_ops engine_bt_ops = {
 	.addr_mark = bt_addr_mark,
 	.configure = bt_configure,
 	.stats = bt_stats,
+	.reset = bt_reset,
 };

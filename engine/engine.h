@@ -153,6 +153,10 @@ struct engine_ops {
 	int (*configure)(struct engine *e, const char *key, const char *value, char *err, size_t errlen);
 	/* Counters for --stats and benchmarks: fills up to max, returns how many. */
 	int (*stats)(struct engine *e, struct engine_stat *out, int max);
+	/* The vCPU at power-on as the loader's boot leaves it (m->boot_state,
+	 * the x87/SSE reset values, not halted), caches of guest code and
+	 * memory dropped: after machine_reboot (vCPU thread, stopped). */
+	void (*reset)(struct engine *e);
 };
 
 /* Every engine embeds this first. */
@@ -168,6 +172,10 @@ static inline bool engine_has(const struct engine *e, enum engine_cap cap)
 
 extern const struct engine_ops engine_bt_ops;
 extern const struct engine_ops engine_kvm_ops;
+
+/* The guest reset the machine (STOP_RESET): machine_reboot, then the
+ * engine's reset. 0, or -1 with err (the image could not be loaded again). */
+int engine_reboot(struct engine *e, char *err, size_t errlen);
 
 /* The engine named name, or NULL. */
 const struct engine_ops *engine_find(const char *name);

@@ -635,6 +635,24 @@ static void kvm_set_fpu(struct engine *e, const uint8_t fx[512])
 	ioctl(k->vcpu_fd, KVM_SET_FPU, &f);
 }
 
+static void kvm_reset(struct engine *e)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	uint8_t fx[512] = { 0 };
+	uint16_t fcw = 0x037f;
+	uint32_t mxcsr = 0x1f80;
+	memcpy(fx + 0, &fcw, 2);
+	memcpy(fx + 24, &mxcsr, 4);
+	/* RAM is the host's mapping: KVM sees the reloaded image as it is. */
+	struct kvm_vcpu_events ev;
+	memset(&ev, 0, sizeof ev);   /* no exception or interrupt left half-injected */
+	ioctl(k->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev);
+	kvm_set_state(e, &e->m->boot_state);
+	kvm_set_fpu(e, fx);
+	k->loop.halted = false;
+	k->run->request_interrupt_window = 0;
+}
+
 static int kvm_stats(struct engine *e, struct engine_stat *out, int max)
 {
 	struct kvm_engine *k = (struct kvm_engine *)e;
@@ -683,4 +701,5 @@ const struct engine_ops engine_kvm_ops = {
 	.set_fpu = kvm_set_fpu,
 	.configure = kvm_configure,
 	.stats = kvm_stats,
+	.reset = kvm_reset,
 };

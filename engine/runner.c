@@ -55,6 +55,42 @@ static struct stop_info runner_perform(struct runner *r, const struct runner_req
 	}
 }
 
+/* Perform q, rebooting the machine whenever the guest resets it. */
+static struct stop_info runner_perform_rebooting(struct runner *r, const struct runner_req *q)
+{
+	for (;;) {
+		struct stop_info s = runner_perform(r, q);
+		if (s.reason != STOP_RESET)
+			return s;
+		char err[200];
+		if (engine_reboot(r->e, err, sizeof err) < 0) {
+			s.reason = STOP_ERROR;
+			s.status = STATUS_GUEST_ERROR;
+			snprintf(s.msg, sizeof s.msg, "guest reset the machine, but it cannot restart: %.180s", err);
+			return s;
+		}
+		s.eip = r->m->boot_state.eip;
+		pthread_mutex_lock(&r->lock);
+		r->resets++;
+		runner_listener_fn *fn = r->reset_fn;
+		void *ctx = r->reset_ctx;
+		bool quit = r->quit;
+		pthread_mutex_unlock(&r->lock);
+		if (fn)
+			fn(ctx, &s);
+		if (quit || q->kind == RQ_STEP_INSN || q->kind == RQ_STEP_CCF)
+			return s;
+	}
+}
+
+void runner_on_reset(struct runner *r, runner_listener_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&r->lock);
+	r->reset_fn = fn;
+	r->reset_ctx = ctx;
+	pthread_mutex_unlock(&r->lock);
+}
+
 static void *runner_main(void *arg)
 {
 	struct runner *r = arg;
@@ -78,7 +114,7 @@ static void *runner_main(void *arg)
 		r->has_req = false;
 		pthread_mutex_unlock(&r->lock);
 
-		struct stop_info s = runner_perform(r, &q);
+		struct stop_info s = runner_perform_rebooting(r, &q);
 		struct vcpu_state st;
 		uint8_t fx[512] = { 0 };
 		r->e->ops->get_state(r->e, &st);

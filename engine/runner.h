@@ -64,6 +64,10 @@ struct runner {
 	 * so two front ends calling at once cannot take each other's completion. */
 	uint64_t fn_queued, fn_run;
 	struct { runner_listener_fn *fn; void *ctx; } listeners[RUNNER_MAX_LISTENERS];
+	/* Told of a guest reset the runner carried out (runner_on_reset). */
+	runner_listener_fn *reset_fn;
+	void *reset_ctx;
+	uint64_t resets;            /* machine resets carried out */
 };
 
 int runner_start(struct runner *r, struct engine *e, struct machine *m, char *err, size_t errlen);
@@ -100,6 +104,14 @@ int runner_set_state(struct runner *r, const struct vcpu_state *st);
 /* The x87/SSE state at the last stop, and writing it. */
 void runner_fpu(struct runner *r, uint8_t fx[512]);
 int runner_set_fpu(struct runner *r, const uint8_t fx[512]);
+
+/* A guest reset (STOP_RESET) is no stop: the runner reboots the machine and
+ * the engine (engine_reboot) on the vCPU thread, tells fn (on that thread;
+ * the front end prints "guest reset the machine ..."), and carries on with
+ * the request: a run goes on from the entry point, a step stops there with
+ * the STOP_RESET. A reboot that fails is a final STOP_ERROR. Set after
+ * runner_start, before the first resume; fn NULL: told nobody. */
+void runner_on_reset(struct runner *r, runner_listener_fn *fn, void *ctx);
 
 int runner_listen(struct runner *r, runner_listener_fn *fn, void *ctx);
 void runner_unlisten(struct runner *r, runner_listener_fn *fn, void *ctx);

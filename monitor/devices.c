@@ -10,6 +10,8 @@
 #include "monitor/pci.h"
 #include "monitor/postcode.h"
 #include "monitor/rtc.h"
+#include "monitor/cga.h"
+#include "monitor/i8042.h"
 
 static const struct machine_devtype pc_devices[] = {
 	{ "lapic",      lapic_dev_init,   lapic_dev_reset,   lapic_dev_destroy },   /* its intc before the PIC's */
@@ -22,8 +24,13 @@ static const struct machine_devtype pc_devices[] = {
 	{ "imcr",       imcr_dev_init,    imcr_dev_reset,    imcr_dev_destroy },
 	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
 	{ "ide",        ide_dev_init,     ide_dev_reset,     ide_dev_destroy },
+	{ "com2",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
+	{ "com3",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
+	{ "com4",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
+	{ "i8042",      i8042_dev_init,   i8042_dev_reset,   i8042_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
+	{ "vga-regs",   cga_dev_init,     cga_dev_reset,     cga_dev_destroy },
 };
 
 const struct machine_devtype *machine_devtable(size_t *n)

@@ -88,6 +88,9 @@ void machine_destroy(struct machine *m)
 	iobus_destroy(&m->mmio);
 	evlog_destroy(&m->events);
 	gmem_destroy(&m->mem);
+	free(m->image_path);
+	free(m->image_args);
+	m->image_path = m->image_args = NULL;
 }
 
 int machine_load(struct machine *m, const char *path, const char *args, char *err, size_t errlen)
@@ -106,6 +109,19 @@ int machine_load(struct machine *m, const char *path, const char *args, char *er
 		return -1;
 	mb_boot_state(&m->boot, &m->boot_state);
 	m->loaded = true;
+	if (m->image_path != path) {   /* a reboot passes the saved copies */
+		char *p = strdup(path), *a = strdup(args ? args : "");
+		if (!p || !a) {
+			free(p);
+			free(a);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(m->image_path);
+		free(m->image_args);
+		m->image_path = p;
+		m->image_args = a;
+	}
 	return 0;
 }
 
@@ -134,6 +150,16 @@ static void machine_unclaimed(struct machine *m, uint32_t eip, enum machine_bus 
 	else
 		evlog_add(&m->events, EV_IO, eip, -1, "unclaimed mmio %s 0x%llx size %u%s", is_write ? "write" : "read",
 			  (unsigned long long)addr, size, what);
+}
+
+int machine_reboot(struct machine *m, char *err, size_t errlen)
+{
+	if (!m->image_path) {
+		snprintf(err, errlen, "no guest was loaded");
+		return -1;
+	}
+	machine_reset(m);
+	return machine_load(m, m->image_path, m->image_args, err, errlen);
 }
 
 void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, unsigned size,

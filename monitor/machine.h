@@ -154,6 +154,8 @@ struct machine {
 	uint32_t exit_value;
 	char req_msg[200];
 	bool no_reboot;            /* a reset request ends the run (status 0) */
+	/* What machine_load loaded, for machine_reboot (owned copies). */
+	char *image_path, *image_args;
 };
 
 int machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen);
@@ -164,6 +166,13 @@ void machine_reset(struct machine *m);
 /* Load a multiboot kernel; the guest's command line is "PATH ARGS", as GRUB and
  * QEMU pass it. */
 int machine_load(struct machine *m, const char *path, const char *args, char *err, size_t errlen);
+
+/* A reset of the whole machine, as a PC's reset line does it and the
+ * loader's boot finishes it: every device in its power-on state, the kernel
+ * loaded again (RAM is otherwise kept, as on a real reset) and boot_state
+ * filled anew. The engine's vCPU is the caller's (engine_reboot). 0, or -1
+ * with err if nothing was loaded or the image cannot be read any more. */
+int machine_reboot(struct machine *m, char *err, size_t errlen);
 
 /* Device accesses from an engine; eip is for the event log. */
 void machine_pio(struct machine *m, uint32_t eip, uint16_t port, void *data, unsigned size,

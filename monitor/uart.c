@@ -4,6 +4,8 @@
 #include "monitor/uart.h"
 #include "monitor/machine.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LCR_DLAB   0x80  /* divisor latch access */
@@ -234,22 +236,67 @@ void uart_status(struct uart *u, struct uart_status *out)
 	pthread_mutex_unlock(&u->lock);
 }
 
-/* The machine's COM1 (monitor/device.h). */
+/* The machine's serial ports (monitor/device.h): one row per port, the
+ * row's name choosing its base and line. COM1 is the console (machine.com1,
+ * the front end's output and input). COM2-COM4 exist so probes find them:
+ * their output goes nowhere and nothing arrives. COM3 and COM4 share IRQ 4
+ * and 3 with COM1 and COM2 on a PC; ISA lines are not shared here, so they
+ * have no line (a driver polling them works, one waiting for IRQs waits). */
+static const struct uart_port {
+	const char *name;
+	uint16_t base;
+	int irq;   /* -1: none */
+} uart_ports[] = {
+	{ "com1", UART_COM1_BASE, UART_COM1_IRQ },
+	{ "com2", UART_COM2_BASE, UART_COM2_IRQ },
+	{ "com3", UART_COM3_BASE, -1 },
+	{ "com4", UART_COM4_BASE, -1 },
+};
+
+struct uart_dev_line {
+	struct machine *m;
+	int irq;
+};
 
 static void uart_dev_irq(void *opaque, int level)
 {
-	machine_set_irq(opaque, UART_COM1_IRQ, level);
+	struct uart_dev_line *l = opaque;
+	machine_set_irq(l->m, l->irq, level);
 }
 
 int uart_dev_init(struct machine_dev *d, char *err, size_t errlen)
 {
 	struct machine *m = d->m;
-	uart_init(&m->com1, m->config.console_out, m->config.console_opaque);
-	uart_set_irq(&m->com1, uart_dev_irq, m);
-	d->state = &m->com1;
-	if (machine_dev_pio(d, UART_COM1_BASE, UART_PORTS, NULL, uart_io, &m->com1, err, errlen) < 0 ||
-	    machine_dev_irq(d, UART_COM1_IRQ, NULL, err, errlen) < 0) {
-		uart_destroy(&m->com1);
+	const struct uart_port *p = NULL;
+	for (size_t i = 0; i < sizeof uart_ports / sizeof uart_ports[0]; i++)
+		if (strcmp(uart_ports[i].name, d->type->name) == 0)
+			p = &uart_ports[i];
+	if (!p) {
+		snprintf(err, errlen, "no serial port is called %s", d->type->name);
+		return -1;
+	}
+	bool console = p->base == UART_COM1_BASE;
+	struct uart *u = console ? &m->com1 : malloc(sizeof *u);
+	struct uart_dev_line *l = malloc(sizeof *l);
+	if (!u || !l) {
+		if (u != &m->com1)
+			free(u);
+		free(l);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	uart_init(u, console ? m->config.console_out : NULL, console ? m->config.console_opaque : NULL);
+	*l = (struct uart_dev_line){ m, p->irq };
+	/* The glue hangs off the UART (irq_opaque) even without a line, so
+	 * destroy finds it. */
+	uart_set_irq(u, p->irq >= 0 ? uart_dev_irq : NULL, l);
+	d->state = u;
+	if (machine_dev_pio(d, p->base, UART_PORTS, NULL, uart_io, u, err, errlen) < 0 ||
+	    (p->irq >= 0 && machine_dev_irq(d, p->irq, NULL, err, errlen) < 0)) {
+		uart_destroy(u);
+		free(l);
+		if (u != &m->com1)
+			free(u);
 		return -1;
 	}
 	return 0;
@@ -262,5 +309,9 @@ void uart_dev_reset(struct machine_dev *d)
 
 void uart_dev_destroy(struct machine_dev *d)
 {
-	uart_destroy(d->state);
+	struct uart *u = d->state;
+	uart_destroy(u);
+	free(u->irq_opaque);
+	if (u != &d->m->com1)
+		free(u);
 }

@@ -17,6 +17,10 @@
 
 #define UART_COM1_BASE 0x3F8
 #define UART_COM1_IRQ  4
+#define UART_COM2_BASE 0x2F8
+#define UART_COM2_IRQ  3
+#define UART_COM3_BASE 0x3E8
+#define UART_COM4_BASE 0x2E8
 #define UART_PORTS     8     /* registers, from the base port */
 #define UART_RX_CAP    1024  /* bytes buffered from the user; more are dropped */
 
@@ -62,7 +66,11 @@ struct uart_status {
 };
 void uart_status(struct uart *u, struct uart_status *out);
 
-/* The machine's COM1 (monitor/device.h hooks; state: machine.com1, IRQ 4). */
+/* The machine's serial ports (monitor/device.h hooks), the row's name
+ * choosing the port: "com1" (state: machine.com1, IRQ 4, the console),
+ * "com2" (0x2F8, IRQ 3), "com3" (0x3E8) and "com4" (0x2E8), whose output
+ * goes nowhere; COM3 and COM4 have no IRQ line (ISA lines are not shared,
+ * and a PC shares theirs with COM1 and COM2). State: a struct uart. */
 struct machine_dev;
 int uart_dev_init(struct machine_dev *d, char *err, size_t errlen);
 void uart_dev_reset(struct machine_dev *d);

@@ -10,13 +10,14 @@
 #include "monitor/pci.h"
 #include "monitor/postcode.h"
 #include "monitor/rtc.h"
+#include "monitor/cga.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char *const cmd_info_topics[] = {
-	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "lapic", "ioapic", "uart", "devices",
+	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "lapic", "ioapic", "uart", "vga", "devices",
 	"breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", NULL,
 };
 
@@ -388,6 +389,21 @@ static int info_uart(struct session *s)
 	return 0;
 }
 
+/* The VGA text registers: the cursor and the screen's start (CRTC), the mode. */
+static int info_vga(struct session *s)
+{
+	struct cga *v = machine_device(s->m, "vga-regs");
+	if (!v)
+		return cmd_error(s, "info vga: this machine has no VGA registers");
+	struct cga_cursor c;
+	cga_cursor(v, &c);
+	out_printf(s->out, "vga text mode 80x25 at 0xB8000, CRTC at 0x3D4 (misc output 0x%02x)\n", c.misc);
+	out_printf(s->out, "  cursor at cell %u (row %u, column %u)%s, scan lines %u-%u\n", c.pos, c.pos / 80, c.pos % 80,
+		   c.visible ? "" : ", hidden", c.first_line, c.last_line);
+	out_printf(s->out, "  start address %u (row %u)\n", c.start, c.start / 80);
+	return 0;
+}
+
 /* One line per claimed range or IRQ line, device by device in table order:
  * "DEVICE KIND FIRST-LAST LABEL" (ports 4 hex digits, MMIO 8, IRQs decimal). */
 static int info_devices(struct session *s)
@@ -547,7 +563,8 @@ static const struct {
 } info_topics[] = {
 	{ "registers", info_registers }, { "segments", info_segments }, { "flags", info_flags },
 	{ "cr", info_cr }, { "gdt", info_gdt }, { "idt", info_idt }, { "tss", info_tss },
-	{ "pic", info_pic }, { "pit", info_pit }, { "lapic", info_lapic }, { "ioapic", info_ioapic }, { "uart", info_uart }, { "devices", info_devices },
+	{ "pic", info_pic }, { "pit", info_pit }, { "lapic", info_lapic }, { "ioapic", info_ioapic },
+	{ "uart", info_uart }, { "vga", info_vga }, { "devices", info_devices },
 	{ "breakpoints", info_breakpoints }, { "events", info_events }, { "stats", info_stats },
 	{ "tc", info_tc }, { "cpuid", info_cpuid },
 	{ "rtc", info_rtc }, { "pci", info_pci },
@@ -596,6 +613,7 @@ const struct cmd cmd_table_info[] = {
 	  "  uart         COM1's registers and byte counts\n"
 	  "  rtc          the MC146818A clock: the guest's time, registers A-D, interrupt counts\n"
 	  "  pci          the PCI functions (bus:dev.fn vendor:device class)\n"
+	  "  vga          the text cursor and screen start address (CRTC)\n"
 	  "  devices      RAM, and every device with its port and MMIO ranges and IRQ lines\n"
 	  "  breakpoints  breakpoints, watchpoints and catches, with hit counts\n"
 	  "  events       how many events of each kind were logged\n"

@@ -14,6 +14,7 @@
  * in the engine's own statistics). Stepping with stepf therefore records
  * every CCF run one by one. */
 #include "session/cmd.h"
+#include "monitor/i8042.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -394,6 +395,71 @@ static int do_echo(struct session *s, int argc, char **argv)
 	return 0;
 }
 
+/* TEXT with C escapes undone: \n \r \t \b \e (Escape) \\ \" and \xHH;
+ * returns its length, or -1 for a bad escape. */
+static int cmd_unescape(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = in; *p; p++) {
+		char c = *p;
+		if (c == '\\') {
+			switch (*++p) {
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'b': c = '\b'; break;
+			case 'e': c = 0x1b; break;
+			case '\\': c = '\\'; break;
+			case '"': c = '"'; break;
+			case 'x': {
+				char hex[3] = { 0 };
+				char *end;
+				if (!p[1] || !p[2])
+					return -1;
+				hex[0] = p[1];
+				hex[1] = p[2];
+				c = (char)strtoul(hex, &end, 16);
+				if (*end)
+					return -1;
+				p += 2;
+				break;
+			}
+			default: return -1;
+			}
+		}
+		if (n + 1 >= cap)
+			return -1;
+		out[n++] = c;
+	}
+	out[n] = 0;
+	return (int)n;
+}
+
+static int do_type(struct session *s, int argc, char **argv)
+{
+	char text[1024], keys[1024];
+	size_t n = 0;
+	if (argc < 2)
+		return cmd_error(s, "usage: type TEXT (escapes: \\n \\t \\b \\e \\xHH)");
+	struct i8042 *k = machine_device(s->m, "i8042");
+	if (!k)
+		return cmd_error(s, "type: this machine has no keyboard controller");
+	for (int i = 1; i < argc; i++) {
+		int w = snprintf(text + n, sizeof text - n, "%s%s", i > 1 ? " " : "", argv[i]);
+		if (w < 0 || (size_t)w >= sizeof text - n)
+			return cmd_error(s, "type: the text is too long");
+		n += (size_t)w;
+	}
+	int len = cmd_unescape(text, keys, sizeof keys);
+	if (len < 0)
+		return cmd_error(s, "type: bad escape in '%s'", text);
+	size_t typed = i8042_type(k, keys, (size_t)len);
+	if (typed < (size_t)len)
+		return cmd_error(s, "type: %zu of %d characters have no key on a US keyboard (typed the rest)",
+				 (size_t)len - typed, len);
+	return 0;
+}
+
 static int do_help(struct session *s, int argc, char **argv)
 {
 	if (argc > 2)
@@ -472,6 +538,12 @@ const struct cmd cmd_table_misc[] = {
 	{ "print", "EXPR", "show the value of an address expression ($eip, sym+4, *$esp)", NULL, do_print, CC_ADDR,
 	  false },
 	{ "echo", "TEXT", "print TEXT (for scripts)", NULL, do_echo, CC_NONE, false },
+	{ "type", "TEXT", "type TEXT on the guest's PS/2 keyboard (make and break scancodes)",
+	  "  The keys are queued in the keyboard behind the 8042 and reach the guest as it reads\n"
+	  "  port 0x60 (IRQ 1). A US layout: Shift is pressed for capitals and shifted punctuation.\n"
+	  "  Escapes: \\n Enter, \\t Tab, \\b Backspace, \\e Escape, \\xHH a control character\n"
+	  "  (\\x01-\\x1a: Ctrl+letter), \\\\ and \\\". Example: type \"ls -l\\n\"",
+	  do_type, CC_NONE, false },
 	{ "help", "[COMMAND]", "list the commands, or show one in detail", NULL, do_help, CC_COMMAND, false },
 	{ "quit", "", "leave bt86 (Ctrl-D at the prompt does the same)", NULL, do_quit, CC_NONE, false },
 	{ "gdb", "[SPEC]", "serve the GDB remote protocol on SPEC (default tcp::1234)", NULL, do_gdb, CC_NONE, false },

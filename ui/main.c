@@ -52,7 +52,8 @@ static void bt86_report_stop(const struct machine *m, const struct vcpu_state *s
 {
 	char insn[96];
 
-	if (s->reason == STOP_EXIT)
+	/* The guest's own exit says nothing, but a reset under --no-reboot does. */
+	if (s->reason == STOP_EXIT && strncmp(s->msg, "guest reset", 11) != 0)
 		return;
 	if (s->want_insn) {
 		disas_guest(&m->mem, m->maxphyaddr, st, s->eip, insn, sizeof insn);
@@ -60,6 +61,24 @@ static void bt86_report_stop(const struct machine *m, const struct vcpu_state *s
 	} else {
 		fprintf(stderr, "bt86: %s\n", s->msg);
 	}
+}
+
+/* The guest reset the machine and it starts again (a headless run, the
+ * prompt, gdb): said on stderr, as other stops are. */
+static void bt86_reset_note(void *ctx, const struct stop_info *s)
+{
+	(void)ctx;
+	fprintf(stderr, "bt86: %s; restarting\n", s->msg);
+}
+
+/* The same in the TUI: a line in the console pane, where the guest's
+ * output goes on (the terminal is the TUI's). */
+static void bt86_tui_reset_note(void *ctx, const struct stop_info *s)
+{
+	char line[320];
+	int n = snprintf(line, sizeof line, "\r\n[bt86: %s; restarting]\r\n", s->msg);
+	for (int i = 0; i < n && i < (int)sizeof line - 1; i++)
+		tui_console_out(ctx, (uint8_t)line[i]);
 }
 
 /* One line: "bt86: stats: engine=bt ccfs=12 chains=30 ..." (stable, for scripts). */
@@ -150,6 +169,7 @@ static int bt86_debug(const struct bt86_options *o)
 		tui_console_free(tcon);
 		return bt86_fail(STATUS_USAGE, err);
 	}
+	m.no_reboot = o->no_reboot;
 	if (machine_load(&m, o->guest, o->cmdline, err, sizeof err) < 0) {
 		machine_destroy(&m);
 		tui_console_free(tcon);
@@ -191,6 +211,10 @@ static int bt86_debug(const struct bt86_options *o)
 		tui_console_free(tcon);
 		return bt86_fail(STATUS_GUEST_ERROR, err);
 	}
+	if (o->tui)
+		runner_on_reset(&r, bt86_tui_reset_note, tcon);
+	else
+		runner_on_reset(&r, bt86_reset_note, NULL);
 	if (o->gdb) {
 		char where[160], gerr[256];
 		s.gdb = gdb_server_start(&s, o->gdb, where, sizeof where, gerr, sizeof gerr);
@@ -278,6 +302,7 @@ int main(int argc, char **argv)
 	memcpy(cfg.disks, o.disks, sizeof cfg.disks);
 	if (machine_init(&m, &cfg, err, sizeof err) < 0)
 		return bt86_fail(STATUS_USAGE, err);
+	m.no_reboot = o.no_reboot;
 	if (machine_load(&m, o.guest, o.cmdline, err, sizeof err) < 0) {
 		machine_destroy(&m);
 		return bt86_fail(STATUS_USAGE, err);
@@ -296,6 +321,17 @@ int main(int argc, char **argv)
 	console_start_input(&con, STDIN_FILENO, &m.com1);
 
 	e->ops->run(e, &s);
+	while (s.reason == STOP_RESET) {
+		bt86_reset_note(NULL, &s);
+		if (engine_reboot(e, err, sizeof err) < 0) {
+			snprintf(s.msg, sizeof s.msg, "cannot restart the guest: %.200s", err);
+			s.reason = STOP_ERROR;
+			s.status = STATUS_GUEST_ERROR;
+			s.want_insn = false;
+			break;
+		}
+		e->ops->run(e, &s);
+	}
 	struct vcpu_state vs;
 	e->ops->get_state(e, &vs);
 	bt86_report_stop(&m, &vs, &s);

@@ -11,7 +11,7 @@
 #include "monitor/sensitive.h"
 
 enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_LIST_IDENT, OPT_CPU, OPT_TUI,
-       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_DISK };
+       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_DISK, OPT_NO_REBOOT };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -31,6 +31,7 @@ static const struct option opt_long[] = {
 	{ "demo", required_argument, NULL, OPT_DEMO },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -75,6 +76,8 @@ void opt_usage(FILE *f, const char *prog)
 		"      --disk=[N=]FILE[,readonly]  a raw disk image as IDE drive N (repeatable): 0\n"
 		"                      primary master (the default), 1 primary slave, 2 secondary\n"
 		"                      master, 3 secondary slave; ,readonly: the guest's writes fail\n"
+		"      --no-reboot     a guest that resets the machine ends bt86 (status 0) instead of\n"
+		"                      restarting it\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
@@ -205,6 +208,9 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 		case OPT_DISK:
 			if (opt_disk(o, optarg, err, errlen) < 0)
 				return -1;
+			break;
+		case OPT_NO_REBOOT:
+			o->no_reboot = true;
 			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);

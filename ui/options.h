@@ -31,6 +31,7 @@ struct bt86_options {
 	 * the paths point into disk_path. */
 	struct ide_disk_spec disks[IDE_MAX_DRIVES];
 	char disk_path[IDE_MAX_DRIVES][OPT_PATH_MAX];
+	bool no_reboot;          /* --no-reboot: a guest reset ends bt86 (status 0) */
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in err. */

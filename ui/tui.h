@@ -269,6 +269,7 @@ struct tui {
 	int focus;                 /* slot index */
 	enum tui_view focus_view;  /* the view focused before the last relayout */
 	enum tui_mode mode;
+	bool guest_kbd;            /* TM_GUEST types on the PS/2 keyboard (from the CGA pane), not COM1 */
 	bool help;                 /* the key help covers the panes */
 	int help_top;
 	bool color, utf8, quit, dirty;

@@ -2,11 +2,15 @@
  * a text-mode guest writes at 0xB8000, drawn with their colours (or, on a
  * monochrome terminal, reverse video for dark-on-light cells). The pane
  * crops to its size; the arrows scroll it. It appears once the guest has
- * written there (vgamem counts the writes). */
+ * written there (vgamem counts the writes). The screen starts where the
+ * CRTC's start address says, and the cursor cell (CRTC 0x0E/0x0F) is drawn
+ * in reverse video, its row and column in the title. */
 #include "ui/tui.h"
 
 #include <curses.h>
 #include <stdio.h>
+
+#include "monitor/cga.h"
 
 #define CGA_COLS 80
 #define CGA_ROWS 25
@@ -40,9 +44,20 @@ static attr_t tui_cga_attr(const struct tui *t, uint8_t attr)
 void tui_cga_draw(struct tui *t, const struct tui_rect *r, bool focused)
 {
 	const struct vgamem *v = t->s->m->vga;
-	char right[48];
-	snprintf(right, sizeof right, "%llu writes", v ? (unsigned long long)v->writes : 0ull);
-	tui_title(t, r, focused, "CGA text 0xB8000", right);
+	struct cga *regs = machine_device(t->s->m, "vga-regs");
+	struct cga_cursor cur = { 0, 0, 0, 0, false, 0 };
+	if (regs)
+		cga_cursor(regs, &cur);
+	int cur_cell = (int)cur.pos - (int)cur.start;
+	char right[96];
+	if (regs && cur.visible && cur_cell >= 0 && cur_cell < CGA_COLS * CGA_ROWS)
+		snprintf(right, sizeof right, "%llu writes  cursor %d,%d", v ? (unsigned long long)v->writes : 0ull,
+			 cur_cell / CGA_COLS, cur_cell % CGA_COLS);
+	else
+		snprintf(right, sizeof right, "%llu writes", v ? (unsigned long long)v->writes : 0ull);
+	tui_title(t, r, focused,
+		  t->mode == TM_GUEST && t->guest_kbd ? "CGA text 0xB8000  typing to the keyboard" : "CGA text 0xB8000",
+		  right);
 	if (!v || !v->writes) {
 		tui_put(t, r->y + 1, r->x + 1, r->w - 1, TR_DIM, "the guest has not written to the CGA text screen");
 		return;
@@ -51,9 +66,12 @@ void tui_cga_draw(struct tui *t, const struct tui_rect *r, bool focused)
 	if (*top > CGA_ROWS - rows)
 		*top = CGA_ROWS - rows > 0 ? CGA_ROWS - rows : 0;
 	for (int row = 0; row < rows && *top + row < CGA_ROWS; row++) {
-		const uint8_t *cell = v->bytes + CGA_OFFSET + (size_t)(*top + row) * CGA_COLS * 2;
+		/* The start address counts cells; text memory is 32 KiB at 0xB8000. */
+		size_t first = ((size_t)cur.start + (size_t)(*top + row) * CGA_COLS) % (0x8000 / 2 - CGA_COLS);
+		const uint8_t *cell = v->bytes + CGA_OFFSET + first * 2;
 		for (int col = 0; col < CGA_COLS && col < r->w; col++) {
-			attrset(tui_cga_attr(t, cell[col * 2 + 1]));
+			bool at_cursor = cur.visible && (*top + row) * CGA_COLS + col == cur_cell;
+			attrset(tui_cga_attr(t, cell[col * 2 + 1]) | (at_cursor ? A_REVERSE : 0));
 			mvaddch(r->y + 1 + row, r->x + col, (chtype)(unsigned char)tui_cga_char(cell[col * 2]));
 		}
 	}

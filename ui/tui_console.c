@@ -36,7 +36,7 @@ void tui_console_draw(struct tui *t, const struct tui_rect *r, bool focused)
 	tui_clamp_back(back, total, rows);
 	int n = tui_console_tail(t->con, *back, buf, rows, NULL);
 	snprintf(right, sizeof right, "%llu bytes%s", (unsigned long long)bytes, *back ? "  (scrolled)" : "");
-	tui_title(t, r, focused, t->mode == TM_GUEST ? "Console (COM1)  typing to the guest" : "Console (COM1)", right);
+	tui_title(t, r, focused, t->mode == TM_GUEST && !t->guest_kbd ? "Console (COM1)  typing to the guest" : "Console (COM1)", right);
 	if (!n)
 		tui_put(t, r->y + 1, r->x + 1, r->w - 1, TR_DIM, "the guest has written nothing to COM1 yet");
 	for (int i = 0; i < n; i++)

@@ -288,7 +288,9 @@ void tui_input_draw(struct tui *t, const struct tui_rect *r)
 		return;
 	}
 	if (t->mode == TM_GUEST) {
-		tui_put(t, r->y, 0, r->w, TR_KEY, " typing goes to the guest's COM1 (Esc leaves)");
+		tui_put(t, r->y, 0, r->w, TR_KEY,
+			t->guest_kbd ? " typing goes to the guest's PS/2 keyboard (Esc leaves)"
+				     : " typing goes to the guest's COM1 (Esc leaves)");
 		curs_set(0);
 		return;
 	}

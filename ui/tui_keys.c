@@ -10,6 +10,7 @@
  *   GUEST    typing goes to the guest's COM1; Esc goes back to KEYS.
  */
 #include "ui/tui.h"
+#include "monitor/i8042.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -60,7 +61,7 @@ static const struct tui_key tui_keys[] = {
 	{ '\n', KM_KEYS, TA_ENTER, NULL, NULL },
 	{ KEY_ENTER, KM_KEYS, TA_ENTER, NULL, NULL },
 	{ ':', KM_KEYS, TA_CMD, ":", "the command line (help lists the commands; tui help)" },
-	{ 'i', KM_KEYS, TA_GUEST, "i", "type to the guest's serial console (Esc leaves)" },
+	{ 'i', KM_KEYS, TA_GUEST, "i", "type to the guest: COM1, or the keyboard from CGA (Esc)" },
 	{ 'o', KM_KEYS, TA_SORT, "o", "TC pane: sort by executions, size or address" },
 	{ 'm', KM_KEYS, TA_MEMGO, "m", "memory pane: go to an address (tui mem ADDR)" },
 	{ ' ', KM_KEYS, TA_DEMO_NEXT, "Space", "classroom mode: the next step now" },
@@ -220,10 +221,17 @@ static void tui_do(struct tui *t, enum tui_action a)
 	case TA_CMD:
 		t->mode = TM_CMD;
 		break;
-	case TA_GUEST:
+	case TA_GUEST: {
+		/* From the CGA screen, once the guest has its keyboard on, keys are
+		 * scancodes; otherwise characters on COM1. */
+		struct i8042 *k = machine_device(t->s->m, "i8042");
+		bool cga = t->focus < t->lay.nslots && tui_slot_view(&t->lay.slot[t->focus]) == TV_CGA;
 		t->mode = TM_GUEST;
-		tui_show_view(t, TV_CONSOLE, false);
+		t->guest_kbd = cga && k && i8042_kbd_enabled(k);
+		if (!t->guest_kbd)
+			tui_show_view(t, TV_CONSOLE, false);
 		break;
+	}
 	case TA_SORT:
 		t->tc.sort = (enum tui_tc_sort)((t->tc.sort + 1) % TCS_COUNT);
 		tui_tc_sort(t);
@@ -267,9 +275,30 @@ static enum tui_action tui_key_action(int key, int modebit)
 	return TA_NONE;
 }
 
+/* A key typed on the guest's PS/2 keyboard: the ASCII keys (ps2kbd.h). */
+static void tui_guest_kbd_key(struct tui *t, int key)
+{
+	struct i8042 *k = machine_device(t->s->m, "i8042");
+	char c;
+	if (key == KEY_BACKSPACE)
+		c = '\b';
+	else if (key == KEY_ENTER || key == '\n' || key == '\r')
+		c = '\n';
+	else if (key > 0 && key < 128)
+		c = (char)key;
+	else
+		return;
+	if (k)
+		i8042_type(k, &c, 1);
+}
+
 static void tui_guest_key(struct tui *t, int key)
 {
 	uint8_t b;
+	if (t->guest_kbd) {
+		tui_guest_kbd_key(t, key);
+		return;
+	}
 	if (key == KEY_BACKSPACE)
 		b = 0x7f;
 	else if (key == KEY_ENTER || key == '\n')

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/machine.h"
 #include "monitor/uart.h"
 
 /* Register offsets and bits, as a driver names them. */
@@ -439,6 +440,59 @@ START_TEST(status_for_front_ends)
 }
 END_TEST
 
+/* The PC's four serial ports: COM1-COM4 answer at their bases (the scratch
+ * register keeps a value, as a probe checks), COM1 and COM2 drive IRQ 4 and
+ * 3, COM3 and COM4 have no line; COM1's input raises IRQ 4 with RDI on. */
+static int line_seen[16];
+
+static void line_sink(void *ctx, int line, int level)
+{
+	(void)ctx;
+	if (line >= 0 && line < 16)
+		line_seen[line] = level;
+}
+
+START_TEST(pc_serial_ports)
+{
+	static struct machine m;
+	char err[256];
+	ck_assert_int_eq(machine_init(&m, &(struct machine_config){ .ram_size = 4 << 20 }, err, sizeof err), 0);
+	ck_assert_int_eq(machine_irq_sink_add(&m, line_sink, NULL), 0);
+	static const struct { const char *name; uint16_t base; int irq; } want[] = {
+		{ "com1", 0x3F8, 4 }, { "com2", 0x2F8, 3 }, { "com3", 0x3E8, -1 }, { "com4", 0x2E8, -1 },
+	};
+	for (int i = 0; i < 4; i++) {
+		struct machine_dev *d = machine_dev_find(&m, want[i].name);
+		ck_assert_ptr_nonnull(d);
+		ck_assert_uint_eq(d->range[0].base, want[i].base);
+		ck_assert_uint_eq(d->nirqs, want[i].irq < 0 ? 0 : 1);
+		if (want[i].irq >= 0)
+			ck_assert_int_eq(d->irq[0].line, want[i].irq);
+		uint8_t v = (uint8_t)(0xA5 + i), r = 0;
+		machine_pio(&m, 0, (uint16_t)(want[i].base + SCR), &v, 1, true);
+		machine_pio(&m, 0, (uint16_t)(want[i].base + SCR), &r, 1, false);
+		ck_assert_uint_eq(r, v);
+		machine_pio(&m, 0, (uint16_t)(want[i].base + LSR), &r, 1, false);
+		ck_assert_uint_eq(r, 0x60);   /* idle, nothing received */
+		v = 'x';
+		machine_pio(&m, 0, (uint16_t)(want[i].base + RBR), &v, 1, true);   /* COM2-4: to nowhere */
+	}
+	ck_assert_ptr_eq(machine_device(&m, "com1"), &m.com1);
+	uint8_t v = 0x08;
+	machine_pio(&m, 0, 0x3F8 + MCR, &v, 1, true);
+	v = 0x01;
+	machine_pio(&m, 0, 0x3F8 + IER, &v, 1, true);
+	ck_assert_int_eq(line_seen[4], 0);
+	ck_assert_uint_eq(uart_push_input(&m.com1, (const uint8_t *)"k", 1), 1);   /* the stdin thread's call */
+	ck_assert_int_eq(line_seen[4], 1);
+	uint8_t r;
+	machine_pio(&m, 0, 0x3F8 + RBR, &r, 1, false);
+	ck_assert_uint_eq(r, 'k');
+	ck_assert_int_eq(line_seen[4], 0);
+	machine_destroy(&m);
+}
+END_TEST
+
 static Suite *uart_suite(void)
 {
 	Suite *s = suite_create("uart");
@@ -462,6 +516,7 @@ static Suite *uart_suite(void)
 	tcase_add_test(tc, fcr_clear_rx);
 	tcase_add_test(tc, push_from_thread);
 	tcase_add_test(tc, status_for_front_ends);
+	tcase_add_test(tc, pc_serial_ports);
 	suite_add_tcase(s, tc);
 	return s;
 }
