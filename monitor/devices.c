@@ -12,6 +12,7 @@
 #include "monitor/rtc.h"
 #include "monitor/cga.h"
 #include "monitor/i8042.h"
+#include "monitor/mptable.h"
 
 static const struct machine_devtype pc_devices[] = {
 	{ "lapic",      lapic_dev_init,   lapic_dev_reset,   lapic_dev_destroy },   /* its intc before the PIC's */
@@ -28,6 +29,7 @@ static const struct machine_devtype pc_devices[] = {
 	{ "com3",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
 	{ "com4",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
 	{ "i8042",      i8042_dev_init,   i8042_dev_reset,   i8042_dev_destroy },
+	{ "mptable",    mptable_dev_init, mptable_dev_reset, NULL },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
 	{ "vga-regs",   cga_dev_init,     cga_dev_reset,     cga_dev_destroy },

@@ -109,17 +109,25 @@ int ide_attach(struct ide *ide, unsigned index, const char *path, bool readonly,
 	return 0;
 }
 
+/* An absent drive's status beside a present one: an absent slave reads 0
+ * (the master answers for it, as ATA-6 says for device 1 absent and as
+ * xv6's probe expects); an absent master beside a slave reads ready
+ * (DRDY|DSC), as QEMU's does: xv6, which QEMU runs with disk 1 alone,
+ * waits for device 0 to be ready before it probes device 1. */
+static uint8_t ide_absent_status(const struct ide_channel *c)
+{
+	return c->sel == 0 ? IDE_DRDY | IDE_DSC : 0;
+}
+
 /* A reading of a register of the selected drive. A channel without drives
- * floats (0xFF: nothing drives the bus); an absent slave beside a master
- * reads 0 (the master answers for it, as ATA-6 says for device 1 absent and
- * as xv6's probe expects). */
+ * floats (0xFF: nothing drives the bus). */
 static uint8_t ide_reg_read(struct ide_channel *c, unsigned reg)
 {
 	struct ide_drive *d = &c->drive[c->sel];
 	if (!c->drive[0].present && !c->drive[1].present)
 		return 0xFF;
 	if (!d->present)
-		return 0;
+		return reg == 7 ? ide_absent_status(c) : 0;
 	bool hob = c->devctl & IDE_CTL_HOB;
 	switch (reg) {
 	case 1: return d->error;   /* not a FIFO: features are write-only */
@@ -248,7 +256,7 @@ void ide_io_ctl(void *opaque, uint64_t off, void *data, unsigned size, bool is_w
 		const struct ide_drive *d = &c->drive[c->sel];
 		uint8_t v = 0xFF;
 		if (c->drive[0].present || c->drive[1].present)
-			v = !d->present ? 0 : (c->devctl & IDE_CTL_SRST) ? IDE_BSY : d->status;
+			v = !d->present ? ide_absent_status(c) : (c->devctl & IDE_CTL_SRST) ? IDE_BSY : d->status;
 		memset(data, v, size);   /* alternate status: no acknowledge */
 	}
 	ide_update_irq(c);
