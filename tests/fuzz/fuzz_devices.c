@@ -15,6 +15,9 @@
  * The PIT runs on a fake clock that only the "time" op advances, so a run
  * is reproducible; the real clock thread is not started.
  *
+ * (The table's other devices, the 8042, COM2-4 and the VGA registers, are
+ * reached the same way, through their claimed ranges.)
+ *
  * After each op, cheap invariants: a read or write touched no byte past its
  * size; the PIC's state and acknowledged vectors are in range; each PIT
  * channel's mode, count and latch are sane; COM1's receive buffer is within
@@ -170,11 +173,21 @@ static void dev_access(struct machine *m, const uint8_t *op, unsigned size, bool
 		if (buf[i] != 0xa5)
 			fail("a device access touched bytes past its size");
 	if (is_write && r->bus == MACHINE_BUS_PIO && m->exit_pending) {
-		if (m->exit_status != dbgexit_status(m->exit_value))
+		/* Other devices ask for stops too: the 8042 and port 0x92 a reset,
+		 * A20 off or a VGA graphics mode an unsupported stop. */
+		enum machine_req req = m->req;
+		if (req == MACHINE_REQ_EXIT && m->exit_status != dbgexit_status(m->exit_value))
 			fail("the debug-exit status does not match its value");
+		int want = m->exit_status;
 		struct stop_info st;
-		if (!machine_take_exit(m, eip, &st) || st.status != m->exit_status)
+		if (!machine_take_exit(m, eip, &st))
+			fail("the device's stop request was not taken");
+		else if (req == MACHINE_REQ_EXIT && st.status != want)
 			fail("the debug exit was not taken");
+		else if (req == MACHINE_REQ_RESET && st.reason != STOP_RESET && st.reason != STOP_EXIT)
+			fail("a reset request did not stop as a reset");
+		else if (req == MACHINE_REQ_UNSUPPORTED && st.reason != STOP_ERROR)
+			fail("an unsupported request did not stop as an error");
 	}
 }
 
