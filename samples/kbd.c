@@ -18,6 +18,9 @@
  * "kbd: line: TEXT" and ends at a line "quit" (or after `lines=N` lines,
  * default 1) with value 0. Backspace removes a character, Ctrl+letter
  * prints as ^X. A controller that does not answer ends it with value 0x20.
+ * COM1's received characters (IRQ 4: IER received-data, MCR OUT2) join the
+ * same input, a CR as Enter, so a line may also come from bt86's stdin or
+ * the TUI's console pane.
  * The CGA text screen says "kbd: type here" on its first row and echoes
  * what is typed below it, moving the hardware cursor (CRTC 0x0E/0x0F) as
  * xv6's cgaputc does.
@@ -40,7 +43,9 @@
 #define PIC2_DATA    0xA1
 #define PIC1_VECTOR  0x20
 #define KBD_VECTOR   (PIC1_VECTOR + 1)
-#define IMR_IRQ1_ONLY 0xFD
+#define IMR_IRQ1_4   0xED     /* the keyboard and COM1 */
+#define COM1         0x3F8
+#define COM1_VECTOR  (PIC1_VECTOR + 4)
 #define EOI          0x20
 
 #define POLLS        1000000   /* status reads before a reply counts as missing */
@@ -195,6 +200,16 @@ static void on_kbd(struct rt_trap_frame *f)
 	outb(PIC1_CMD, EOI);
 }
 
+static void on_com1(struct rt_trap_frame *f)
+{
+	(void)f;
+	while (inb(COM1 + 5) & 0x01) {   /* LSR data ready */
+		char c = (char)inb(COM1);
+		ring[ring_head++ & 0xff] = c == '\r' ? '\n' : c;
+	}
+	outb(PIC1_CMD, EOI);
+}
+
 static void pic_init(void)
 {
 	outb(PIC1_CMD, 0x11);
@@ -205,7 +220,7 @@ static void pic_init(void)
 	outb(PIC2_DATA, 0x02);
 	outb(PIC1_DATA, 0x01);
 	outb(PIC2_DATA, 0x01);
-	outb(PIC1_DATA, IMR_IRQ1_ONLY);
+	outb(PIC1_DATA, IMR_IRQ1_4);
 	outb(PIC2_DATA, 0xFF);
 }
 
@@ -258,9 +273,12 @@ int sample_main(void)
 
 	controller_init();
 	rt_set_trap_handler(KBD_VECTOR, on_kbd, 0);
+	rt_set_trap_handler(COM1_VECTOR, on_com1, 0);
 	pic_init();
+	outb(COM1 + 4, 0x0B);   /* DTR, RTS, OUT2: the line reaches the PIC */
+	outb(COM1 + 1, 0x01);   /* received-data interrupt */
 	cga_init();
-	rt_printf("kbd: waiting for keys on IRQ 1\n");
+	rt_printf("kbd: waiting for keys on IRQ 1 and COM1 on IRQ 4\n");
 	kbd_ready();
 	for (;;) {
 		__asm__ volatile("sti; hlt; cli" : : : "memory");

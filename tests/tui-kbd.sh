@@ -10,7 +10,7 @@
 GUEST="$builddir/samples/kbd.elf"
 [ -f "$GUEST" ] || skip_all "$GUEST is not built"
 
-tui_start 200 50 --tui "$GUEST"
+tui_start 200 50 --tui --cmdline lines=2 "$GUEST"
 if ! tui_wait 'STOPPED at the entry point' 15; then
 	tui_dump "first screen"
 	fail "no first screen"
@@ -61,6 +61,22 @@ else
 	tui_dump "echo"
 	fail "no echo on the CGA screen or the cursor did not move"
 fi
+# The console pane's guest input goes to COM1 (IRQ 4 in the guest).
+tui_keys :
+tui_type 'tui show console'
+tui_keys Enter
+tui_keys Escape
+tui_keys i
+tui_wait 'typing goes to the guest.s COM1' 5 || { tui_dump "console input"; fail "i on the console: not COM1"; }
+tui_type 'via serial'
+tui_keys Enter
+if tui_wait 'kbd: line: via serial' 20 && tui_wait 'kbd: 2 lines' 10; then
+	pass "typing in the console pane reaches COM1"
+else
+	tui_dump "serial"
+	fail "the console pane's typing did not reach COM1"
+fi
+tui_keys Escape
 tui_keys q
 tui_wait 'TUI-EXITED=0' 30 && pass "q quits" || { tui_dump quit; fail "q did not quit"; }
 finish

@@ -16,6 +16,9 @@
  * The PIT runs on a fake clock that only the "time" op advances, so a run
  * is reproducible; the real clock thread is not started.
  *
+ * (The table's other devices, the 8042, COM2-4 and the VGA registers, are
+ * reached the same way, through their claimed ranges.)
+ *
  * After each op, cheap invariants: a read or write touched no byte past its
  * size; the PIC's state and acknowledged vectors are in range; each PIT
  * channel's mode, count and latch are sane; COM1's receive buffer is within
@@ -212,6 +215,7 @@ static void dev_access(struct machine *m, const uint8_t *op, unsigned size, bool
 		int status = m->exit_status;
 		if (exit && status != dbgexit_status(m->exit_value))
 			fail("the debug-exit status does not match its value");
+		int want = m->exit_status;
 		struct stop_info st;
 		if (!machine_take_exit(m, eip, &st) || (exit && st.status != status))
 			fail("the request was not taken");

@@ -495,9 +495,9 @@ START_TEST(devices_overlaps_rejected)
 	ck_assert_int_eq(m.mmio.n, mmio);
 
 	/* A free range next door is fine, and recorded; until the record is full. */
-	ck_assert_int_eq(machine_dev_pio(d, 0x3c0, 0x20, "vga-regs", dummy_io, NULL, err, sizeof err), 0);
+	ck_assert_int_eq(machine_dev_pio(d, 0x300, 0x20, "vga-extra", dummy_io, NULL, err, sizeof err), 0);
 	ck_assert_uint_eq(d->nranges, 2);
-	ck_assert_str_eq(iobus_find(&m.pio, 0x3df)->name, "vga-regs");
+	ck_assert_str_eq(iobus_find(&m.pio, 0x31f)->name, "vga-extra");
 	ck_assert_int_eq(machine_dev_irq(d, 9, NULL, err, sizeof err), 0);
 	ck_assert_str_eq(d->irq[0].label, "vga");
 	for (unsigned i = d->nranges; i < MACHINE_DEV_RANGES; i++)
