@@ -5,6 +5,7 @@
  * rtc_* with a struct rtc and no lock taking are called with the lock held.
  */
 #include "monitor/rtc.h"
+#include "monitor/rtc_calendar.h"
 #include "monitor/machine.h"
 
 #include <stdio.h>
@@ -14,84 +15,13 @@
 
 #define RTC_UPDATE_TICKS RTC_XTAL_HZ          /* one update a second */
 #define RTC_RELEASE_NS   500000000ull         /* divider reset released: first update */
-#define RTC_DAY_SECS     86400
+#define RTC_DAY_SECS     86400   /* a day of updates covers every alarm time */
 #define RTC_OPEN_BUS     0xFF                 /* port 0x70 is write-only */
-
-/* A broken-down time; dow 0-6 from Sunday. */
-struct rtc_tm {
-	int sec, min, hour, dow, day, mon, year;
-};
 
 /* What to do to IRQ 8 once the lock is dropped. */
 struct rtc_irq {
 	bool pulse, lower;
 };
-
-static int64_t rtc_floordiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
-static int64_t rtc_days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = rtc_floordiv(y, 400);
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void rtc_civil_from_days(int64_t z, struct rtc_tm *t)
-{
-	z += 719468;
-	int64_t era = rtc_floordiv(z, 146097);
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	t->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-	t->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
-	t->year = (int)(yoe + era * 400 + (t->mon <= 2));
-}
-
-static void rtc_tm_of(int64_t secs, struct rtc_tm *t)
-{
-	int64_t days = rtc_floordiv(secs, RTC_DAY_SECS);
-	int64_t s = secs - days * RTC_DAY_SECS;
-	rtc_civil_from_days(days, t);
-	t->hour = (int)(s / 3600);
-	t->min = (int)(s / 60 % 60);
-	t->sec = (int)(s % 60);
-	t->dow = (int)((days % 7 + 11) % 7);   /* 1970-01-01 was a Thursday */
-}
-
-static int64_t rtc_secs_of(int year, int mon, int day, int hour, int min, int sec)
-{
-	return rtc_days_from_civil(year, mon, day) * RTC_DAY_SECS + hour * 3600 + min * 60 + sec;
-}
-
-/* The day of the month of the last Sunday of mon (April or October: 30/31 days). */
-static int rtc_last_sunday(int year, int mon, int mdays)
-{
-	struct rtc_tm t;
-	rtc_tm_of(rtc_secs_of(year, mon, mdays, 0, 0, 0), &t);
-	return mdays - t.dow;
-}
-
-/* The chip's daylight saving rule, in standard time: from 2:00 on the last
- * Sunday of April (to 3:00) until the last Sunday of October, when 1:59:59
- * daylight time (1:00 standard) goes back to 1:00:00. */
-static bool rtc_dst(int64_t std)
-{
-	struct rtc_tm t;
-	rtc_tm_of(std, &t);
-	int64_t on = rtc_secs_of(t.year, 4, rtc_last_sunday(t.year, 4, 30), 2, 0, 0);
-	int64_t off = rtc_secs_of(t.year, 10, rtc_last_sunday(t.year, 10, 31), 1, 0, 0);
-	return std >= on && std < off;
-}
 
 static bool rtc_binary(const struct rtc *r)
 {
@@ -183,14 +113,14 @@ static int64_t rtc_std(const struct rtc *r, uint64_t ns)
 
 static int64_t rtc_display(const struct rtc *r, int64_t std)
 {
-	return (r->ram[RTC_REG_B] & RTC_B_DSE) && rtc_dst(std) ? std + 3600 : std;
+	return (r->ram[RTC_REG_B] & RTC_B_DSE) && rtc_cal_dst(std) ? std + 3600 : std;
 }
 
 /* Write the time bytes for displayed time disp in the current format. */
 static void rtc_fill_time(struct rtc *r, int64_t disp)
 {
 	struct rtc_tm t;
-	rtc_tm_of(disp, &t);
+	rtc_cal_tm_of(disp, &t);
 	r->ram[RTC_SECONDS] = rtc_enc(r, t.sec);
 	r->ram[RTC_MINUTES] = rtc_enc(r, t.min);
 	r->ram[RTC_HOURS] = rtc_enc_hour(r, t.hour);
@@ -209,12 +139,12 @@ static void rtc_take_time(struct rtc *r, uint64_t ns)
 		   rtc_clamp(rtc_dec(r, r->ram[RTC_YEAR]), 0, 99);
 	int mon = rtc_clamp(rtc_dec(r, r->ram[RTC_MONTH]), 1, 12);
 	int day = rtc_clamp(rtc_dec(r, r->ram[RTC_DAY]), 1, 31);
-	int64_t disp = rtc_secs_of(year, mon, day, rtc_clamp(rtc_dec_hour(r, r->ram[RTC_HOURS]), 0, 23),
+	int64_t disp = rtc_cal_secs_of(year, mon, day, rtc_clamp(rtc_dec_hour(r, r->ram[RTC_HOURS]), 0, 23),
 				   rtc_clamp(rtc_dec(r, r->ram[RTC_MINUTES]), 0, 59),
 				   rtc_clamp(rtc_dec(r, r->ram[RTC_SECONDS]), 0, 59));
-	int64_t std = (r->ram[RTC_REG_B] & RTC_B_DSE) && rtc_dst(disp - 3600) ? disp - 3600 : disp;
+	int64_t std = (r->ram[RTC_REG_B] & RTC_B_DSE) && rtc_cal_dst(disp - 3600) ? disp - 3600 : disp;
 	struct rtc_tm t;
-	rtc_tm_of(disp, &t);
+	rtc_cal_tm_of(disp, &t);
 	int w = r->ram[RTC_DOW];
 	r->dow_adj = w >= 1 && w <= 7 ? ((w - 1 - t.dow) % 7 + 7) % 7 : 0;
 	r->base = std - rtc_nupdates(r, ns);
@@ -230,7 +160,7 @@ static bool rtc_alarm_byte(uint8_t alarm, uint8_t v)
 static bool rtc_alarm_match(const struct rtc *r, int64_t disp)
 {
 	struct rtc_tm t;
-	rtc_tm_of(disp, &t);
+	rtc_cal_tm_of(disp, &t);
 	return rtc_alarm_byte(r->ram[RTC_SEC_ALARM], rtc_enc(r, t.sec)) &&
 	       rtc_alarm_byte(r->ram[RTC_MIN_ALARM], rtc_enc(r, t.min)) &&
 	       rtc_alarm_byte(r->ram[RTC_HOUR_ALARM], rtc_enc_hour(r, t.hour));
@@ -260,7 +190,7 @@ static void rtc_settle(struct rtc *r, uint64_t ns)
 		return;
 	int64_t p = rtc_period_ticks(r->ram[RTC_REG_A] & RTC_A_RS_MASK);
 	if (p) {
-		int64_t n = rtc_floordiv(rtc_ticks(r, ns), p) - rtc_floordiv(rtc_ticks(r, a), p);
+		int64_t n = rtc_cal_floordiv(rtc_ticks(r, ns), p) - rtc_cal_floordiv(rtc_ticks(r, a), p);
 		if (n > 0) {
 			r->ram[RTC_REG_C] |= RTC_C_PF;
 			r->periodic += (uint64_t)n;
@@ -511,7 +441,7 @@ uint64_t rtc_next_event_ns(struct rtc *r)
 	uint8_t b = r->ram[RTC_REG_B], c = r->ram[RTC_REG_C];
 	int64_t p = rtc_period_ticks(r->ram[RTC_REG_A] & RTC_A_RS_MASK);
 	if (r->running && p && (b & RTC_B_PIE) && !(c & RTC_C_PF))
-		next = rtc_tick_ns(r, (rtc_floordiv(rtc_ticks(r, r->last), p) + 1) * p);
+		next = rtc_tick_ns(r, (rtc_cal_floordiv(rtc_ticks(r, r->last), p) + 1) * p);
 	if (r->running && !(b & RTC_B_SET) &&
 	    (((b & RTC_B_UIE) && !(c & RTC_C_UF)) || ((b & RTC_B_AIE) && !(c & RTC_C_AF)))) {
 		uint64_t u = rtc_tick_ns(r, rtc_nupdates(r, r->last) * RTC_UPDATE_TICKS);
@@ -576,7 +506,7 @@ void rtc_describe(struct rtc *r, char *buf, size_t len)
 	rtc_settle(r, ns);
 	uint8_t a = r->ram[RTC_REG_A], b = r->ram[RTC_REG_B], c = r->ram[RTC_REG_C];
 	int64_t disp = rtc_display(r, rtc_std(r, ns));
-	rtc_tm_of(disp, &t);
+	rtc_cal_tm_of(disp, &t);
 	int64_t p = rtc_period_ticks(a & RTC_A_RS_MASK);
 	char rate[32] = "off";
 	if (p)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "monitor/rtc.h"
+#include "monitor/rtc_calendar.h"
 
 #define T0  1000000000000ull    /* ns: the fake clock's start */
 #define U   1700000000          /* 2023-11-14 22:13:20 UTC */
@@ -425,6 +426,30 @@ START_TEST(describe_text)
 }
 END_TEST
 
+/* monitor/rtc_calendar: dates both ways, leap years, before 1970, the DST rule. */
+START_TEST(calendar)
+{
+	struct rtc_tm t;
+	rtc_cal_tm_of(0, &t);
+	ck_assert(t.year == 1970 && t.mon == 1 && t.day == 1 && t.dow == 4 && t.hour == 0);
+	rtc_cal_tm_of(U, &t);
+	ck_assert(t.year == 2023 && t.mon == 11 && t.day == 14 && t.hour == 22 && t.min == 13 && t.sec == 20);
+	ck_assert_int_eq(t.dow, 2);
+	ck_assert_int_eq(rtc_cal_secs_of(2023, 11, 14, 22, 13, 20), U);
+	ck_assert_int_eq(rtc_cal_secs_of(2000, 3, 1, 0, 0, 0) - rtc_cal_secs_of(2000, 2, 28, 0, 0, 0), 2 * 86400);
+	ck_assert_int_eq(rtc_cal_secs_of(1900, 3, 1, 0, 0, 0) - rtc_cal_secs_of(1900, 2, 28, 0, 0, 0), 86400);
+	rtc_cal_tm_of(-1, &t);
+	ck_assert(t.year == 1969 && t.mon == 12 && t.day == 31 && t.hour == 23 && t.sec == 59 && t.dow == 3);
+	ck_assert_int_eq(rtc_cal_floordiv(-7, 2), -4);
+	ck_assert_int_eq(rtc_cal_floordiv(7, 2), 3);
+	ck_assert(!rtc_cal_dst(rtc_cal_secs_of(2023, 4, 30, 1, 59, 59)));
+	ck_assert(rtc_cal_dst(rtc_cal_secs_of(2023, 4, 30, 2, 0, 0)));
+	ck_assert(rtc_cal_dst(rtc_cal_secs_of(2023, 10, 29, 0, 59, 59)));
+	ck_assert(!rtc_cal_dst(rtc_cal_secs_of(2023, 10, 29, 1, 0, 0)));
+	ck_assert(!rtc_cal_dst(rtc_cal_secs_of(2023, 1, 15, 12, 0, 0)));
+}
+END_TEST
+
 static Suite *rtc_suite(void)
 {
 	Suite *s = suite_create("rtc");
@@ -446,6 +471,7 @@ static Suite *rtc_suite(void)
 	tcase_add_test(tc, nmi_bit_and_reset_pin);
 	tcase_add_test(tc, cmos_memory);
 	tcase_add_test(tc, describe_text);
+	tcase_add_test(tc, calendar);
 	suite_add_tcase(s, tc);
 	return s;
 }
