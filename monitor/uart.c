@@ -89,7 +89,7 @@ static uint8_t uart_iir(const struct uart *u)
 
 static void uart_update_irq(struct uart *u)
 {
-	int level = !(uart_iir(u) & IIR_NONE) && (u->mcr & MCR_OUT2);
+	int level = !(uart_iir(u) & IIR_NONE) && (!u->out2_gate || (u->mcr & MCR_OUT2));
 	if (level != u->irq_level) {
 		u->irq_level = level;
 		if (u->irq)

@@ -33,6 +33,10 @@ struct uart {
 	uint8_t rx[UART_RX_CAP]; /* receive FIFO; larger than the chip's 16 bytes so typing is not lost */
 	unsigned rx_head, rx_len;
 	int irq_level;
+	/* On an IBM PC, MCR.OUT2 gates the chip's interrupt output to the bus.
+	 * QEMU does not gate it, and kernels written against QEMU (xv6) never
+	 * set OUT2, so bt86 does not either by default (uart_init: false). */
+	bool out2_gate;
 	uart_out_fn *out;
 	void *out_opaque;
 	uart_irq_fn *irq;

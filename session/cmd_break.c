@@ -93,8 +93,10 @@ static int do_break_common(struct session *s, int argc, char **argv, bool tempor
 	} else if (cmd_parse_addr(s, argv[1], &addr, err, sizeof err) < 0) {
 		return cmd_error(s, "%s: %s", argv[0], err);
 	}
-	if (!cmd_mapped(s, addr, 1))
-		return cmd_error(s, "%s: 0x%08x is not in guest RAM", argv[0], addr);
+	/* Breakpoints are on linear addresses, as the CPU's are: one where
+	 * nothing is mapped yet (a kernel's higher half before it turns paging
+	 * on) is hit once code there runs. */
+	bool unmapped = !cmd_mapped(s, addr, 1);
 	int old = dbg_break_at(&s->m->debug, addr);
 	if (old)
 		return cmd_error(s, "%s: breakpoint %d is already at 0x%08x", argv[0], old, addr);
@@ -103,8 +105,8 @@ static int do_break_common(struct session *s, int argc, char **argv, bool tempor
 		return -1;
 	if (c.id < 0)
 		return cmd_error(s, "%s: too many breakpoints (at most %d)", argv[0], DBG_MAX);
-	out_printf(s->out, "%s %d at 0x%08x%s\n", temporary ? "temporary breakpoint" : "breakpoint", c.id, addr,
-		   brk_sym(s, addr, sym, sizeof sym));
+	out_printf(s->out, "%s %d at 0x%08x%s%s\n", temporary ? "temporary breakpoint" : "breakpoint", c.id, addr,
+		   brk_sym(s, addr, sym, sizeof sym), unmapped ? " (not mapped yet)" : "");
 	return 0;
 }
 
@@ -186,8 +188,7 @@ static int do_watch_common(struct session *s, int argc, char **argv, enum wp_kin
 		return cmd_error(s, "%s: %s", argv[0], err);
 	if (argc == 3 && (cmd_parse_num(argv[2], 1, 8, &len) < 0 || (len & (len - 1))))
 		return cmd_error(s, "%s: bad length '%s' (1, 2, 4 or 8 bytes)", argv[0], argv[2]);
-	if (!cmd_mapped(s, addr, len))
-		return cmd_error(s, "%s: 0x%08x is not in guest RAM", argv[0], addr);
+	bool unmapped = !cmd_mapped(s, addr, len);
 	struct brk_call c = { .s = s, .op = BO_WATCH, .addr = addr, .len = (uint32_t)len, .wkind = kind };
 	if (cmd_on_vcpu(s, argv[0], brk_apply, &c) < 0)
 		return -1;
@@ -195,8 +196,12 @@ static int do_watch_common(struct session *s, int argc, char **argv, enum wp_kin
 		return cmd_error(s, "%s: too many watchpoints (at most %d)", argv[0], DBG_MAX);
 	static const char *const what[] = { [WP_WRITE] = "watchpoint", [WP_READ] = "read watchpoint",
 					     [WP_ACCESS] = "access watchpoint" };
-	out_printf(s->out, "%s %d: [0x%08x]%s len %u, value 0x%llx\n", what[kind], c.id, addr,
-		   brk_sym(s, addr, sym, sizeof sym), (unsigned)len, (unsigned long long)c.value);
+	if (unmapped)
+		out_printf(s->out, "%s %d: [0x%08x]%s len %u (not mapped yet)\n", what[kind], c.id, addr,
+			   brk_sym(s, addr, sym, sizeof sym), (unsigned)len);
+	else
+		out_printf(s->out, "%s %d: [0x%08x]%s len %u, value 0x%llx\n", what[kind], c.id, addr,
+			   brk_sym(s, addr, sym, sizeof sym), (unsigned)len, (unsigned long long)c.value);
 	return 0;
 }
 

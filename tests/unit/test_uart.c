@@ -255,8 +255,20 @@ START_TEST(register_masks)
 }
 END_TEST
 
+START_TEST(irq_line_ungated_by_default)
+{
+	uart_set_irq(&u, on_irq, &irq_calls);
+	wr(IER, 0x01);                   /* OUT2 off, as xv6 leaves it: RX data still raises it */
+	ck_assert_uint_eq(uart_push_input(&u, (const uint8_t *)"x", 1), 1);
+	ck_assert_int_eq(irq_level, 1);
+	ck_assert_uint_eq(rd(RBR), 'x');
+	ck_assert_int_eq(irq_level, 0);
+}
+END_TEST
+
 START_TEST(irq_line_and_out2)
 {
+	u.out2_gate = true;              /* the IBM PC's wiring */
 	uart_set_irq(&u, on_irq, &irq_calls);
 	wr(IER, 0x02);                   /* THRE pending, but OUT2 is off */
 	ck_assert_int_eq(irq_calls, 0);
@@ -510,6 +522,7 @@ static Suite *uart_suite(void)
 	tcase_add_test(tc, iir_values);
 	tcase_add_test(tc, register_masks);
 	tcase_add_test(tc, irq_line_and_out2);
+	tcase_add_test(tc, irq_line_ungated_by_default);
 	tcase_add_test(tc, wide_access);
 	tcase_add_test(tc, push_capacity_and_order);
 	tcase_add_test(tc, push_wraps_around);
