@@ -77,6 +77,9 @@ struct machine_config {
 	/* The device table; NULL: the PC's (machine_devtable). */
 	const struct machine_devtype *devices;
 	size_t ndevices;
+	/* Multiboot modules machine_load places after the kernel (--module). */
+	const struct mb_module *modules;
+	size_t nmodules;
 };
 
 struct machine {

@@ -4,6 +4,7 @@
  * cache. The architectural state is the one snapshotted at the last stop, so
  * those topics need a stopped guest. */
 #include "session/cmd.h"
+#include "monitor/firmware.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 
 const char *const cmd_info_topics[] = {
 	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "uart", "devices",
-	"breakpoints", "events", "stats", "tc", "cpuid", NULL,
+	"breakpoints", "events", "stats", "tc", "cpuid", "mptable", "acpi", NULL,
 };
 
 /* The state at the last stop; -1 (with an error) while the guest runs. */
@@ -471,6 +472,17 @@ static int info_cpuid(struct session *s)
 	return 0;
 }
 
+/* The firmware tables as guest RAM holds them (monitor/firmware_describe.c). */
+static int info_mptable(struct session *s)
+{
+	return fw_describe_mp(&s->m->mem, info_cpuid_line, s) < 0 ? -1 : 0;
+}
+
+static int info_acpi(struct session *s)
+{
+	return fw_describe_acpi(&s->m->mem, info_cpuid_line, s) < 0 ? -1 : 0;
+}
+
 static int info_tc(struct session *s)
 {
 	if (!engine_has(s->e, ENGINE_CAP_TC))
@@ -496,7 +508,7 @@ static const struct {
 	{ "cr", info_cr }, { "gdt", info_gdt }, { "idt", info_idt }, { "tss", info_tss },
 	{ "pic", info_pic }, { "pit", info_pit }, { "uart", info_uart }, { "devices", info_devices },
 	{ "breakpoints", info_breakpoints }, { "events", info_events }, { "stats", info_stats },
-	{ "tc", info_tc }, { "cpuid", info_cpuid },
+	{ "tc", info_tc }, { "cpuid", info_cpuid }, { "mptable", info_mptable }, { "acpi", info_acpi },
 };
 
 static int do_info(struct session *s, int argc, char **argv)
@@ -544,6 +556,8 @@ const struct cmd cmd_table_info[] = {
 	  "  stats        the engine's counters\n"
 	  "  tc           a summary of the translation cache\n"
 	  "  cpuid        the guest's CPU model: its features and CPUID leaves (--cpu)\n"
+	  "  mptable      the MP tables (floating pointer, configuration table entries), from guest RAM\n"
+	  "  acpi         the ACPI tables (RSDP, XSDT, FADT, FACS, DSDT's _S5, MADT), from guest RAM\n"
 	  "  Topics may be abbreviated (info reg).",
 	  do_info, CC_INFO, false },
 	{ NULL, NULL, NULL, NULL, NULL, CC_NONE, false },
