@@ -52,7 +52,9 @@ static void bt86_report_stop(const struct machine *m, const struct vcpu_state *s
 {
 	char insn[96];
 
-	if (s->reason == STOP_EXIT)
+	/* The guest's own debug-exit status is always odd: a status-0 exit is
+	 * a power-off (or a reset under --no-reboot), which gets its line. */
+	if (s->reason == STOP_EXIT && s->status != 0)
 		return;
 	if (s->want_insn) {
 		disas_guest(&m->mem, m->maxphyaddr, st, s->eip, insn, sizeof insn);
@@ -135,6 +137,8 @@ static int bt86_debug(const struct bt86_options *o)
 		.console_out = cli_console_out,
 		.console_opaque = &con,
 		.cpu = cpu_model_find(o->cpu),
+		.modules = o->modules,
+		.nmodules = o->nmodules,
 	};
 	struct tui_console *tcon = NULL;
 	if (o->tui) {
@@ -273,6 +277,8 @@ int main(int argc, char **argv)
 		.console_out = console_out,
 		.console_opaque = &con,
 		.cpu = cpu_model_find(o.cpu),
+		.modules = o.modules,
+		.nmodules = o.nmodules,
 	};
 	if (machine_init(&m, &cfg, err, sizeof err) < 0)
 		return bt86_fail(STATUS_USAGE, err);

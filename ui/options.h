@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "monitor/multiboot.h"
+
 struct bt86_options {
 	const char *guest;       /* the kernel image */
 	const char *engine;      /* engine name */
@@ -23,6 +25,11 @@ struct bt86_options {
 	bool tui;                /* --tui: the ncurses debugger */
 	const char *demo;        /* --demo SAMPLE: the TUI's guided tour of a sample */
 	const char *gdb;         /* --gdb SPEC: serve the GDB remote protocol (e.g. tcp::1234) */
+	/* --module FILE[,ARGS] (repeatable): multiboot modules; ARGS point into
+	 * modbuf, FILE into argv or modbuf. */
+	struct mb_module modules[MB_MAX_MODULES];
+	size_t nmodules;
+	char modbuf[MB_MAX_MODULES][1024];
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in err. */
