@@ -35,6 +35,7 @@ int tc_init(struct tc *tc, size_t size, char *err, size_t errlen)
 	tc->hash = calloc(TC_HASH_BUCKETS, sizeof *tc->hash);
 	tc->lookup = calloc(BT_LOOKUP_ENTRIES, sizeof *tc->lookup);
 	tc->lookup_empty = calloc(BT_LOOKUP_ENTRIES, sizeof *tc->lookup_empty);
+	tc->code_pages = calloc((1u << 20) / 8, 1);
 	if (!tc->hash || !tc->lookup || !tc->lookup_empty) {
 		snprintf(err, errlen, "out of memory");
 		tc_destroy(tc);
@@ -69,6 +70,7 @@ void tc_destroy(struct tc *tc)
 	free(tc->hash);
 	free(tc->lookup);
 	free(tc->lookup_empty);
+	free(tc->code_pages);
 	if (tc->code)
 		munmap(tc->code, tc->size);
 	memset(tc, 0, sizeof *tc);
@@ -86,6 +88,8 @@ void tc_commit(struct tc *tc, struct ccf *c)
 	}
 	c->id = tc->next_id++;
 	c->valid = true;
+	for (uint32_t p = c->page_first; tc->code_pages && p <= c->page_last && p < (1u << 20); p++)
+		tc->code_pages[p >> 3] |= (uint8_t)(1u << (p & 7));
 	tc->used = (size_t)(c->host + c->host_len - tc->code);
 	/* CCF entries start a cache line: a self-loop then sits in as few 32-byte
 	 * fetch windows as it can. At 16 bytes, where a hot loop fell decided a
@@ -280,6 +284,9 @@ void tc_invalidate(struct tc *tc, struct ccf *c)
 int tc_invalidate_page(struct tc *tc, uint32_t page)
 {
 	int dropped = 0;
+	page &= (1u << 20) - 1;
+	if (tc->code_pages && !(tc->code_pages[page >> 3] & (1u << (page & 7))))
+		return 0;   /* no CCF was ever committed with code there since the last flush */
 	for (int i = 0; i < tc->n; i++) {
 		struct ccf *c = tc->all[i];
 		if (c->valid && c->page_first <= page && page <= c->page_last) {
@@ -287,6 +294,8 @@ int tc_invalidate_page(struct tc *tc, uint32_t page)
 			dropped++;
 		}
 	}
+	if (tc->code_pages)   /* none is left there now */
+		tc->code_pages[page >> 3] &= (uint8_t)~(1u << (page & 7));
 	return dropped;
 }
 
@@ -298,6 +307,8 @@ void tc_flush(struct tc *tc)
 		tc_free_ccf(tc->all[i]);
 	memset(tc->hash, 0, TC_HASH_BUCKETS * sizeof *tc->hash);
 	tc_lookup_reset(tc, tc->lookup);
+	if (tc->code_pages)
+		memset(tc->code_pages, 0, (1u << 20) / 8);
 	tc->used = 64;   /* keep the miss stub */
 	tc->stats.flushes++;
 }

@@ -108,6 +108,8 @@ struct tc {
 	struct bt_lookup_entry *lookup;        /* the live inline table */
 	struct bt_lookup_entry *lookup_empty;  /* all misses: installed while stopping */
 	uint8_t *miss_stub;           /* host address every empty entry jumps to */
+	uint8_t *code_pages;          /* bit per guest page: a CCF may have code there
+				       * (tc_invalidate_page skips the others) */
 	struct tc_stats stats;
 };
 

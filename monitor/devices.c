@@ -1,10 +1,14 @@
 /* The PC's devices, one row each, in init order: the interrupt controllers
  * first (every other device drives their lines), then the timer (with the
- * clock thread that drives it), COM1, the debug-exit port and VGA memory.
+ * clock thread that drives it), COM1, the firmware tables, fw_cfg, the ACPI
+ * PM block, the debug-exit port and VGA memory.
  * Each device's hooks live at the bottom of its own file. */
+#include "monitor/acpipm.h"
 #include "monitor/device.h"
 #include "monitor/ioapic.h"
 #include "monitor/lapic.h"
+#include "monitor/firmware.h"
+#include "monitor/fwcfg.h"
 #include "monitor/machine.h"
 #include "monitor/imcr.h"
 #include "monitor/pci.h"
@@ -12,7 +16,6 @@
 #include "monitor/rtc.h"
 #include "monitor/cga.h"
 #include "monitor/i8042.h"
-#include "monitor/mptable.h"
 
 static const struct machine_devtype pc_devices[] = {
 	{ "lapic",      lapic_dev_init,   lapic_dev_reset,   lapic_dev_destroy },   /* its intc before the PIC's */
@@ -29,7 +32,9 @@ static const struct machine_devtype pc_devices[] = {
 	{ "com3",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
 	{ "com4",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },
 	{ "i8042",      i8042_dev_init,   i8042_dev_reset,   i8042_dev_destroy },
-	{ "mptable",    mptable_dev_init, mptable_dev_reset, NULL },
+	{ "firmware",   firmware_dev_init, firmware_dev_reset, firmware_dev_destroy },
+	{ "fw_cfg",     fwcfg_dev_init,   fwcfg_dev_reset,   fwcfg_dev_destroy },
+	{ "acpi-pm",    acpipm_dev_init,  acpipm_dev_reset,  acpipm_dev_destroy },
 	{ "debug-exit", dbgexit_dev_init, dbgexit_dev_reset, NULL },
 	{ "vga",        vgamem_dev_init,  vgamem_dev_reset,  vgamem_dev_destroy },
 	{ "vga-regs",   cga_dev_init,     cga_dev_reset,     cga_dev_destroy },

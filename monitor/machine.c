@@ -1,6 +1,7 @@
 /* The virtual machine's assembly of memory, buses and devices (see machine.h). */
 #include "monitor/machine.h"
 #include "monitor/pc_absent.h"
+#include "monitor/fwcfg.h"
 #include "monitor/paging.h"
 
 #include <stdarg.h>
@@ -104,6 +105,14 @@ int machine_load(struct machine *m, const char *path, const char *args, char *er
 	}
 	snprintf(cmdline, n, "%s%s%s", path, args && *args ? " " : "", args ? args : "");
 	int rc = mb_load_file(&m->mem, path, cmdline, &m->boot, err, errlen);
+	if (rc == 0)
+		rc = mb_load_modules(&m->mem, m->config.modules, m->config.nmodules, &m->boot, err, errlen);
+	/* fw_cfg's copy of the command line, as QEMU's -append gives it. */
+	struct fwcfg *fc = machine_device(m, "fw_cfg");
+	if (rc == 0 && fc && fwcfg_set_cmdline(fc, cmdline) < 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
 	free(cmdline);
 	if (rc < 0)
 		return -1;

@@ -84,6 +84,9 @@ struct machine_config {
 	/* IDE drives by index: 0 primary master, 1 primary slave, 2 and 3 the
 	 * secondary's; a NULL path is no drive (monitor/ide.h). */
 	struct ide_disk_spec disks[IDE_MAX_DRIVES];
+	/* Multiboot modules machine_load places after the kernel (--module). */
+	const struct mb_module *modules;
+	size_t nmodules;
 };
 
 struct machine {

@@ -2,6 +2,7 @@
  * and header fields follow the Multiboot Specification 0.6.96, section 3. */
 #include "config.h"
 #include "monitor/multiboot.h"
+#include "monitor/pcmap.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -72,6 +73,16 @@ static int mb_check_range(const struct guestmem *gm, uint64_t lo, uint64_t len, 
 		snprintf(err, errlen, "%s at 0x%llx-0x%llx is outside guest RAM (%llu MiB; try a larger -m)",
 			 what, (unsigned long long)lo, (unsigned long long)hi,
 			 (unsigned long long)(gm->size >> 20));
+		return -1;
+	}
+	if (lo < PC_BDA_BASE + 0x100) {
+		snprintf(err, errlen, "%s at 0x%llx-0x%llx overlaps the interrupt vector table and BIOS data area 0x0-0x%x (firmware data)",
+			 what, (unsigned long long)lo, (unsigned long long)hi, PC_BDA_BASE + 0xff);
+		return -1;
+	}
+	if (lo < PC_EBDA_BASE + PC_EBDA_SIZE && hi > PC_EBDA_BASE) {
+		snprintf(err, errlen, "%s at 0x%llx-0x%llx overlaps the EBDA 0x%x-0x%x (firmware tables)",
+			 what, (unsigned long long)lo, (unsigned long long)hi, PC_EBDA_BASE, PC_EBDA_BASE + PC_EBDA_SIZE - 1);
 		return -1;
 	}
 	if (lo < GMEM_VGA_END && hi > GMEM_VGA_BASE) {

@@ -14,8 +14,12 @@
  * The boot area [MB_AREA_BASE, MB_AREA_END) holds a GDT with flat code and
  * data descriptors (the segment registers' shadow state matches it), the
  * information structure and its strings. It lies in the BIOS area
- * 0xF0000-0xFFFFF, which the memory map reports reserved, as a PC's ROM is:
- * a kernel may load anywhere in RAM but there (or the VGA hole).
+ * 0xF0000-0xFFFFF, which the memory map reports reserved, as a PC's ROM is.
+ * A kernel may load anywhere in RAM but there, the VGA hole, the real-mode
+ * IVT and BIOS data area (0-0x4FF) and the EBDA (0x9FC00-0x9FFFF): the
+ * firmware tables (monitor/firmware.h) are written before the kernel is
+ * loaded, and a kernel loaded over them would lose them. 0x500-0x9FBFF is
+ * the kernel's, as it is under GRUB.
  */
 #ifndef BT86_MONITOR_MULTIBOOT_H
 #define BT86_MONITOR_MULTIBOOT_H
@@ -30,7 +34,7 @@
 #define MB_HEADER_MAGIC   0x1BADB002u  /* in the image, first 8 KiB, 4-aligned */
 #define MB_BOOT_MAGIC     0x2BADB002u  /* in EAX at entry */
 #define MB_SEARCH_LEN     8192u
-#define MB_FLAG_PAGE_ALIGN 0x00000001u /* modules page aligned (we load none) */
+#define MB_FLAG_PAGE_ALIGN 0x00000001u /* modules page aligned (they always are) */
 #define MB_FLAG_MEMINFO    0x00000002u /* mem_* fields wanted (always given) */
 #define MB_FLAG_VIDEO      0x00000004u /* video mode wanted: accepted, none given, as QEMU */
 #define MB_FLAG_AOUT       0x00010000u /* address fields in the header are valid */
@@ -64,6 +68,16 @@ struct mb_boot {
 	uint32_t header_flags;
 	bool aout_kludge;
 	int nsegs;
+	int nmods;               /* modules loaded (mb_load_modules) */
+	uint32_t mods_hi;        /* one past the last module's byte */
+};
+
+/* A boot module (--module FILE[,ARGS]): its string is "FILE ARGS", as GRUB
+ * passes a module's command line. */
+#define MB_MAX_MODULES 8
+struct mb_module {
+	const char *path;
+	const char *args;          /* NULL or "": none */
 };
 
 int mb_load(struct guestmem *gm, const uint8_t *img, size_t len, const char *cmdline,
@@ -72,6 +86,13 @@ int mb_load(struct guestmem *gm, const uint8_t *img, size_t len, const char *cmd
 /* Read path and mb_load() it; errors name the file. */
 int mb_load_file(struct guestmem *gm, const char *path, const char *cmdline,
 		 struct mb_boot *out, char *err, size_t errlen);
+
+/* After mb_load: read the modules' files and place them after the kernel
+ * (from 1 MiB at least), each page aligned, in the RAM the memory map calls
+ * usable; list them in the information structure (mods_count, mods_addr,
+ * their strings after the command line). Errors name the file. */
+int mb_load_modules(struct guestmem *gm, const struct mb_module *mods, size_t n, struct mb_boot *b, char *err,
+		    size_t errlen);
 
 /* The vCPU state a multiboot loader leaves: protected mode, paging off,
  * flat CS/DS/ES/FS/GS/SS, EFLAGS.IF=0, EAX=0x2BADB002, EBX=mbi. */

@@ -11,6 +11,7 @@
 #include "monitor/postcode.h"
 #include "monitor/rtc.h"
 #include "monitor/cga.h"
+#include "monitor/firmware.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 
 const char *const cmd_info_topics[] = {
 	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "lapic", "ioapic", "uart", "vga", "devices",
-	"breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", NULL,
+	"breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", "mptable", "acpi", NULL,
 };
 
 /* The state at the last stop; -1 (with an error) while the guest runs. */
@@ -540,6 +541,17 @@ static int info_cpuid(struct session *s)
 	return 0;
 }
 
+/* The firmware tables as guest RAM holds them (monitor/firmware_describe.c). */
+static int info_mptable(struct session *s)
+{
+	return fw_describe_mp(&s->m->mem, info_cpuid_line, s) < 0 ? -1 : 0;
+}
+
+static int info_acpi(struct session *s)
+{
+	return fw_describe_acpi(&s->m->mem, info_cpuid_line, s) < 0 ? -1 : 0;
+}
+
 static int info_tc(struct session *s)
 {
 	if (!engine_has(s->e, ENGINE_CAP_TC))
@@ -567,7 +579,7 @@ static const struct {
 	{ "uart", info_uart }, { "vga", info_vga }, { "devices", info_devices },
 	{ "breakpoints", info_breakpoints }, { "events", info_events }, { "stats", info_stats },
 	{ "tc", info_tc }, { "cpuid", info_cpuid },
-	{ "rtc", info_rtc }, { "pci", info_pci },
+	{ "rtc", info_rtc }, { "pci", info_pci }, { "mptable", info_mptable }, { "acpi", info_acpi },
 };
 
 static int do_info(struct session *s, int argc, char **argv)
@@ -620,6 +632,8 @@ const struct cmd cmd_table_info[] = {
 	  "  stats        the engine's counters\n"
 	  "  tc           a summary of the translation cache\n"
 	  "  cpuid        the guest's CPU model: its features and CPUID leaves (--cpu)\n"
+	  "  mptable      the MP tables (floating pointer, configuration table entries), from guest RAM\n"
+	  "  acpi         the ACPI tables (RSDP, XSDT, FADT, FACS, DSDT's _S5, MADT), from guest RAM\n"
 	  "  Topics may be abbreviated (info reg).",
 	  do_info, CC_INFO, false },
 	{ NULL, NULL, NULL, NULL, NULL, CC_NONE, false },

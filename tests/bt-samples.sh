@@ -84,4 +84,36 @@ if "$BT86" --cpu p6 -x "$TMP/cpuid.cmds" "$builddir/samples/hello.elf" 2>&1 | gr
 else
 	fail "bt: info cpuid does not name the p6 model"
 fi
+# ACPI S5: samples/acpi.c walks RSDP -> RSDT -> FADT -> DSDT's _S5 and
+# writes PM1a_CNT: bt86 exits 0 with a "powered off" line.
+"$BT86" "$builddir/samples/acpi.elf" >"$TMP/acpi.out" 2>"$TMP/acpi.err" </dev/null
+st=$?
+if [ "$st" = 0 ] && grep -q '^bt86: guest powered off (ACPI S5)$' "$TMP/acpi.err"; then
+	pass "bt: ACPI S5 through the FADT's PM1a_CNT powers off (status 0)"
+else
+	fail "bt: acpi power-off: status $st"
+	sed 's/^/  | /' "$TMP/acpi.err"
+fi
+# The firmware tables at the prompt, parsed from guest RAM.
+printf 'info mptable\ninfo acpi\n' >"$TMP/fw.cmds"
+"$BT86" -x "$TMP/fw.cmds" "$builddir/samples/hello.elf" >"$TMP/fw.out" 2>&1
+if grep -q '^MP floating pointer at 0x000f0000: spec 1.4' "$TMP/fw.out" &&
+	grep -q 'ioint   INT    bus 1 irq 0 -> ioapic 1 pin 2' "$TMP/fw.out" &&
+	grep -q '^RSDP at 0x000f2000: revision 2' "$TMP/fw.out" &&
+	grep -q '_S5 package at 0x24: 4 elements, SLP_TYPa 0' "$TMP/fw.out" &&
+	! grep -q 'checksum BAD' "$TMP/fw.out"; then
+	pass "bt: info mptable and info acpi decode the firmware tables"
+else
+	fail "bt: info mptable / info acpi:"
+	sed 's/^/  | /' "$TMP/fw.out" | head -n 20
+fi
+# --module: a missing file is one line and status 2.
+"$BT86" --module "$TMP/no-such-module" "$builddir/samples/hello.elf" >"$TMP/mod.out" 2>"$TMP/mod.err" </dev/null
+st=$?
+if [ "$st" = 2 ] && [ "$(wc -l <"$TMP/mod.err")" = 1 ] && grep -q "^bt86: module $TMP/no-such-module: No such file" "$TMP/mod.err"; then
+	pass "bt: a missing --module file is one error line, status 2"
+else
+	fail "bt: missing --module: status $st"
+	sed 's/^/  | /' "$TMP/mod.err"
+fi
 finish

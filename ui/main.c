@@ -52,8 +52,9 @@ static void bt86_report_stop(const struct machine *m, const struct vcpu_state *s
 {
 	char insn[96];
 
-	/* The guest's own exit says nothing, but a reset under --no-reboot does. */
-	if (s->reason == STOP_EXIT && strncmp(s->msg, "guest reset", 11) != 0)
+	/* The guest's own debug-exit status is always odd: a status-0 exit is
+	 * a power-off (or a reset under --no-reboot), which gets its line. */
+	if (s->reason == STOP_EXIT && s->status != 0)
 		return;
 	if (s->want_insn) {
 		disas_guest(&m->mem, m->maxphyaddr, st, s->eip, insn, sizeof insn);
@@ -154,6 +155,8 @@ static int bt86_debug(const struct bt86_options *o)
 		.console_out = cli_console_out,
 		.console_opaque = &con,
 		.cpu = cpu_model_find(o->cpu),
+		.modules = o->modules,
+		.nmodules = o->nmodules,
 	};
 	memcpy(cfg.disks, o->disks, sizeof cfg.disks);
 	struct tui_console *tcon = NULL;
@@ -298,6 +301,8 @@ int main(int argc, char **argv)
 		.console_out = console_out,
 		.console_opaque = &con,
 		.cpu = cpu_model_find(o.cpu),
+		.modules = o.modules,
+		.nmodules = o.nmodules,
 	};
 	memcpy(cfg.disks, o.disks, sizeof cfg.disks);
 	if (machine_init(&m, &cfg, err, sizeof err) < 0)

@@ -11,7 +11,7 @@
 #include "monitor/sensitive.h"
 
 enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_LIST_IDENT, OPT_CPU, OPT_TUI,
-       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_DISK, OPT_NO_REBOOT };
+       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_DISK, OPT_NO_REBOOT, OPT_MODULE };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -32,6 +32,7 @@ static const struct option opt_long[] = {
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "module", required_argument, NULL, OPT_MODULE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -56,6 +57,8 @@ void opt_usage(FILE *f, const char *prog)
 		fprintf(f, "                        %-7s %s\n", (*m)->name, (*m)->summary);
 	fprintf(f,
 		"      --cmdline=STR   arguments passed to the guest after its path\n"
+		"      --module=FILE[,ARGS]  a multiboot module (repeatable, at most 8): loaded after\n"
+		"                      the kernel, page aligned, with the string \"FILE ARGS\"\n"
 		"      --stats         print the engine's counters (TC, chains, exits) at the end\n"
 		"      --policy=SPEC   treatments of sensitive instructions for bt, CLASS=TREATMENT,...\n"
 		"                      (TREATMENT: trap callout intc adaptive naive; CLASS all sets\n"
@@ -212,6 +215,23 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 		case OPT_NO_REBOOT:
 			o->no_reboot = true;
 			break;
+		case OPT_MODULE: {
+			if (o->nmodules == MB_MAX_MODULES) {
+				snprintf(err, errlen, "--module: at most %d modules", MB_MAX_MODULES);
+				return -1;
+			}
+			char *buf = o->modbuf[o->nmodules];
+			if (snprintf(buf, sizeof o->modbuf[0], "%s", optarg) >= (int)sizeof o->modbuf[0] || !*buf ||
+			    *buf == ',') {
+				snprintf(err, errlen, "--module '%s': want FILE[,ARGS]", optarg);
+				return -1;
+			}
+			char *comma = strchr(buf, ',');
+			if (comma)
+				*comma = 0;
+			o->modules[o->nmodules++] = (struct mb_module){ buf, comma ? comma + 1 : NULL };
+			break;
+		}
 		case ':':
 			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
 			return -1;

@@ -9,6 +9,7 @@
 #include "monitor/ide.h"
 
 #define OPT_PATH_MAX 4096
+#include "monitor/multiboot.h"
 
 struct bt86_options {
 	const char *guest;       /* the kernel image */
@@ -32,6 +33,11 @@ struct bt86_options {
 	struct ide_disk_spec disks[IDE_MAX_DRIVES];
 	char disk_path[IDE_MAX_DRIVES][OPT_PATH_MAX];
 	bool no_reboot;          /* --no-reboot: a guest reset ends bt86 (status 0) */
+	/* --module FILE[,ARGS] (repeatable): multiboot modules; ARGS point into
+	 * modbuf, FILE into argv or modbuf. */
+	struct mb_module modules[MB_MAX_MODULES];
+	size_t nmodules;
+	char modbuf[MB_MAX_MODULES][1024];
 };
 
 /* Parse argv. Returns 0, or -1 with a one-line message in err. */

@@ -417,7 +417,8 @@ START_TEST(devices_table_registered)
 		ck_assert_ptr_eq(d->type, &t[i]);
 		ck_assert_ptr_eq(d->m, &m);
 		ck_assert_ptr_nonnull(d->state);
-		ck_assert_uint_gt(d->nranges, 0);
+		if (strcmp(t[i].name, "firmware") != 0)   /* it only writes RAM */
+			ck_assert_uint_gt(d->nranges, 0);
 		for (unsigned k = 0; k < d->nranges; k++) {
 			const struct machine_devrange *r = &d->range[k];
 			const struct iobus *bus = r->bus == MACHINE_BUS_PIO ? &m.pio : &m.mmio;
@@ -498,11 +499,11 @@ START_TEST(devices_overlaps_rejected)
 	ck_assert_int_eq(machine_dev_pio(d, 0x300, 0x20, "vga-extra", dummy_io, NULL, err, sizeof err), 0);
 	ck_assert_uint_eq(d->nranges, 2);
 	ck_assert_str_eq(iobus_find(&m.pio, 0x31f)->name, "vga-extra");
-	ck_assert_int_eq(machine_dev_irq(d, 9, NULL, err, sizeof err), 0);
+	ck_assert_int_eq(machine_dev_irq(d, 10, NULL, err, sizeof err), 0);
 	ck_assert_str_eq(d->irq[0].label, "vga");
 	for (unsigned i = d->nranges; i < MACHINE_DEV_RANGES; i++)
 		ck_assert_int_eq(machine_dev_pio(d, (uint16_t)(0x500 + i), 1, NULL, dummy_io, NULL, err, sizeof err), 0);
-	ck_assert_int_eq(machine_dev_pio(d, 0x600, 1, NULL, dummy_io, NULL, err, sizeof err), -1);
+	ck_assert_int_eq(machine_dev_pio(d, 0x700, 1, NULL, dummy_io, NULL, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "more than"), "%s", err);
 }
 END_TEST

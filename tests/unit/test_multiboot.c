@@ -223,15 +223,20 @@ START_TEST(boundaries_vga_and_boot_area)
 	struct eg_spec s;
 	struct mb_boot b;
 	static const struct { uint32_t pa, len; int ok; const char *kw; } cases[] = {
-		{ 0x9f000, 0x1000, 1, NULL },              /* ends at the VGA hole */
-		{ 0x9f000, 0x1001, 0, "VGA" },
+		{ 0x9ec00, 0x1000, 1, NULL },              /* ends at the EBDA */
+		{ 0x9ec00, 0x1001, 0, "EBDA" },
+		{ 0x9fc00, 0x10, 0, "EBDA" },              /* the firmware's: 0x9fc00-0x9ffff */
+		{ 0x9ffff, 0x1, 0, "EBDA" },
+		{ 0x9f000, 0x1001, 0, "EBDA" },
 		{ 0xa0000, 0x10, 0, "VGA" },
 		{ 0xb8000, 0x10, 0, "VGA" },
 		{ 0xbffff, 0x1, 0, "VGA" },
-		{ 0x90000, 0x40000, 0, "VGA" },            /* spans the whole hole */
+		{ 0xa0000, 0x20000, 0, "VGA" },            /* the whole hole */
 		{ 0xc0000, 0x1000, 1, NULL },              /* starts right after it */
 		{ 0x8000, 0x1000, 1, NULL },               /* low memory is the kernel's: xv6 loads here */
-		{ 0x0, 0x10000, 1, NULL },
+		{ 0x0, 0x10000, 0, "BIOS data area" },     /* the IVT and BDA: firmware data */
+		{ 0x4ff, 0x1, 0, "BIOS data area" },
+		{ 0x500, 0x10000, 1, NULL },               /* the first byte that is the kernel's */
 		{ 0xef000, 0x1000, 1, NULL },              /* ends at the BIOS area */
 		{ 0xef000, 0x1001, 0, "BIOS area" },
 		{ 0xf8000, 0x10, 0, "BIOS area" },        /* the boot information */
@@ -887,6 +892,104 @@ START_TEST(entry_physical_as_qemu)
 }
 END_TEST
 
+/* A kernel loaded low, as xv6's boot sector is: a PT_LOAD at 0x8000 linked
+ * high with a physical entry, loaded by p_paddr and entered there. */
+START_TEST(low_segment_at_0x8000)
+{
+	struct eg_spec s;
+	struct mb_boot b;
+	eg_simple(&s, code, sizeof code);
+	s.seg[0].paddr = 0x8000;
+	s.seg[0].vaddr = 0x80008000u;
+	s.seg[0].memsz = 0x2000;
+	s.entry = 0x8000;
+	expect_ok_spec(&s, &b);
+	ck_assert_uint_eq(b.entry, 0x8000);
+	ck_assert(b.entry_physical);
+	ck_assert_uint_eq(b.image_lo, 0x8000);
+	ck_assert_uint_eq(b.image_hi, 0xa000);
+	ck_assert_mem_eq(gm.phys + 0x8000, code, sizeof code);
+	ck_assert_uint_eq(gm.phys[0x8000 + sizeof code], 0);
+}
+END_TEST
+
+/* Write bytes to a temporary module file. */
+static void write_module(const void *data, size_t len, char *path, size_t pathlen)
+{
+	ck_assert_int_eq(eg_write_temp(data, len, path, pathlen), 0);
+}
+
+/* Modules go after the kernel, page aligned, listed with "PATH ARGS". */
+START_TEST(modules_loaded_after_kernel)
+{
+	struct eg_spec s;
+	struct mb_boot b;
+	char p1[64], p2[64], want[96];
+	static const uint8_t m1[] = "first module";
+	uint8_t m2[5000];
+	for (size_t i = 0; i < sizeof m2; i++)
+		m2[i] = (uint8_t)i;
+	write_module(m1, sizeof m1, p1, sizeof p1);
+	write_module(m2, sizeof m2, p2, sizeof p2);
+	eg_simple(&s, code, sizeof code);
+	expect_ok_spec(&s, &b);   /* command line "k" */
+	struct mb_module mods[2] = { { p1, "a=1 b" }, { p2, NULL } };
+	ck_assert_msg(mb_load_modules(&gm, mods, 2, &b, err, sizeof err) == 0, "%s", err);
+	uint32_t mbi = b.mbi;
+	ck_assert_uint_eq(rd32(mbi + 0) & 0x008, 0x008);
+	ck_assert_uint_eq(rd32(mbi + 20), 2);
+	uint32_t list = rd32(mbi + 24);
+	ck_assert_uint_eq(list, MB_MODS_ADDR);
+	uint32_t s1 = rd32(list), e1 = rd32(list + 4), s2 = rd32(list + 16), e2 = rd32(list + 20);
+	ck_assert_uint_eq(s1, 0x101000);   /* the kernel ends at 0x100010: the next page */
+	ck_assert_uint_eq(e1, s1 + sizeof m1);
+	ck_assert_uint_eq(s2 & 0xfff, 0);
+	ck_assert_uint_ge(s2, e1);
+	ck_assert_uint_eq(e2, s2 + sizeof m2);
+	ck_assert_mem_eq(gm.phys + s1, m1, sizeof m1);
+	ck_assert_mem_eq(gm.phys + s2, m2, sizeof m2);
+	snprintf(want, sizeof want, "%s a=1 b", p1);
+	ck_assert_str_eq((const char *)gm.phys + rd32(list + 8), want);
+	ck_assert_str_eq((const char *)gm.phys + rd32(list + 24), p2);
+	ck_assert_str_eq((const char *)gm.phys + rd32(mbi + 16), "k");   /* the command line stays */
+	ck_assert_uint_gt(rd32(list + 8), MB_CMDLINE_ADDR);
+	ck_assert_uint_eq(b.nmods, 2);
+	ck_assert_uint_eq(b.mods_hi, e2);
+	unlink(p1);
+	unlink(p2);
+}
+END_TEST
+
+START_TEST(modules_bad)
+{
+	struct eg_spec s;
+	struct mb_boot b;
+	char p1[64];
+	static const uint8_t m1[] = "x";
+	write_module(m1, sizeof m1, p1, sizeof p1);
+	eg_simple(&s, code, sizeof code);
+	expect_ok_spec(&s, &b);
+	struct mb_module missing = { "/nonexistent/module.bin", NULL };
+	ck_assert_int_eq(mb_load_modules(&gm, &missing, 1, &b, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "module /nonexistent/module.bin") && strstr(err, "No such file"), "%s", err);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	struct mb_module many[MB_MAX_MODULES + 1];
+	for (int i = 0; i <= MB_MAX_MODULES; i++)
+		many[i] = (struct mb_module){ p1, NULL };
+	ck_assert_int_eq(mb_load_modules(&gm, many, MB_MAX_MODULES + 1, &b, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "at most"));
+	/* A module past the usable top of RAM (a kernel loaded right below it). */
+	struct mb_boot high = b;
+	high.image_hi = (uint32_t)(gm.size - 0x20000);
+	ck_assert_int_eq(mb_load_modules(&gm, many, 1, &high, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "does not fit"), "%s", err);
+	/* No modules: nothing changes, the count stays 0. */
+	ck_assert_int_eq(mb_load_modules(&gm, NULL, 0, &b, err, sizeof err), 0);
+	ck_assert_uint_eq(rd32(b.mbi + 20), 0);
+	unlink(p1);
+}
+END_TEST
+
 START_TEST(small_guest_ram)
 {
 	/* gm.size below the minimum (a hand-built guestmem) is refused, not overrun */
@@ -1108,6 +1211,9 @@ static Suite *multiboot_suite(void)
 	tcase_add_test(tc, no_loadable_segments);
 	tcase_add_test(tc, entry_outside_segments);
 	tcase_add_test(tc, entry_physical_as_qemu);
+	tcase_add_test(tc, low_segment_at_0x8000);
+	tcase_add_test(tc, modules_loaded_after_kernel);
+	tcase_add_test(tc, modules_bad);
 	tcase_add_test(tc, small_guest_ram);
 	tcase_add_test(tc, load_file_cases);
 	suite_add_tcase(s, tc);

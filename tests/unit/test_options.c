@@ -267,6 +267,24 @@ START_TEST(disk_option)
 }
 END_TEST
 
+/* --module FILE[,ARGS], repeatable, up to MB_MAX_MODULES. */
+START_TEST(module_option)
+{
+	ck_assert_int_eq(PARSE("--module", "a.bin", "--module=b.bin,x=1,y", "k.elf"), 0);
+	ck_assert_uint_eq(o.nmodules, 2);
+	ck_assert_str_eq(o.modules[0].path, "a.bin");
+	ck_assert_ptr_null(o.modules[0].args);
+	ck_assert_str_eq(o.modules[1].path, "b.bin");
+	ck_assert_str_eq(o.modules[1].args, "x=1,y");
+	ck_assert_str_eq(o.guest, "k.elf");
+	expect_error(PARSE("--module", ",x", "k.elf"), "FILE[,ARGS]");
+	expect_error(PARSE("--module=m", "--module=m", "--module=m", "--module=m", "--module=m", "--module=m",
+			   "--module=m", "--module=m", "--module=m", "k.elf"), "at most 8");
+	ck_assert_int_eq(PARSE("k.elf"), 0);
+	ck_assert_uint_eq(o.nmodules, 0);
+}
+END_TEST
+
 static Suite *options_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -286,6 +304,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, parse_twice);
 	tcase_add_test(tc, check_host_option);
 	tcase_add_test(tc, disk_option);
+	tcase_add_test(tc, module_option);
 	suite_add_tcase(s, tc);
 	return s;
 }
