@@ -234,12 +234,15 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 		if (be->win.paging)   /* no page holds translated code now */
 			memset(be->win.pcode, 0, ((be->win.gm->size >> 12) + 1) * sizeof *be->win.pcode);
 		be->ncode_pages = 0;
+		be->nparked = 0;
 		evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, -1,
 			       &(union ev_data){ .invalidate = { .page = EV_ALL_PAGES, .count = -1 } }, "%s: TC flushed",
 			       be->flush_why ? be->flush_why : "x87/SSE availability changed (CR0/CR4)");
 		be->flush_why = NULL;
 	}
 	struct ccf *c = transient ? NULL : tc_lookup_key(&be->tc, eip, key);
+	if (c && be->win.paging && !bt_paging_enter(be, c))
+		c = NULL;   /* it was parked, and its page now holds other code */
 	if (c)
 		return c;
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -257,6 +260,7 @@ struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transie
 		}
 		tc_flush(&be->tc);   /* full: start over */
 		be->ncode_pages = 0;
+		be->nparked = 0;
 		be->ctx->exit_site = 0;
 		be->ctx->exit_kind = 0;
 		evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, -1,
@@ -756,6 +760,7 @@ static int bt_stats(struct engine *e, struct engine_stat *out, int max)
 		{ "cr3_loads", be->cr3_loads },
 		{ "cr3_kept_code_pages", be->cr3_kept_pages },
 		{ "cr3_dropped_ccfs", be->cr3_dropped_ccfs },
+		{ "cr3_parked_code_pages", be->cr3_parked },
 	};
 	int n = 0;
 	for (; n < max && n < (int)(sizeof all / sizeof all[0]); n++)

@@ -83,8 +83,14 @@ struct bt_engine {
 	/* Paging: the linear pages CCFs were translated from, with the physical
 	 * page and privilege they were fetched at, so a CR3 load keeps the CCFs
 	 * whose pages the new address space maps alike (bt_paging.c). */
-	struct bt_code_page { uint32_t lin, phys; bool user; } *code_pages;
+	struct bt_code_page { uint32_t lin, phys; bool user, parked; } *code_pages;
 	uint32_t ncode_pages, code_pages_cap;
+	/* Code pages the current address space does not map at all (a kernel's
+	 * own page tables, without user space): their CCFs are kept but not
+	 * entered until a later address space maps them to the same page again
+	 * (bt_paging_enter); nparked counts them. */
+	uint32_t nparked;
+	uint64_t cr3_parked;
 	uint64_t cr3_loads, cr3_kept_pages, cr3_dropped_ccfs;
 	bool cr3_written;           /* MOV to CR3, even of the same value: a TLB flush */
 	/* Debugger (bt_debug.c): breakpoints applied, watched pages, a watch hit. */
@@ -108,6 +114,10 @@ struct bt_engine {
 	FILE *perf_map;             /* /tmp/perf-PID.map for `perf report`, if asked for */
 	struct bt_integrity integrity;
 };
+
+/* A CCF from the lookup is about to be entered: false if a parked page of
+ * it held other code (its CCFs are dropped), true if it may run. */
+bool bt_paging_enter(struct bt_engine *be, const struct ccf *c);
 
 /* Callouts come here from bt_glue_callout (0: continue in the TC, 1: leave). */
 int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co);

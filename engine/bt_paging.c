@@ -55,15 +55,32 @@ static void bt_paging_new_space(struct bt_engine *be, bool same_ctl)
 	struct machine *m = be->base.m;
 	be->cr3_loads++;
 
-	/* Code pages. */
+	/* Code pages. A class (user or supervisor code) whose pages the new
+	 * space does not map at all is parked rather than dropped; if it maps
+	 * some of them alike, the unmapped ones are dropped, since chained
+	 * jumps from the live ones could reach them. */
 	int dropped = 0;
 	uint32_t kept = 0;
+	bool live[2] = { false, false };
 	for (uint32_t i = 0; i < be->ncode_pages; i++) {
 		struct bt_code_page *cp = &be->code_pages[i];
 		struct pg_result r;
-		bool same = bt_pg_walk(be, cp->lin << 12, PG_EXEC, cp->user ? PG_USER : 0, &r) == PG_OK &&
-			    r.exec && (!cp->user || r.user) && r.pa >> 12 == cp->phys;
-		if (same) {
+		enum pg_status ps = bt_pg_walk(be, cp->lin << 12, PG_EXEC, cp->user ? PG_USER : 0, &r);
+		cp->parked = !(ps == PG_OK && r.exec && (!cp->user || r.user) && r.pa >> 12 == cp->phys);
+		if (!cp->parked)
+			live[cp->user] = true;
+		else if (ps != PG_FAULT || (r.error & PG_PF_P))
+			cp->phys = UINT32_MAX;   /* mapped to something else: drop */
+	}
+	be->nparked = 0;
+	for (uint32_t i = 0; i < be->ncode_pages; i++) {
+		struct bt_code_page *cp = &be->code_pages[i];
+		if (!cp->parked || (!live[cp->user] && cp->phys != UINT32_MAX)) {
+			if (cp->parked) {
+				tc_unlookup_page(&be->tc, cp->lin);
+				be->nparked++;
+				be->cr3_parked++;
+			}
 			be->code_pages[kept++] = *cp;
 			continue;
 		}
@@ -87,6 +104,42 @@ static void bt_paging_new_space(struct bt_engine *be, bool same_ctl)
 		win_paging_recheck(w, bt_paging_keep, be);
 }
 
+bool bt_paging_enter(struct bt_engine *be, const struct ccf *c)
+{
+	if (!be->nparked)
+		return true;
+	int cls = -1;
+	for (uint32_t i = 0; i < be->ncode_pages && cls < 0; i++) {
+		const struct bt_code_page *cp = &be->code_pages[i];
+		if (cp->parked && cp->lin >= c->page_first && cp->lin <= c->page_last)
+			cls = cp->user;
+	}
+	if (cls < 0)
+		return true;
+	/* Entering parked code: settle its whole class now, as a CR3 load
+	 * would have (mapped alike: live again; anything else: dropped). */
+	bool ok = true;
+	for (uint32_t i = 0; i < be->ncode_pages; i++) {
+		struct bt_code_page *cp = &be->code_pages[i];
+		if (!cp->parked || cp->user != cls)
+			continue;
+		cp->parked = false;
+		be->nparked--;
+		struct pg_result r;
+		if (bt_pg_walk(be, cp->lin << 12, PG_EXEC, cp->user ? PG_USER : 0, &r) == PG_OK && r.exec &&
+		    (!cp->user || r.user) && r.pa >> 12 == cp->phys)
+			continue;
+		tc_invalidate_page(&be->tc, cp->lin);
+		if (cp->phys < (be->base.m->mem.size >> 12) && be->win.pcode[cp->phys] == cp->lin + 1)
+			be->win.pcode[cp->phys] = 0;
+		if (cp->lin >= c->page_first && cp->lin <= c->page_last)
+			ok = false;
+		*cp = be->code_pages[--be->ncode_pages];
+		i--;
+	}
+	return ok;
+}
+
 static void bt_paging_code_page(struct bt_engine *be, uint32_t lin, uint32_t phys)
 {
 	bool user = emu_cpl(&be->ctx->arch) == 3;
@@ -106,7 +159,7 @@ static void bt_paging_code_page(struct bt_engine *be, uint32_t lin, uint32_t phy
 		be->code_pages = n;
 		be->code_pages_cap = cap;
 	}
-	be->code_pages[be->ncode_pages++] = (struct bt_code_page){ lin, phys, user };
+	be->code_pages[be->ncode_pages++] = (struct bt_code_page){ lin, phys, user, false };
 }
 
 /* Use the window view for this CPL class: GS and the context follow it. */

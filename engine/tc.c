@@ -21,6 +21,18 @@ static void tc_lookup_reset(struct tc *tc, struct bt_lookup_entry *t)
 	}
 }
 
+void tc_unlookup_page(struct tc *tc, uint32_t page)
+{
+	struct bt_lookup_entry *t = tc->lookup;
+	for (int i = 0; i < BT_LOOKUP_ENTRIES; i++) {
+		uint64_t tag = 0 - t[i].neg_tag;   /* 2 * eip + key */
+		if (t[i].neg_tag != 1 && (uint32_t)(tag >> 1) >> 12 == page) {
+			t[i].neg_tag = 1;
+			t[i].host = (uint64_t)(uintptr_t)tc->miss_stub;
+		}
+	}
+}
+
 int tc_init(struct tc *tc, size_t size, char *err, size_t errlen)
 {
 	memset(tc, 0, sizeof *tc);

@@ -585,13 +585,15 @@ static const struct {
 static int do_info(struct session *s, int argc, char **argv)
 {
 	if (argc != 2) {
-		char list[256];
+		char list[512];
 		size_t n = 0;
 		for (size_t i = 0; i < sizeof info_topics / sizeof info_topics[0] && n < sizeof list; i++)
 			n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? " " : "", info_topics[i].name);
 		return cmd_error(s, "usage: info TOPIC (%s)", list);
 	}
 	int hit = -1, n = 0;
+	if (strcmp(argv[1], "r") == 0)
+		argv[1] = "registers";   /* gdb's abbreviation, whatever else starts with r */
 	size_t len = strlen(argv[1]);
 	for (size_t i = 0; i < sizeof info_topics / sizeof info_topics[0]; i++) {
 		if (strcmp(info_topics[i].name, argv[1]) == 0) {
