@@ -76,7 +76,6 @@ static void *bt_grow(void *p, int *cap, int need, size_t size)
  * host instructions. 0, or -1 (out of memory; v left zeroed). */
 static int bt_ccf_view(struct bt_engine *be, const struct ccf *c, struct engine_ccf_view *v)
 {
-	const struct guestmem *gm = &be->base.m->mem;
 	int capi = 0, caph = 0;
 
 	memset(v, 0, sizeof *v);
@@ -107,7 +106,7 @@ static int bt_ccf_view(struct bt_engine *be, const struct ccf *c, struct engine_
 		o->handler = m->kind == CK_CALLOUT ? bt_handler_at(c, m->eip) : NULL;
 		snprintf(o->text, sizeof o->text, "(unreadable)");
 		struct bt_insn in;
-		if (gmem_is_ram(gm, m->eip, 1) && bt_fetch_insn(be, m->eip, &in) == 0) {
+		if (bt_fetch_insn(be, m->eip, &in) == 0) {   /* through the paging, if on */
 			snprintf(o->text, sizeof o->text, "%s", in.text);
 			o->nbytes = in.len < sizeof o->bytes ? in.len : sizeof o->bytes;
 			memcpy(o->bytes, in.bytes, o->nbytes);

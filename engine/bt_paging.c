@@ -162,6 +162,19 @@ static void bt_paging_code_page(struct bt_engine *be, uint32_t lin, uint32_t phy
 	be->code_pages[be->ncode_pages++] = (struct bt_code_page){ lin, phys, user, false };
 }
 
+/* A flush may have moved the current view's base: GS and the context
+ * follow it, then the old reservations can go. */
+static void bt_paging_rebase(struct bt_engine *be)
+{
+	if ((uint64_t)(uintptr_t)be->win.base != be->ctx->win_base) {
+		be->ctx->win_base = (uint64_t)(uintptr_t)be->win.base;
+		be->ctx->win_neg = (uint64_t)0 - be->ctx->win_base;
+		if (be->gs_ready)
+			win_set_gs(&be->win);
+	}
+	win_release_retired(&be->win);
+}
+
 /* Use the window view for this CPL class: GS and the context follow it. */
 static int bt_paging_view(struct bt_engine *be, int view)
 {
@@ -219,7 +232,9 @@ int bt_paging_sync(struct bt_engine *be)
 		be->flush_why = "the guest changed CR0.WP, CR4 or EFER paging controls";
 	}
 	w->ctl = ctl;
-	return bt_paging_view(be, (int)(ctl & 1));
+	int rc = bt_paging_view(be, (int)(ctl & 1));
+	bt_paging_rebase(be);
+	return rc;
 }
 
 static enum pg_status bt_pg_walk(struct bt_engine *be, uint32_t lin, enum pg_access acc, unsigned flags,

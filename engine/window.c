@@ -3,6 +3,7 @@
 
 #include <asm/prctl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,89 @@ int win_init(struct win *w, const struct guestmem *gm, char *err, size_t errlen)
 	return 0;
 }
 
+/* Fewer filled pages than this are emptied in place (cheap enough). */
+#define WIN_REPLACE_MIN 2048
+#define WIN_REAP_MAX    16
+
+struct win_reaper {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint8_t *queue[WIN_REAP_MAX];
+	int n;
+	bool stop;
+};
+
+static void *win_reaper_main(void *arg)
+{
+	struct win_reaper *r = arg;
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->n && !r->stop)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (!r->n)
+			break;
+		uint8_t *p = r->queue[--r->n];
+		pthread_mutex_unlock(&r->lock);
+		munmap(p, WIN_GUARD + WIN_SIZE + WIN_GUARD);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* Unmap a reservation GS no longer points into: by the reaper, or here. */
+static void win_reap(struct win *w, uint8_t *old)
+{
+	if (!w->reaper) {
+		struct win_reaper *r = calloc(1, sizeof *r);
+		if (r) {
+			pthread_mutex_init(&r->lock, NULL);
+			pthread_cond_init(&r->cond, NULL);
+			if (pthread_create(&r->thread, NULL, win_reaper_main, r) != 0) {
+				free(r);
+				r = NULL;
+			}
+		}
+		w->reaper = r;
+	}
+	struct win_reaper *r = w->reaper;
+	if (r) {
+		pthread_mutex_lock(&r->lock);
+		if (r->n < WIN_REAP_MAX) {
+			r->queue[r->n++] = old;
+			pthread_cond_signal(&r->cond);
+			pthread_mutex_unlock(&r->lock);
+			return;
+		}
+		pthread_mutex_unlock(&r->lock);
+	}
+	munmap(old, WIN_GUARD + WIN_SIZE + WIN_GUARD);
+}
+
+void win_release_retired(struct win *w)
+{
+	for (int i = 0; i < w->nretired; i++)
+		win_reap(w, w->retired[i]);
+	w->nretired = 0;
+}
+
+static void win_reaper_stop(struct win *w)
+{
+	struct win_reaper *r = w->reaper;
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	w->reaper = NULL;
+}
+
 static void win_swap(struct win *w)
 {
 	struct win_view cur = { w->reserve, w->base, w->page, w->l2p, w->filled, w->nfilled, w->filled_cap };
@@ -78,6 +162,8 @@ static void win_view_free(struct win *w)
 
 void win_destroy(struct win *w)
 {
+	win_release_retired(w);
+	win_reaper_stop(w);
 	win_view_free(w);
 	win_swap(w);
 	win_view_free(w);
@@ -165,13 +251,37 @@ static void win_view_flush(struct win *w)
 	w->nfilled = 0;
 }
 
+/* Empty the current view; a large one by moving to a fresh reservation
+ * (retired until GS has moved, see win_release_retired). */
+static void win_view_replace(struct win *w)
+{
+	if (!w->reserve || w->nfilled < WIN_REPLACE_MIN || w->nretired == 4) {
+		win_view_flush(w);
+		return;
+	}
+	uint8_t *fresh = mmap(NULL, WIN_GUARD + WIN_SIZE + WIN_GUARD, PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (fresh == MAP_FAILED) {
+		win_view_flush(w);
+		return;
+	}
+	w->retired[w->nretired++] = w->reserve;
+	w->reserve = fresh;
+	w->base = fresh + WIN_GUARD;
+	for (uint32_t i = 0; i < w->nfilled; i++) {
+		w->l2p[w->filled[i]] = 0;
+		w->page[w->filled[i]] = WIN_PAGE_HOLE;
+	}
+	w->nfilled = 0;
+}
+
 void win_paging_flush(struct win *w)
 {
 	if (!w->paging)
 		return;
-	win_view_flush(w);
+	win_view_replace(w);
 	win_swap(w);
-	win_view_flush(w);
+	win_view_replace(w);
 	win_swap(w);
 }
 

@@ -66,6 +66,14 @@ struct win {
 	int view;              /* 0: supervisor, 1: user (CPL 3) */
 	struct win_view other; /* the view not in use (reserve NULL until first used) */
 	uint8_t *watch;        /* enum win_watch per page */
+	/* Emptying a large view replaces its reservation with a fresh one; the
+	 * old one is unmapped by a reaper thread, off the vCPU's path (the
+	 * kernel's teardown of tens of thousands of page mappings takes
+	 * milliseconds). Old reservations wait in `retired` until the caller
+	 * has moved GS off them (win_release_retired). */
+	uint8_t *retired[4];
+	int nretired;
+	struct win_reaper *reaper;
 	const struct guestmem *gm;
 	bool paging;           /* the window follows the guest's page tables */
 	uint32_t *pcode;       /* per physical RAM page: the linear page + 1 its CCFs were
@@ -98,8 +106,12 @@ int win_set_paging(struct win *w, bool on);
  * caller loads the new base into GS and its context), 0 if it was current,
  * -1 if the view cannot be made (out of memory or address space). */
 int win_switch_view(struct win *w, int view);
-/* Empty both views of a paged window (a change of the paging controls). */
+/* Empty both views of a paged window (a change of the paging controls, a
+ * CR3 load). The base of either view may move: the caller loads the current
+ * one into GS and its context, then calls win_release_retired. */
 void win_paging_flush(struct win *w);
+/* GS no longer points into a replaced reservation: let the reaper unmap them. */
+void win_release_retired(struct win *w);
 /* A CR3 load: keep(ctx, user, lin, phys, state) decides for every filled
  * page of both views (user: the view's); the others are dropped. */
 typedef bool win_keep_fn(void *ctx, bool user, uint32_t lin, uint32_t phys, enum win_page state);

@@ -183,19 +183,6 @@ static struct pg_phys glue_phys(struct gdb_glue *g)
 				 .write = glue_write_phys };
 }
 
-/* The physical address of a linear one through the guest's page tables, or
- * the same address with paging off. false if it is not mapped. */
-static bool glue_translate(struct gdb_glue *g, const struct vcpu_state *st, uint32_t lin, uint64_t *pa)
-{
-	struct pg_phys phys = glue_phys(g);
-	struct pg_mode mode = pg_mode_of(st, g->maxphyaddr);
-	struct pg_result r;
-	if (pg_translate(&phys, &mode, lin, PG_READ, GLUE_PG_FLAGS, &r) != PG_OK)
-		return false;
-	*pa = r.pa;
-	return true;
-}
-
 /* gdb's addresses are 64-bit: refuse what leaves the 4 GiB linear space
  * rather than wrap around as the CPU would. */
 static bool glue_lin_range(uint64_t addr, size_t len)
@@ -648,8 +635,6 @@ static void glue_do_insert(void *arg)
 static int glue_set_bp(void *target, int type, uint64_t addr, unsigned kind)
 {
 	struct gdb_glue *g = target;
-	struct vcpu_state st;
-	uint64_t pa;
 
 	if (type < RSP_BP_SW || type > RSP_WP_ACCESS || addr > 0xffffffffull)
 		return RSP_ERROR;
@@ -666,10 +651,9 @@ static int glue_set_bp(void *target, int type, uint64_t addr, unsigned kind)
 	}
 	if (g->nbp == GLUE_MAX_BP)
 		return RSP_ERROR;
-	runner_snapshot(g->s.r, &st, NULL);
-	if (!glue_translate(g, &st, (uint32_t)addr, &pa) ||
-	    (glue_is_break(type) && !gmem_is_ram(&g->s.m->mem, pa, 1)))
-		return RSP_ERROR;
+	/* Breakpoints and watchpoints are on linear addresses, as the CPU's
+	 * are: one nothing maps yet (a kernel's higher half before it turns
+	 * paging on) is hit once the guest runs there. */
 	int slots = g->s.e->ops->debug_slots;
 	if (slots) {
 		int need = glue_is_break(type) ? 1 : (int)((len + GLUE_WATCH_CHUNK - 1) / GLUE_WATCH_CHUNK);

@@ -33,7 +33,7 @@ xv6_run() {
 		t1=$(now)
 		boot=$(secs "$t0" "$t1")
 		serial_send usertests
-		if serial_wait_fast 'ALL TESTS PASSED' 900; then
+		if serial_wait_fast 'ALL TESTS PASSED' "${BENCH_XV6_TIMEOUT:-300}"; then
 			ut=$(secs "$t1" "$(now)")
 		fi
 	fi
