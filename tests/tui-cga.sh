@@ -23,9 +23,10 @@ else
 	tui_dump "after c"
 	fail "the guest did not end"
 fi
-# n=2000 writes each of the 2000 cells once: row 0 is cells 0-79, cell c
+# n=2000 writes each of the 2000 cells once (one 16-bit store each: an
+# emulated MMIO access reaches the device whole): row 0 is cells 0-79, cell c
 # from the i with 7i = c (mod 2000).
-if tui_wait 'CGA text 0xB8000 +4000 writes' 10 && tui_wait 'azazazababababcbcbcbcdcdcdcd' 10; then
+if tui_wait 'CGA text 0xB8000 +2000 writes' 10 && tui_wait 'azazazababababcbcbcbcdcdcdcd' 10; then
 	pass "the CGA pane shows the cells the guest wrote"
 else
 	tui_dump "CGA"

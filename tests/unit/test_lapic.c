@@ -7,12 +7,13 @@
  * destinations, INIT/SIPI to nobody dropped, NMI unsupported, ExtINT
  * through LINT0, software disable masking the LVT, the APIC-base MSR
  * (global disable, reserved bits, relocation), and the timer: one-shot,
- * periodic, divide configuration, masked, reprogramming. */
+ * periodic, divide configuration, masked, reprogramming; the io events. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/evlog.h"
 #include "monitor/lapic.h"
 
 static struct lapic a;
@@ -357,6 +358,26 @@ START_TEST(byte_access_and_reserved)
 }
 END_TEST
 
+/* IPIs and timer programming are io events (when a log is given). */
+START_TEST(events_logged)
+{
+	struct evlog log;
+	ck_assert_int_eq(evlog_init(&log, 16), 0);
+	lapic_destroy(&a);
+	lapic_init(&a, 1, &(struct lapic_hooks){ .clock = h_clock, .events = &log });
+	wr(0, LAPIC_ICR_LO, 0x00040040);
+	wr(0, LAPIC_LVT_TIMER, 0x20030);
+	wr(0, LAPIC_TIMER_ICR, 1000);
+	struct ev e[4];
+	ck_assert_uint_eq(evlog_tail(&log, e, 4), 3);
+	ck_assert_int_eq(e[0].kind, EV_IO);
+	ck_assert_str_eq(e[0].desc, "lapic0: IPI fixed vector 0x40 to APIC ID 0x00 (self)");
+	ck_assert_str_eq(e[1].desc, "lapic: LVT timer 0x20030 (periodic, vector 0x30)");
+	ck_assert_str_eq(e[2].desc, "lapic0: timer armed periodic count 1000 divide 2");
+	evlog_destroy(&log);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lapic");
@@ -374,6 +395,7 @@ int main(void)
 	tcase_add_test(tc, timer_oneshot);
 	tcase_add_test(tc, timer_periodic_and_masked);
 	tcase_add_test(tc, byte_access_and_reserved);
+	tcase_add_test(tc, events_logged);
 	suite_add_tcase(s, tc);
 	TCase *tc2 = tcase_create("two");
 	tcase_add_checked_fixture(tc2, setup2, teardown);
