@@ -6,7 +6,8 @@
  * of 8 and REP OUTSL, FLUSH CACHE EXT, read them back with READ SECTORS EXT
  * and one with REP INSW, and read past the end (IDNF). Sector k of the run
  * is all 'A'+k, so a shell can check the image with dd and cmp. With no
- * drives it says so and exits 0; a failed write exits 2. */
+ * drives it says so and exits 0; a failed write exits 2. bench=N reads N
+ * sectors more with READ MULTIPLE, to time the data port. */
 #include "rt.h"
 
 #define ST_BSY 0x80
@@ -219,6 +220,24 @@ int sample_main(void)
 	insw(io_base[0], sector[0], 256);
 	rt_printf("read sectors lba %u (insw): status 0x%02x, first byte '%c'\n", lba + 15, ide_wait(0),
 		  sector[0][0]);
+	/* bench=N: read N sectors more (READ MULTIPLE of 16), for timing the data port. */
+	unsigned bench = rt_arg_uint("bench", 0);
+	if (bench) {
+		ide_select(0, 1, 0);
+		outb(io_base[0] + 2, 16);
+		outb(io_base[0] + 7, 0xC6);   /* SET MULTIPLE MODE 16 */
+		ide_wait(0);
+	}
+	for (unsigned done = 0; done < bench; done += 16) {
+		ide_cmd28(0, 1, 0xC4, done % (unsigned)(sectors[1] - 16), 16);
+		st = ide_data_in(0, sector, 16, 16);
+		if (st & ST_ERR) {
+			rt_printf("bench: status 0x%02x\n", st);
+			return 4;
+		}
+	}
+	if (bench)
+		rt_printf("bench: read %u sectors\n", bench);
 	ide_cmd48(0, 1, 0x24, sectors[1], 1);
 	st = ide_wait(0);
 	rt_printf("read past the end: status 0x%02x error 0x%02x\n", st, inb(io_base[0] + 1));
