@@ -70,6 +70,7 @@ static void ide_drive_reset(struct ide_drive *d)
 	d->spt = 63;
 	d->wcache = true;
 	d->standby = false;
+	d->keep_settings = false;
 	d->intrq = false;
 	d->r = (struct ide_regs){ 0 };
 	ide_signature(d);
@@ -222,8 +223,9 @@ void ide_io_cmd(void *opaque, uint64_t off, void *data, unsigned size, bool is_w
 	pthread_mutex_unlock(&c->ide->lock);
 }
 
-/* SRST: held, both drives are busy; released, they reset (multiple mode
- * off, registers hold the signature, device 0 selected). */
+/* SRST: held, both drives are busy; released, they reset (registers hold
+ * the signature, device 0 selected, settings back to their defaults unless
+ * SET FEATURES 66h said to keep them). */
 static void ide_devctl(struct ide_channel *c, uint8_t v)
 {
 	bool was = c->devctl & IDE_CTL_SRST, now = v & IDE_CTL_SRST;
@@ -234,12 +236,21 @@ static void ide_devctl(struct ide_channel *c, uint8_t v)
 			c->drive[k].intrq = false;
 		}
 	if (was && !now) {
-		for (unsigned k = 0; k < 2; k++)
-			if (c->drive[k].present) {
-				unsigned mult = c->drive[k].mult;
-				ide_drive_reset(&c->drive[k]);
-				c->drive[k].mult = mult;   /* ...but SRST keeps the settings, as drives do */
+		for (unsigned k = 0; k < 2; k++) {
+			struct ide_drive *d = &c->drive[k];
+			if (!d->present)
+				continue;
+			/* Settings revert to power-on defaults unless SET FEATURES
+			 * 66h asked to keep them across a soft reset. */
+			if (d->keep_settings) {
+				d->r = (struct ide_regs){ 0 };
+				d->intrq = false;
+				d->standby = false;
+				ide_signature(d);
+			} else {
+				ide_drive_reset(d);
 			}
+		}
 		c->sel = 0;
 	}
 }

@@ -247,8 +247,9 @@ static void ide_set_features(struct ide_drive *d)
 	case 0x02: d->wcache = true; break;
 	case 0x82: d->wcache = false; break;
 	case 0x55: case 0xAA:   /* read look-ahead off/on: the host's page cache decides */
-	case 0x66: case 0xCC:   /* reverting to power-on defaults after a reset */
 		break;
+	case 0x66: d->keep_settings = true; break;    /* a soft reset keeps the settings */
+	case 0xCC: d->keep_settings = false; break;   /* ...or reverts them (the default) */
 	default:
 		ide_fail(d, IDE_ER_ABRT, 0);
 		return;
@@ -294,6 +295,7 @@ void ide_cmd_exec(struct ide_channel *c, struct ide_drive *d, uint8_t cmd)
 	case 0xC6: {   /* SET MULTIPLE MODE: 0 disables, else a power of two up to the maximum */
 		unsigned n = d->r.nsector;
 		if (n > IDE_MAX_MULT || (n & (n - 1))) {
+			d->mult = 0;   /* a bad count disables multiple mode */
 			ide_fail(d, IDE_ER_ABRT, 0);
 			return;
 		}

@@ -30,6 +30,7 @@ struct ide_drive {
 	unsigned heads, spt;     /* CHS translation (INITIALIZE DEVICE PARAMETERS) */
 	bool wcache;             /* write cache enabled: else every write is flushed */
 	bool standby;            /* power mode for CHECK POWER MODE */
+	bool keep_settings;      /* SET FEATURES 66h: a soft reset keeps them (CCh: reverts) */
 	/* The transfer in progress: dir, the block in buf [pos, len), what
 	 * follows it (left sectors from lba, block sectors per DRQ block). */
 	enum ide_xfer dir;

@@ -20,7 +20,11 @@ static const struct pc_absent pc_absent_rows[] = {
 	PIO(0x220, 0x22F, "Sound Blaster", PC_ABSENT),
 	PIO(0x278, 0x27A, "parallel port LPT2", PC_ABSENT),
 	PIO(0x378, 0x37A, "parallel port LPT1", PC_ABSENT),
-	PIO(0x3B0, 0x3BB, "monochrome display adapter", PC_ABSENT),
+	/* The MDA's CRTC (0x3b4/0x3b5) and status (0x3ba) are the VGA's
+	 * monochrome aliases, claimed by monitor/cga.c; the rest is absent. */
+	PIO(0x3B0, 0x3B3, "monochrome display adapter", PC_ABSENT),
+	PIO(0x3B6, 0x3B9, "monochrome display adapter", PC_ABSENT),
+	PIO(0x3BB, 0x3BB, "monochrome display adapter", PC_ABSENT),
 	PIO(0x3BC, 0x3BE, "parallel port LPT3", PC_ABSENT),
 	PIO(0x3F0, 0x3F5, "floppy controller", PC_UNSUPPORTED),   /* 0x3F6: IDE */
 	PIO(0x3F7, 0x3F7, "floppy controller", PC_UNSUPPORTED),

@@ -19,7 +19,7 @@
 
 const char *const cmd_info_topics[] = {
 	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "lapic", "ioapic", "uart", "vga", "devices",
-	"breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", "mptable", "acpi", NULL,
+	"disks", "breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", "mptable", "acpi", NULL,
 };
 
 /* The state at the last stop; -1 (with an error) while the guest runs. */
@@ -438,6 +438,36 @@ static int info_devices(struct session *s)
 	return 0;
 }
 
+/* Each IDE drive position: its image, size, mode, counters, last command. */
+static int info_disks(struct session *s)
+{
+	static const char *const where[IDE_MAX_DRIVES] = {
+		"primary master", "primary slave", "secondary master", "secondary slave",
+	};
+	struct ide *ide = machine_device(s->m, "ide");
+	if (!ide)
+		return cmd_error(s, "info disks: this machine has no IDE controller");
+	for (unsigned i = 0; i < IDE_MAX_DRIVES; i++) {
+		struct ide_drive_info di;
+		ide_drive_info(ide, i, &di);
+		if (!di.present) {
+			out_printf(s->out, "disk %u (%s): none\n", i, where[i]);
+			continue;
+		}
+		out_printf(s->out, "disk %u (%s): %s, %llu sectors (%llu MiB), %s\n", i, where[i], di.path,
+			   (unsigned long long)di.sectors, (unsigned long long)(di.sectors >> 11),
+			   di.readonly ? "readonly" : "read-write");
+		out_printf(s->out, "  read %llu sectors, written %llu, %llu flushes, %llu commands, %llu errors\n",
+			   (unsigned long long)di.sectors_read, (unsigned long long)di.sectors_written,
+			   (unsigned long long)di.flushes, (unsigned long long)di.commands,
+			   (unsigned long long)di.errors);
+		if (di.commands)
+			out_printf(s->out, "  last command 0x%02x %s, status 0x%02x error 0x%02x, multiple %u\n",
+				   di.last_cmd, di.last_name, di.status, di.error, di.mult);
+	}
+	return 0;
+}
+
 static int info_breakpoints(struct session *s)
 {
 	char sym[96];
@@ -577,6 +607,7 @@ static const struct {
 	{ "cr", info_cr }, { "gdt", info_gdt }, { "idt", info_idt }, { "tss", info_tss },
 	{ "pic", info_pic }, { "pit", info_pit }, { "lapic", info_lapic }, { "ioapic", info_ioapic },
 	{ "uart", info_uart }, { "vga", info_vga }, { "devices", info_devices },
+	{ "disks", info_disks },
 	{ "breakpoints", info_breakpoints }, { "events", info_events }, { "stats", info_stats },
 	{ "tc", info_tc }, { "cpuid", info_cpuid },
 	{ "rtc", info_rtc }, { "pci", info_pci }, { "mptable", info_mptable }, { "acpi", info_acpi },
@@ -629,6 +660,7 @@ const struct cmd cmd_table_info[] = {
 	  "  pci          the PCI functions (bus:dev.fn vendor:device class)\n"
 	  "  vga          the text cursor and screen start address (CRTC)\n"
 	  "  devices      RAM, and every device with its port and MMIO ranges and IRQ lines\n"
+	  "  disks        the IDE drives: image, size, readonly, sectors moved, last command\n"
 	  "  breakpoints  breakpoints, watchpoints and catches, with hit counts\n"
 	  "  events       how many events of each kind were logged\n"
 	  "  stats        the engine's counters\n"

@@ -543,6 +543,9 @@ START_TEST(info_topics)
 	expect_ok("info devices");
 	expect_out("com1");
 	expect_out("debug-exit");
+	expect_ok("info disks");
+	expect_out("disk 0 (primary master): none\n");
+	expect_out("disk 3 (secondary slave): none\n");
 	expect_ok("info cr");
 	expect_out("[ PE");
 }
@@ -563,6 +566,12 @@ START_TEST(info_devices_lists_claims)
 		"pit          irq   0                       pit\n",
 		"com1         port  0x03f8-0x03ff           com1\n",
 		"com1         irq   4                       com1\n",
+		"ide          port  0x01f0-0x01f7           ide0\n",
+		"ide          port  0x03f6-0x03f6           ide0-ctl\n",
+		"ide          port  0x0170-0x0177           ide1\n",
+		"ide          port  0x0376-0x0376           ide1-ctl\n",
+		"ide          irq   14                      ide0\n",
+		"ide          irq   15                      ide1\n",
 		"debug-exit   port  0x00f4-0x00f7           debug-exit\n",
 		"vga          mmio  0x000a0000-0x000bffff   vga\n",
 	};

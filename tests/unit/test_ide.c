@@ -4,7 +4,8 @@
  * sparse image) and CHS round trips through temporary images, READ/WRITE
  * MULTIPLE with an interrupt per block, the data-in/data-out interrupt
  * protocol (status read acknowledges, alternate status does not, nIEN
- * masks), SRST and its signature, EXECUTE DEVICE DIAGNOSTIC, aborted
+ * masks), SRST and its signature (settings revert unless SET FEATURES 66h),
+ * EXECUTE DEVICE DIAGNOSTIC, aborted
  * commands (ATAPI ones, NOP, unknown, MULTIPLE while disabled, DMA modes),
  * IDNF past the end, readonly images, power modes, absent drives and empty
  * channels, FLUSH CACHE reaching the file (read back with stdio), the
@@ -385,6 +386,13 @@ START_TEST(multiple_irq_per_block)
 	outb(0, NSECT, 4);
 	outb(0, STCMD, 0xC6);
 	ck_assert_uint_eq(inb(0, STCMD), 0x50);
+	outb(0, NSECT, 5);         /* a bad count aborts and disables multiple mode */
+	expect_abort(0, 0xC6);
+	cmd28(0, 0, 0xC4, 0, 1);
+	ck_assert_uint_eq(inb(0, STCMD), 0x51);
+	outb(0, NSECT, 4);
+	outb(0, STCMD, 0xC6);
+	ck_assert_uint_eq(inb(0, STCMD), 0x50);
 	irq_rises[0] = 0;
 	/* WRITE MULTIPLE 10 sectors: blocks of 4, 4, 2, an interrupt after each. */
 	cmd28(0, 0, 0xC5, 20, 10);
@@ -448,6 +456,9 @@ START_TEST(srst_signature)
 {
 	attach(0, mkimg(0, 16, true), false);
 	attach(1, mkimg(1, 16, true), false);
+	outb(0, SEL, 0xA0);
+	outb(0, NSECT, 4);
+	outb(0, STCMD, 0xC6);       /* the master in multiple mode */
 	cmd28(0, 1, 0x20, 0, 1);   /* slave mid-transfer */
 	devctl(0, IDE_CTL_SRST);
 	ck_assert_uint_eq(altstatus(0), 0x80);   /* BSY while held */
@@ -464,6 +475,23 @@ START_TEST(srst_signature)
 	ck_assert_uint_eq(inb(0, STCMD), 0x50);   /* the slave: ready, no DRQ left */
 	ck_assert_uint_eq(inb(0, LBAL), 1);
 	ck_assert_uint_eq(inw_data(0), 0xFFFF);
+	/* Settings revert to the defaults at a soft reset (multiple mode off)... */
+	struct ide_drive_info di;
+	ide_drive_info(ide, 0, &di);
+	ck_assert_uint_eq(di.mult, 0);
+	/* ...unless SET FEATURES 66h said to keep them. */
+	outb(0, SEL, 0xA0);
+	outb(0, NSECT, 8);
+	outb(0, STCMD, 0xC6);
+	outb(0, ERRF, 0x66);
+	outb(0, STCMD, 0xEF);
+	ck_assert_uint_eq(inb(0, STCMD), 0x50);
+	devctl(0, IDE_CTL_SRST);
+	devctl(0, 0);
+	ide_drive_info(ide, 0, &di);
+	ck_assert_uint_eq(di.mult, 8);
+	ck_assert_uint_eq(inb(0, NSECT), 1);
+	outb(0, SEL, 0xB0);
 	/* EXECUTE DEVICE DIAGNOSTIC: code 01h, device 0 answers with an interrupt. */
 	outb(0, LBAM, 0x55);
 	outb(0, STCMD, 0x90);
@@ -672,10 +700,10 @@ START_TEST(machine_device_row)
 	machine_pio(&m, 0, 0x1F6, &v, 1, true);
 	machine_pio(&m, 0, 0x1F7, &v, 1, false);
 	ck_assert_uint_eq(v, 0x50);
-	v = 0xA0;   /* the absent master beside the slave */
+	v = 0xA0;   /* the absent master beside the slave reads ready, as QEMU's */
 	machine_pio(&m, 0, 0x1F6, &v, 1, true);
 	machine_pio(&m, 0, 0x3F6, &v, 1, false);
-	ck_assert_uint_eq(v, 0x00);
+	ck_assert_uint_eq(v, 0x50);
 	machine_pio(&m, 0, 0x177, &v, 1, false);
 	ck_assert_uint_eq(v, 0xFF);
 	struct machine_dev *d = machine_dev_find(&m, "ide");

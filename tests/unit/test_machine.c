@@ -280,7 +280,7 @@ START_TEST(absent_table_avoids_devices)
 	ck_assert_ptr_null(pc_absent_find(MACHINE_BUS_PIO, 0x3f6, 1));   /* IDE's */
 	ck_assert_ptr_null(pc_absent_find(MACHINE_BUS_PIO, 0x92, 1));    /* port A's */
 	ck_assert_str_eq(pc_absent_find(MACHINE_BUS_PIO, 0x3f7, 1)->name, "floppy controller");
-	ck_assert_str_eq(pc_absent_policy_name(pc_absent_find(MACHINE_BUS_PIO, 0x3b4, 1)->policy), "absent");
+	ck_assert_str_eq(pc_absent_policy_name(pc_absent_find(MACHINE_BUS_PIO, 0x3b0, 1)->policy), "absent");
 }
 END_TEST
 
