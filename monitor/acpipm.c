@@ -74,7 +74,6 @@ void acpipm_reset(struct acpipm *pm)
 	pthread_mutex_lock(&pm->lock);
 	pm->sts = pm->en = pm->cnt = 0;
 	pm->gpe_sts = pm->gpe_en = 0;
-	pm->rcr = 0;
 	pm->seen_half = pm_ticks(pm, pm->now(pm->now_opaque)) >> 23;
 	pm_update_sci(pm);
 	pthread_mutex_unlock(&pm->lock);
@@ -199,30 +198,6 @@ void acpipm_gpe_set(struct acpipm *pm, unsigned bit)
 	pm->gpe_sts |= (uint16_t)(1u << (bit & 15));
 	pm_update_sci(pm);
 	pthread_mutex_unlock(&pm->lock);
-}
-
-void pc_reset_control_write(struct machine *m, uint8_t v)
-{
-	struct acpipm *pm = machine_device(m, "acpi-pm");
-	if (pm) {
-		pthread_mutex_lock(&pm->lock);
-		pm->rcr = v & 0x0e;   /* SYS_RST, RST_CPU, FULL_RST */
-		pthread_mutex_unlock(&pm->lock);
-	}
-	/* PIIX resets on any write with RST_CPU set (QEMU's rcr_write does the same). */
-	if (v & ACPIPM_RCR_RST_CPU)
-		machine_request(m, MACHINE_REQ_RESET, 0, 0, "reset control register 0x%x value 0x%02x", PC_RESET_PORT, v);
-}
-
-uint8_t pc_reset_control_read(struct machine *m)
-{
-	struct acpipm *pm = machine_device(m, "acpi-pm");
-	if (!pm)
-		return 0;
-	pthread_mutex_lock(&pm->lock);
-	uint8_t v = pm->rcr & ~ACPIPM_RCR_RST_CPU;
-	pthread_mutex_unlock(&pm->lock);
-	return v;
 }
 
 /* The machine's ACPI PM block (monitor/device.h). */

@@ -6,8 +6,8 @@
  *                  SMI_CMD); SLP_EN with SLP_TYP S5 powers the machine off
  *   +0x08 PM_TMR   24-bit, free-running at 3.579545 MHz (CLOCK_MONOTONIC)
  *   +0x20 GPE0_STS, +0x22 GPE0_EN (no event sources yet)
- * and the reset control register's semantics (port 0xcf9), which the PCI
- * host bridge decodes and forwards to pc_reset_control_write.
+ * The FADT's reset register is the PIIX's reset control register at port
+ * 0xcf9, which the PCI device decodes (monitor/pci.c).
  *
  *   struct acpipm *pm = machine_device(m, "acpi-pm");
  *   uint32_t t = acpipm_timer(pm);         // what a PM_TMR read returns now
@@ -34,7 +34,6 @@ struct machine_dev;
 #define ACPIPM_CNT_SLP_TYP(v) (((v) >> 10) & 7u)
 #define ACPIPM_CNT_SLP_EN  0x2000u
 #define ACPIPM_TMR_MASK    0xffffffu
-#define ACPIPM_RCR_RST_CPU 0x04u    /* reset control: a write with it set resets */
 
 typedef uint64_t acpipm_now_fn(void *opaque);
 
@@ -47,7 +46,6 @@ struct acpipm {
 	uint64_t seen_half;        /* timer ticks >> 23 when TMR_STS was last updated */
 	uint16_t sts, en, cnt;
 	uint16_t gpe_sts, gpe_en;
-	uint8_t rcr;               /* the reset control register's value */
 	bool sci;                  /* the SCI line's level */
 	void (*kick)(void *opaque);   /* TMR_EN changed: the clock thread recomputes */
 	void *kick_opaque;
@@ -71,8 +69,6 @@ void acpipm_gpe_set(struct acpipm *pm, unsigned bit);
  * (bit 2) set, as the FADT's RESET_VALUE 6 or 0x0e, asks for a reset. The
  * PCI host bridge owns the port (it is inside CONFIG_ADDRESS's dword) and
  * forwards byte writes here; a read gives back the value. */
-void pc_reset_control_write(struct machine *m, uint8_t v);
-uint8_t pc_reset_control_read(struct machine *m);
 
 /* The machine's "acpi-pm" device (monitor/device.h): ports
  * PC_ACPI_PM_BASE-+0x3f, IRQ 9 (the SCI). */

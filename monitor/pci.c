@@ -154,9 +154,8 @@ void pci_config_write(struct pci *p, unsigned bus, unsigned dev, unsigned fn, un
 			  dev, fn, off, size, v, f ? "" : " (no such function)");
 }
 
-/* The PIIX3's reset control register. This duplicates what
- * pc_reset_control_write does in monitor/acpipm.c (another branch): one of
- * the two goes when they meet. */
+/* The PIIX3's reset control register, also the FADT's RESET_REG: a write
+ * with RST_CPU set resets the machine (QEMU's rcr_write does the same). */
 static void pci_reset_control_write(struct pci *p, uint8_t v)
 {
 	p->rcr = v & (PCI_RC_SYS_RST | PCI_RC_FULL_RST);
