@@ -83,7 +83,7 @@ struct bt_engine {
 	/* Paging: the linear pages CCFs were translated from, with the physical
 	 * page and privilege they were fetched at, so a CR3 load keeps the CCFs
 	 * whose pages the new address space maps alike (bt_paging.c). */
-	struct bt_code_page { uint32_t lin, phys; bool user, parked; } *code_pages;
+	struct bt_code_page { uint32_t lin, phys; bool user, parked, elsewhere; } *code_pages;
 	uint32_t ncode_pages, code_pages_cap;
 	/* Code pages the current address space does not map at all (a kernel's
 	 * own page tables, without user space): their CCFs are kept but not

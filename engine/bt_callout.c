@@ -272,15 +272,15 @@ static int co_string_io(struct bt_engine *be, struct bt_ctx *ctx, struct bt_call
 		}
 		if (rep)
 			ctx->arch.gpr[R_ECX]--;
-		if (atomic_load(&be->base.m->exit_pending) && (!rep || ctx->arch.gpr[R_ECX] == 0)
-		    && co_device_stop(be, ctx, co))
-			return 1;
 		if (atomic_load(&be->base.m->exit_pending)) {
-			/* Stop between elements: the instruction restarts from here. */
-			machine_take_exit(be->base.m, co->insn.eip, &be->pending);
-			be->has_pending = true;
-			ctx->arch.eip = co->insn.eip;
-			return 1;
+			/* A device asked for a stop: after the instruction if it is
+			 * done, else between elements (it restarts from here). */
+			bool done = !rep || ctx->arch.gpr[R_ECX] == 0;
+			if (machine_take_exit(be->base.m, co->insn.eip, &be->pending)) {
+				be->has_pending = true;
+				ctx->arch.eip = co->insn.eip + (done ? co->insn.len : 0);
+				return 1;
+			}
 		}
 		if (!rep)
 			break;

@@ -67,15 +67,14 @@ static void bt_paging_new_space(struct bt_engine *be, bool same_ctl)
 		struct pg_result r;
 		enum pg_status ps = bt_pg_walk(be, cp->lin << 12, PG_EXEC, cp->user ? PG_USER : 0, &r);
 		cp->parked = !(ps == PG_OK && r.exec && (!cp->user || r.user) && r.pa >> 12 == cp->phys);
+		cp->elsewhere = cp->parked && (ps != PG_FAULT || (r.error & PG_PF_P));
 		if (!cp->parked)
 			live[cp->user] = true;
-		else if (ps != PG_FAULT || (r.error & PG_PF_P))
-			cp->phys = UINT32_MAX;   /* mapped to something else: drop */
 	}
 	be->nparked = 0;
 	for (uint32_t i = 0; i < be->ncode_pages; i++) {
 		struct bt_code_page *cp = &be->code_pages[i];
-		if (!cp->parked || (!live[cp->user] && cp->phys != UINT32_MAX)) {
+		if (!cp->parked || (!live[cp->user] && !cp->elsewhere)) {
 			if (cp->parked) {
 				tc_unlookup_page(&be->tc, cp->lin);
 				be->nparked++;
@@ -159,7 +158,7 @@ static void bt_paging_code_page(struct bt_engine *be, uint32_t lin, uint32_t phy
 		be->code_pages = n;
 		be->code_pages_cap = cap;
 	}
-	be->code_pages[be->ncode_pages++] = (struct bt_code_page){ lin, phys, user, false };
+	be->code_pages[be->ncode_pages++] = (struct bt_code_page){ lin, phys, user, false, false };
 }
 
 /* A flush may have moved the current view's base: GS and the context
