@@ -609,6 +609,7 @@ static void bt_destroy(struct engine *e)
 	dec_destroy(&be->xlat.dec);
 	tc_destroy(&be->tc);
 	free(be->code_pages);
+	bt_tlb_destroy(&be->tlb);
 	win_destroy(&be->win);
 	free(be->ctx);
 	free(be);
@@ -761,6 +762,10 @@ static int bt_stats(struct engine *e, struct engine_stat *out, int max)
 		{ "cr3_kept_code_pages", be->cr3_kept_pages },
 		{ "cr3_dropped_ccfs", be->cr3_dropped_ccfs },
 		{ "cr3_parked_code_pages", be->cr3_parked },
+		{ "window_fills", be->fills },
+		{ "cr3_kept_tables", be->tlb.kept_tables },
+		{ "cr3_diffed_tables", be->tlb.diffed_tables },
+		{ "cr3_dropped_tables", be->tlb.dropped_tables },
 	};
 	int n = 0;
 	for (; n < max && n < (int)(sizeof all / sizeof all[0]); n++)

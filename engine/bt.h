@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "engine/bt_ctx.h"
+#include "engine/bt_tlb.h"
 #include "engine/engine.h"
 #include "engine/vcpu_loop.h"
 #include "engine/tc.h"
@@ -67,6 +68,7 @@ struct bt_engine {
 	struct engine base;
 	struct bt_ctx *ctx;
 	struct win win;
+	struct bt_tlb tlb;          /* the guest entries behind the window's fills */
 	struct tc tc;
 	struct xlat xlat;
 
@@ -92,6 +94,7 @@ struct bt_engine {
 	uint32_t nparked;
 	uint64_t cr3_parked;
 	uint64_t cr3_loads, cr3_kept_pages, cr3_dropped_ccfs;
+	uint64_t fills;             /* window pages filled from the guest's tables */
 	bool cr3_written;           /* MOV to CR3, even of the same value: a TLB flush */
 	/* Debugger (bt_debug.c): breakpoints applied, watched pages, a watch hit. */
 	uint32_t synced_bp[DBG_MAX];

@@ -9,10 +9,11 @@
  * every address space keeps its translations across context switches. The
  * window is a software TLB with a view per CPL class (user or supervisor,
  * engine/window.h), switched when that changes; a CR3 load keeps the filled pages
- * whose new entries map the same page with the same rights and already
- * have their A bit (and D, for a writable fill) set, as a TLB refilled at
- * once would, and drops the rest. */
+ * whose new entries are those they were filled from, as a TLB refilled at
+ * once would hold them, and drops the rest (checked per page table,
+ * engine/bt_tlb.h). */
 #include "engine/bt.h"
+#include "engine/bt_tlb.h"
 
 #include <stdio.h>
 
@@ -29,23 +30,11 @@ static uint32_t bt_pg_ctl(const struct vcpu_state *st)
 static enum pg_status bt_pg_walk(struct bt_engine *be, uint32_t lin, enum pg_access acc, unsigned flags,
 				 struct pg_result *r);
 
-/* Windows with more filled pages than this are emptied at a CR3 load
- * rather than checked page by page. */
-#define BT_RECHECK_MAX 4096
-
-/* A filled page stays at a CR3 load if the new tables map it to the same
- * page with at least the rights it was filled with, A (and D) already set. */
-static bool bt_paging_keep(void *opaque, bool user, uint32_t lin, uint32_t phys, enum win_page state)
+/* Empty both views of the window, and what their fills were made from. */
+static void bt_paging_flush(struct bt_engine *be)
 {
-	struct bt_engine *be = opaque;
-	struct win *w = &be->win;
-	struct pg_result r;
-	if (bt_pg_walk(be, lin << 12, PG_READ, user ? PG_USER : 0, &r) != PG_OK || !r.accessed ||
-	    (user && !r.user) || r.pa >> 12 != phys || (state == WIN_PAGE_RW && !(r.writable && r.dirty)))
-		return false;
-	if (state == WIN_PAGE_CODE && !w->pcode[phys])
-		return false;   /* its code was dropped: refill it writable if it may be */
-	return true;
+	win_paging_flush(&be->win);
+	bt_tlb_reset(&be->tlb);
 }
 
 /* A CR3 load: keep what the new address space maps alike (see the top). */
@@ -97,10 +86,13 @@ static void bt_paging_new_space(struct bt_engine *be, bool same_ctl)
 			       dropped, kept);
 
 	/* The window. With other controls the caller empties it anyway. */
-	if (!same_ctl || w->nfilled + w->other.nfilled > BT_RECHECK_MAX)
-		win_paging_flush(w);
-	else
-		win_paging_recheck(w, bt_paging_keep, be);
+	if (!same_ctl) {
+		bt_paging_flush(be);
+		return;
+	}
+	struct pg_phys ram = pg_phys_ram(&m->mem);
+	struct pg_mode mode = pg_mode_of(&be->ctx->arch, m->maxphyaddr);
+	bt_tlb_recheck(&be->tlb, w, &ram, &mode, &m->mem);
 }
 
 bool bt_paging_enter(struct bt_engine *be, const struct ccf *c)
@@ -183,6 +175,10 @@ static int bt_paging_view(struct bt_engine *be, int view)
 		return -1;
 	}
 	if (r > 0) {
+		struct machine *m = be->base.m;
+		struct pg_phys ram = pg_phys_ram(&m->mem);
+		struct pg_mode mode = pg_mode_of(&be->ctx->arch, m->maxphyaddr);
+		bt_tlb_entered(&be->tlb, &be->win, &ram, &mode, &m->mem);
 		be->ctx->win_base = (uint64_t)(uintptr_t)be->win.base;
 		be->ctx->win_neg = (uint64_t)0 - be->ctx->win_base;
 		if (be->gs_ready)
@@ -198,6 +194,7 @@ int bt_paging_sync(struct bt_engine *be)
 	bool on = (st->cr0 & CR0_PG) != 0;
 
 	if (on != w->paging) {
+		bt_tlb_reset(&be->tlb);
 		if (win_set_paging(w, on) < 0) {
 			bt_set_pending(be, STOP_ERROR, st->eip, "bt: cannot %s the paged guest window (out of memory?)",
 				       on ? "set up" : "tear down");
@@ -226,7 +223,7 @@ int bt_paging_sync(struct bt_engine *be)
 	}
 	if (!same_ctl) {
 		/* What code may be fetched changed too. */
-		win_paging_flush(w);
+		bt_paging_flush(be);
 		be->flush_pending = true;
 		be->flush_why = "the guest changed CR0.WP, CR4 or EFER paging controls";
 	}
@@ -288,6 +285,12 @@ int bt_paging_fault(struct bt_engine *be, uint32_t lin, bool write, bool *once, 
 		*once = true;
 	}
 	bool writable = r.writable && (write || r.dirty);
+	struct pg_mode mode = pg_mode_of(&ctx->arch, be->base.m->maxphyaddr);
+	if (bt_tlb_fill(&be->tlb, w, &mode, page, &r) < 0) {
+		bt_set_pending(be, STOP_ERROR, eip, "bt: out of memory noting the page tables of 0x%08x", lin & ~0xfffu);
+		return 0;
+	}
+	be->fills++;
 	if (win_paging_fill(w, page, phys, writable) < 0) {
 		bt_set_pending(be, STOP_ERROR, eip, "bt: cannot map guest page 0x%08x into the window", lin & ~0xfffu);
 		return 0;

@@ -25,6 +25,22 @@ static int win_map_ram(struct win *w, uint64_t lo, uint64_t hi, char *err, size_
 	return 0;
 }
 
+/* Fills per view: a quarter of the host's mapping limit (two views, and
+ * replaced reservations the reaper has not unmapped yet), less some for
+ * the rest of bt86. */
+static uint32_t win_fill_budget(void)
+{
+	unsigned long max = 65530;   /* the Linux default */
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &max) != 1)
+			max = 65530;
+		fclose(f);
+	}
+	unsigned long n = max > 12288 ? (max - 8192) / 4 : 1024;
+	return n > (1u << 20) ? 1u << 20 : (uint32_t)n;
+}
+
 int win_init(struct win *w, const struct guestmem *gm, char *err, size_t errlen)
 {
 	size_t total = WIN_GUARD + WIN_SIZE + WIN_GUARD;
@@ -38,6 +54,7 @@ int win_init(struct win *w, const struct guestmem *gm, char *err, size_t errlen)
 		return -1;
 	}
 	w->base = w->reserve + WIN_GUARD;
+	w->fill_max = win_fill_budget();
 	w->page = calloc(WIN_PAGES, 1);
 	w->watch = calloc(WIN_PAGES, 1);
 	if (!w->page || !w->watch) {
@@ -139,7 +156,10 @@ static void win_reaper_stop(struct win *w)
 
 static void win_swap(struct win *w)
 {
-	struct win_view cur = { w->reserve, w->base, w->page, w->l2p, w->filled, w->nfilled, w->filled_cap };
+	struct win_view cur = { w->reserve, w->base, w->page, w->l2p, w->filled, w->nfilled, w->filled_cap,
+				w->nlive, w->nmaps };
+	w->nlive = w->other.nlive;
+	w->nmaps = w->other.nmaps;
 	w->reserve = w->other.reserve;
 	w->base = w->other.base;
 	w->page = w->other.page;
@@ -149,6 +169,11 @@ static void win_swap(struct win *w)
 	w->filled_cap = w->other.filled_cap;
 	w->other = cur;
 	w->view ^= 1;
+}
+
+void win_swap_views(struct win *w)
+{
+	win_swap(w);
 }
 
 static void win_view_free(struct win *w)
@@ -249,13 +274,15 @@ static void win_view_flush(struct win *w)
 		w->page[w->filled[i]] = WIN_PAGE_HOLE;
 	}
 	w->nfilled = 0;
+	w->nlive = 0;
+	w->nmaps = 0;
 }
 
 /* Empty the current view; a large one by moving to a fresh reservation
  * (retired until GS has moved, see win_release_retired). */
 static void win_view_replace(struct win *w)
 {
-	if (!w->reserve || w->nfilled < WIN_REPLACE_MIN || w->nretired == 4) {
+	if (!w->reserve || w->nlive < WIN_REPLACE_MIN || w->nretired == 4) {
 		win_view_flush(w);
 		return;
 	}
@@ -273,6 +300,8 @@ static void win_view_replace(struct win *w)
 		w->page[w->filled[i]] = WIN_PAGE_HOLE;
 	}
 	w->nfilled = 0;
+	w->nlive = 0;
+	w->nmaps = 0;
 }
 
 void win_paging_flush(struct win *w)
@@ -313,29 +342,6 @@ int win_switch_view(struct win *w, int view)
 	return 1;
 }
 
-void win_paging_recheck(struct win *w, win_keep_fn *keep, void *ctx)
-{
-	for (int k = 0; k < 2; k++, win_swap(w)) {
-		if (!w->reserve)
-			continue;
-		uint32_t n = 0;
-		for (uint32_t i = 0; i < w->nfilled; i++) {
-			uint32_t lin = w->filled[i];
-			if (!w->l2p[lin])
-				continue;   /* dropped by INVLPG */
-			if (keep(ctx, w->view == 1, lin, w->l2p[lin] - 1, (enum win_page)w->page[lin])) {
-				w->filled[n++] = lin;
-				continue;
-			}
-			mmap(w->base + ((uint64_t)lin << 12), 4096, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-			w->l2p[lin] = 0;
-			w->page[lin] = WIN_PAGE_HOLE;
-		}
-		w->nfilled = n;
-	}
-}
-
 int win_set_paging(struct win *w, bool on)
 {
 	if (on == w->paging)
@@ -359,6 +365,8 @@ int win_set_paging(struct win *w, bool on)
 		return -1;
 	memset(w->page, WIN_PAGE_HOLE, WIN_PAGES);
 	w->nfilled = 0;
+	w->nlive = 0;
+	w->nmaps = 0;
 	if (on) {
 		memset(w->l2p, 0, WIN_PAGES * sizeof *w->l2p);
 		memset(w->pcode, 0, ((w->gm->size >> 12) + 1) * sizeof *w->pcode);
@@ -388,16 +396,59 @@ void win_paging_drop(struct win *w, uint32_t page)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 		w->l2p[page] = 0;
 		w->page[page] = WIN_PAGE_HOLE;
+		w->nlive--;
+		w->nmaps++;
 		/* It stays in the filled list; emptying a page twice is harmless. */
 	}
 }
 
+uint32_t win_paging_drop_run(struct win *w, uint32_t first, uint32_t n)
+{
+	uint32_t lo = UINT32_MAX, hi = 0, count = 0;
+	for (uint32_t p = first; p - first < n; p++) {
+		if (!w->l2p[p])
+			continue;
+		if (lo == UINT32_MAX)
+			lo = p;
+		hi = p;
+		w->l2p[p] = 0;
+		w->page[p] = WIN_PAGE_HOLE;
+		count++;
+	}
+	if (count) {
+		mmap(w->base + ((uint64_t)lo << 12), (uint64_t)(hi - lo + 1) << 12, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+		w->nlive -= count;
+		w->nmaps++;   /* a hole may split a merged mapping in two */
+	}
+	return count;
+}
+
+/* Forget the dropped pages in the filled list, and the second listing of
+ * pages dropped and filled again (the high bit of l2p marks one seen). */
+static void win_compact_filled(struct win *w)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < w->nfilled; i++) {
+		uint32_t lin = w->filled[i];
+		if (w->l2p[lin] && !(w->l2p[lin] & 0x80000000u)) {
+			w->l2p[lin] |= 0x80000000u;
+			w->filled[n++] = lin;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		w->l2p[w->filled[i]] &= 0x7fffffffu;
+	w->nfilled = n;
+}
+
 int win_paging_fill(struct win *w, uint32_t lin, uint32_t phys, bool writable)
 {
+	if (!w->l2p[lin] && w->nmaps >= w->fill_max)
+		win_view_flush(w);   /* a full TLB (see fill_max) */
+	if (w->nfilled == w->filled_cap && w->nfilled > 2 * w->nlive)
+		win_compact_filled(w);
 	if (w->nfilled == w->filled_cap) {
-		/* Many fills since the last flush: empty the window and start over
-		 * rather than grow the list without bound. */
-		if (w->filled_cap >= (1u << 20)) {
+		if (w->filled_cap >= (1u << 21)) {
 			win_view_flush(w);
 		} else {
 			uint32_t *n = realloc(w->filled, 2 * w->filled_cap * sizeof *n);
@@ -409,12 +460,25 @@ int win_paging_fill(struct win *w, uint32_t lin, uint32_t phys, bool writable)
 	}
 	void *p = mmap(w->base + ((uint64_t)lin << 12), 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		       w->gm->fd, (off_t)((uint64_t)phys << 12));
+	if (p == MAP_FAILED && errno == ENOMEM && w->nlive) {
+		/* Out of host mappings after all: start this view over. */
+		win_view_flush(w);
+		p = mmap(w->base + ((uint64_t)lin << 12), 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 w->gm->fd, (off_t)((uint64_t)phys << 12));
+	}
 	if (p == MAP_FAILED)
 		return -1;
-	if (!w->l2p[lin])
+	uint8_t state = w->pcode[phys] ? WIN_PAGE_CODE : writable ? WIN_PAGE_RW : WIN_PAGE_RO;
+	if (!w->l2p[lin]) {
 		w->filled[w->nfilled++] = lin;
+		w->nlive++;
+		/* The host merges it with a neighbour mapping the next page alike. */
+		bool merges = (lin > 0 && w->l2p[lin - 1] == phys && w->page[lin - 1] == state) ||
+			      (lin + 1 < WIN_PAGES && w->l2p[lin + 1] == phys + 2 && w->page[lin + 1] == state);
+		w->nmaps += !merges;
+	}
 	w->l2p[lin] = phys + 1;
-	w->page[lin] = w->pcode[phys] ? WIN_PAGE_CODE : writable ? WIN_PAGE_RW : WIN_PAGE_RO;
+	w->page[lin] = state;
 	win_reprotect(w, lin);
 	return 0;
 }

@@ -52,7 +52,7 @@ enum win_watch { WIN_WATCH_NONE, WIN_WATCH_WRITE, WIN_WATCH_ALL };
 struct win_view {
 	uint8_t *reserve, *base, *page;
 	uint32_t *l2p, *filled;
-	uint32_t nfilled, filled_cap;
+	uint32_t nfilled, filled_cap, nlive, nmaps;
 };
 
 struct win {
@@ -61,8 +61,18 @@ struct win {
 	uint8_t *page;         /* enum win_page per 4 KiB page */
 	/* paging */
 	uint32_t *l2p;         /* per linear page: physical page + 1, 0 if not filled */
-	uint32_t *filled;      /* the linear pages filled, to empty them quickly */
+	uint32_t *filled;      /* the linear pages filled, to empty them quickly (and
+				* some since dropped: compacted now and then) */
 	uint32_t nfilled, filled_cap;
+	uint32_t nlive;        /* pages filled now */
+	/* Each fill is a host mapping of its own unless the host merges it
+	 * with a neighbour (the next linear page mapping the next physical
+	 * page alike), and the host allows a process vm.max_map_count of
+	 * them. nmaps bounds the view's count from above (fills that did not
+	 * merge, holes made since it was emptied); a view reaching fill_max is
+	 * emptied at the next fill, as a full TLB would be. */
+	uint32_t nmaps;
+	uint32_t fill_max;
 	int view;              /* 0: supervisor, 1: user (CPL 3) */
 	struct win_view other; /* the view not in use (reserve NULL until first used) */
 	uint8_t *watch;        /* enum win_watch per page */
@@ -112,12 +122,13 @@ int win_switch_view(struct win *w, int view);
 void win_paging_flush(struct win *w);
 /* GS no longer points into a replaced reservation: let the reaper unmap them. */
 void win_release_retired(struct win *w);
-/* A CR3 load: keep(ctx, user, lin, phys, state) decides for every filled
- * page of both views (user: the view's); the others are dropped. */
-typedef bool win_keep_fn(void *ctx, bool user, uint32_t lin, uint32_t phys, enum win_page state);
-void win_paging_recheck(struct win *w, win_keep_fn *keep, void *ctx);
 /* Drop one linear page of a paged window, in both views (INVLPG). */
 void win_paging_drop(struct win *w, uint32_t page);
+/* Drop the filled pages among [first, first + n) of the current view, with
+ * one host call: nothing else in the range may stay. The count dropped. */
+uint32_t win_paging_drop_run(struct win *w, uint32_t first, uint32_t n);
+/* Swap the current view for the other one and back (to work on both). */
+void win_swap_views(struct win *w);
 /* Map linear page lin to RAM page phys, writable or read-only; code pages
  * stay read-only. 0, or -1 if mmap failed. */
 int win_paging_fill(struct win *w, uint32_t lin, uint32_t phys, bool writable);

@@ -129,6 +129,7 @@ struct leaf {
 	uint64_t pa;       /* entry address */
 	uint64_t e;
 	bool rw, us, xd;
+	uint64_t dir;      /* the directory entry (the leaf for a large page) */
 	uint64_t frame;    /* physical address of the page */
 	uint32_t size;
 };
@@ -151,7 +152,7 @@ static enum pg_status walk32(struct walk *w, uint32_t lin, struct leaf *l)
 		if (pde & rsvd)
 			return fault(w, PG_PF_P | PG_PF_RSVD);
 		uint64_t high = (pde >> 13) & ((1u << (m - 32)) - 1);   /* PSE-36: bits (M-1):32 */
-		*l = (struct leaf){ .pa = pde_pa, .e = pde, .rw = pde & PTE_RW, .us = pde & PTE_US,
+		*l = (struct leaf){ .pa = pde_pa, .e = pde, .rw = pde & PTE_RW, .us = pde & PTE_US, .dir = pde,
 				    .frame = (pde & 0xffc00000u) | high << 32, .size = PAGE_4M };
 		return PG_OK;
 	}
@@ -164,7 +165,7 @@ static enum pg_status walk32(struct walk *w, uint32_t lin, struct leaf *l)
 	if (!(pte & PTE_P))
 		return fault(w, 0);
 	*l = (struct leaf){ .pa = pte_pa, .e = pte, .rw = pde & pte & PTE_RW, .us = pde & pte & PTE_US,
-			    .frame = pte & 0xfffff000u, .size = PAGE_4K };
+			    .dir = pde, .frame = pte & 0xfffff000u, .size = PAGE_4K };
 	return PG_OK;
 }
 
@@ -194,7 +195,7 @@ static enum pg_status walk_pae(struct walk *w, uint32_t lin, struct leaf *l)
 		if (pde & (rsvd | PDE2M_RSVD_LOW))
 			return fault(w, PG_PF_P | PG_PF_RSVD);
 		*l = (struct leaf){ .pa = pde_pa, .e = pde, .rw = pde & PTE_RW, .us = pde & PTE_US, .xd = xd,
-				    .frame = pde & addr & ~(uint64_t)(PAGE_2M - 1), .size = PAGE_2M };
+				    .dir = pde, .frame = pde & addr & ~(uint64_t)(PAGE_2M - 1), .size = PAGE_2M };
 		return PG_OK;
 	}
 	if ((s = use_table_entry(w, pde_pa, &pde, rsvd, true)) != PG_OK)
@@ -208,7 +209,7 @@ static enum pg_status walk_pae(struct walk *w, uint32_t lin, struct leaf *l)
 	if (pte & rsvd)
 		return fault(w, PG_PF_P | PG_PF_RSVD);
 	*l = (struct leaf){ .pa = pte_pa, .e = pte, .rw = pde & pte & PTE_RW, .us = pde & pte & PTE_US,
-			    .xd = xd || (nxe && (pte & PTE_XD)), .frame = pte & addr, .size = PAGE_4K };
+			    .dir = pde, .xd = xd || (nxe && (pte & PTE_XD)), .frame = pte & addr, .size = PAGE_4K };
 	return PG_OK;
 }
 
@@ -253,11 +254,57 @@ enum pg_status pg_translate(const struct pg_phys *mem, const struct pg_mode *mod
 
 	if ((s = set_bits(&w, l.pa, &l.e, acc == PG_WRITE ? PTE_A | PTE_D : PTE_A)) != PG_OK)
 		return s;
+	if (l.size != PAGE_4K)
+		l.dir = l.e;
+	r->entry = l.e;
+	r->dir = l.dir;
 	r->dirty = l.e & PTE_D;
 	r->accessed = l.e & PTE_A;
 	r->size = l.size;
 	r->pa = l.frame | (lin & (l.size - 1));
 	return PG_OK;
+}
+
+/* ---- Directory entries, for callers that cache walks ---- */
+
+enum pg_status pg_dir_entry(const struct pg_phys *mem, const struct pg_mode *mode, uint32_t lin, uint64_t *dir)
+{
+	struct pg_result r;
+	struct walk w = { mem, mode, 0, &r, 0 };
+	*dir = 0;
+	if (!(mode->cr4 & PG_CR4_PAE))
+		return read_entry(&w, (mode->cr3 & 0xfffff000u) + 4u * (lin >> 22), 4, dir);
+	uint64_t above = ~((1ull << maxphyaddr(mode)) - 1), pdpte;
+	enum pg_status s = read_entry(&w, (mode->cr3 & 0xffffffe0u) + 8u * (lin >> 30), 8, &pdpte);
+	if (s == PG_OK)
+		s = use_table_entry(&w, 0, &pdpte, above | PDPTE_RSVD_LOW, false);
+	if (s != PG_OK)
+		return s;
+	return read_entry(&w, (pdpte & ~above & ~0xfffull) + 8u * ((lin >> 21) & 0x1ff), 8, dir);
+}
+
+bool pg_dir_large(const struct pg_mode *mode, uint64_t dir)
+{
+	return (dir & PTE_PS) && (mode->cr4 & (PG_CR4_PAE | PG_CR4_PSE));
+}
+
+uint64_t pg_dir_table(const struct pg_mode *mode, uint64_t dir)
+{
+	if (!(mode->cr4 & PG_CR4_PAE))
+		return dir & 0xfffff000u;
+	return dir & ((1ull << maxphyaddr(mode)) - 1) & ~0xfffull;
+}
+
+uint64_t pg_dir_key(const struct pg_mode *mode, uint64_t dir)
+{
+	if (pg_dir_large(mode, dir))
+		return dir;
+	return dir & ~pg_dir_table(mode, dir) & ~0xe00ull;   /* bits 11:9 are ignored */
+}
+
+unsigned pg_dir_shift(const struct pg_mode *mode)
+{
+	return mode->cr4 & PG_CR4_PAE ? 21 : 22;
 }
 
 /* ---- Linear copies ---- */

@@ -104,6 +104,9 @@ struct pg_result {
 	bool accessed;      /* the final entry's A bit (after PG_SET_AD) */
 	bool dirty;         /* the final entry's D bit (after PG_SET_AD): a caller that
 			     * maps the page read-only until it is set can set it then */
+	uint64_t entry;     /* PG_OK: the final entry, after PG_SET_AD */
+	uint64_t dir;       /* PG_OK: the directory entry the walk went through (a
+			     * PDE; the final entry itself for a large page) */
 	uint32_t error;     /* PG_FAULT: the #PF error code, PG_PF_* bits */
 	uint64_t bad_pa;    /* PG_BAD_PHYS: the physical address that is not there */
 };
@@ -116,6 +119,22 @@ struct pg_result {
  * bits, which the CPU refuses with #GP at the CR3 load, gives a RSVD #PF. */
 enum pg_status pg_translate(const struct pg_phys *mem, const struct pg_mode *mode, uint32_t lin,
 			    enum pg_access acc, unsigned flags, struct pg_result *r);
+
+/* For callers that keep translations per page table (a shadow TLB
+ * rechecking its fills at a CR3 load): the directory entry (PDE) that maps
+ * lin, read without setting any bit; under PAE through the PDPTE, which
+ * must be present without reserved bits (else PG_FAULT). */
+enum pg_status pg_dir_entry(const struct pg_phys *mem, const struct pg_mode *mode, uint32_t lin, uint64_t *dir);
+/* Whether dir maps a large page (4 MiB, or 2 MiB under PAE) in this mode. */
+bool pg_dir_large(const struct pg_mode *mode, uint64_t dir);
+/* The page table a directory entry that is not a large page points to. */
+uint64_t pg_dir_table(const struct pg_mode *mode, uint64_t dir);
+/* What a translation through dir depends on besides its page table's
+ * entries: dir without the table's address and the ignored bits, or all of
+ * dir for a large page. Equal keys and equal final entries: equal walks. */
+uint64_t pg_dir_key(const struct pg_mode *mode, uint64_t dir);
+/* log2 of the linear range one directory entry maps: 22 or 21 (PAE). */
+unsigned pg_dir_shift(const struct pg_mode *mode);
 
 /* Copy len bytes from or to linear address lin (wrapping at 4 GiB, as the
  * CPU's linear addresses do), page by page, as data reads or writes with

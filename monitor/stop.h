@@ -23,6 +23,7 @@ enum stop_reason {
 #define STATUS_USAGE       2   /* bad command line or guest image */
 #define STATUS_GUEST_ERROR 4   /* guest stopped with an error */
 #define STATUS_UNAVAILABLE 6   /* engine unavailable on this host */
+#define STATUS_INTERRUPTED 130 /* a headless run stopped by SIGINT or SIGTERM (128 + SIGINT) */
 
 struct stop_info {
 	enum stop_reason reason;

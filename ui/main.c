@@ -28,6 +28,7 @@
 #include "ui/cli.h"
 #include "session/cmd.h"
 #include "ui/console.h"
+#include "ui/interrupt.h"
 #include "session/disas.h"
 #include "ui/options.h"
 #include "session/session.h"
@@ -296,6 +297,7 @@ int main(int argc, char **argv)
 		o.guest = bt86_demo_guest(o.demo, demo_path, sizeof demo_path);
 	if (o.interactive || o.script || o.tui || o.gdb)
 		return bt86_debug(&o);
+	interrupt_block();   /* before any thread starts */
 	struct machine_config cfg = {
 		.ram_size = o.ram_size,
 		.console_out = console_out,
@@ -325,6 +327,7 @@ int main(int argc, char **argv)
 	bt86_host_note(ops);
 	console_start_input(&con, STDIN_FILENO, &m.com1);
 
+	struct interrupt_watch *iw = interrupt_watch(e);
 	e->ops->run(e, &s);
 	while (s.reason == STOP_RESET) {
 		bt86_reset_note(NULL, &s);
@@ -337,12 +340,19 @@ int main(int argc, char **argv)
 		}
 		e->ops->run(e, &s);
 	}
+	bool interrupted = interrupt_unwatch(iw) && s.reason == STOP_REQUEST;
 	struct vcpu_state vs;
 	e->ops->get_state(e, &vs);
+	if (interrupted) {
+		char msg[sizeof s.msg - 16];
+		snprintf(msg, sizeof msg, "%s", s.msg);
+		snprintf(s.msg, sizeof s.msg, "interrupted: %s", msg);
+		s.want_insn = true;
+	}
 	bt86_report_stop(&m, &vs, &s);
 	if (o.stats)
 		bt86_print_stats(e);
-	int status = stop_exit_status(&s);
+	int status = interrupted ? STATUS_INTERRUPTED : stop_exit_status(&s);
 	e->ops->destroy(e);
 	machine_destroy(&m);
 	return status;
