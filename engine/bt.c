@@ -164,6 +164,7 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
 			struct emu fe;
 			int r = bt_fetch_insn(be, eip, &in) == 0 ? bt_mmio_emulate(be, &in, &fe, why, sizeof why) : -1;
 			if (r == 0) {   /* done; go on after it, and count it */
+				evlog_add(&be->base.m->events, EV_IO, eip, -1, "emulated MMIO access '%s'", in.text);
 				bt_mmio_adapt(be, f->ccf, f->map, &in);
 				/* A device asked for a stop (power-off, unsupported): now. */
 				if (machine_take_exit(be->base.m, eip, &be->pending)) {
@@ -223,6 +224,8 @@ static bool bt_fault_handle(struct bt_engine *be, bool *once)
  * CCFs are keyed by privilege: inline emulations are only valid at CPL 0. */
 struct ccf *bt_get_ccf(struct bt_engine *be, uint32_t eip, int max, bool transient)
 {
+	if (be->acquit.pending)
+		bt_mmio_acquit_now(be);   /* it translates, through here */
 	bt_xlat_prepare(be);
 	uint8_t key = be->xlat.key;
 	if (bt_paging_sync(be) < 0)

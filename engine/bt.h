@@ -82,6 +82,10 @@ struct bt_engine {
 	bool flush_pending;         /* CR0/CR4 FPU bits changed: translations are stale */
 	const char *flush_why;      /* why, for the event (NULL: x87/SSE availability) */
 	bool code_written;          /* an emulated write dropped translated code (bt_ram_written) */
+	struct emu_tlb *co_tlb;     /* the running callout's (NULL outside callouts) */
+	uint64_t tlb_gen;           /* moves on at every TLB flush: CR3, INVLPG, paging controls */
+	bool mmio_touched;          /* the last bt_mmio_emulate reached a device (else only RAM) */
+	struct bt_acquit { bool pending; uint32_t eip, ccf_id; uint8_t key; char text[EV_INSN_LEN]; } acquit;
 	/* Paging: the linear pages CCFs were translated from, with the physical
 	 * page and privilege they were fetched at, so a CR3 load keeps the CCFs
 	 * whose pages the new address space maps alike (bt_paging.c). */
@@ -163,6 +167,11 @@ int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *
 /* Emulate a memory instruction against the buses (MMIO): 0 done (EIP past
  * it), 1 the guest faulted (#PF, #GP: in *fault, to deliver), -1 a form bt
  * does not emulate (why says which). */
+/* A guilty memory instruction's callout found only RAM again and again:
+ * note it to be retranslated IDENT (see bt_trap.c) once the callout has
+ * left the TC (true: the callout must leave); bt_get_ccf does it. */
+bool bt_mmio_acquit(struct bt_engine *be, const struct bt_callout *co);
+void bt_mmio_acquit_now(struct bt_engine *be);
 int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, struct emu *fault, char *why, size_t whylen);
 /* The memory instruction at in->eip keeps reaching MMIO: retranslate it as a
  * callout (adaptive), forwarding the CCF c (at its map entry m) there. */

@@ -65,7 +65,7 @@ void bt_reg_write(struct bt_ctx *ctx, unsigned reg, uint32_t v)
 
 static struct emu bt_emu(struct bt_engine *be, struct bt_ctx *ctx)
 {
-	return (struct emu){ .m = be->base.m, .st = &ctx->arch };
+	return (struct emu){ .m = be->base.m, .st = &ctx->arch, .tlb = be->co_tlb, .tlb_gen = be->tlb_gen };
 }
 
 static const cs_x86_op *op(const struct bt_callout *co, int i)
@@ -242,6 +242,9 @@ static int co_out(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *c
 
 /* INS/OUTS, with or without REP: one element at a time, ECX/ESI/EDI kept
  * consistent so a fault leaves the instruction restartable. */
+/* INS/OUTS, with or without REP: the port sees every element; the memory
+ * side is translated once per page where it is RAM (IDE sector transfers
+ * are REP INSD/OUTSD of 128 dwords). */
 static int co_string_io(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *co)
 {
 	struct emu em = bt_emu(be, ctx);
@@ -249,37 +252,57 @@ static int co_string_io(struct bt_engine *be, struct bt_ctx *ctx, struct bt_call
 	bool out = in->opc == 0x6e || in->opc == 0x6f;
 	unsigned size = (in->opc & 1) ? (in->p66 ? 2 : 4) : 1;
 	bool rep = in->rep || in->repne;
+	bool df = (ctx->arch.eflags & EFLAGS_DF) != 0;
 	uint16_t port = (uint16_t)ctx->arch.gpr[R_EDX];
-	int step = (ctx->arch.eflags & EFLAGS_DF) ? -(int)size : (int)size;
+	int step = df ? -(int)size : (int)size;
+	uint32_t *idx = &ctx->arch.gpr[out ? R_ESI : R_EDI];
 
 	while (!rep || ctx->arch.gpr[R_ECX] != 0) {
-		uint32_t v = 0;
-		enum emu_result r;
-		if (out) {
-			if (emu_read(&em, ctx->arch.gpr[R_ESI], &v, size) < 0)
-				return bt_finish(be, ctx, co, EMU_FAULT, &em);
-			r = emu_out(&em, port, size, v);
+		/* The elements from *idx on that stay in its page. */
+		uint32_t off = *idx & 0xfffu, n = 0;
+		if (off + size <= 0x1000u)
+			n = df ? off / size + 1 : (0x1000u - off) / size;
+		if (!rep && n)
+			n = 1;
+		else if (n > ctx->arch.gpr[R_ECX])
+			n = ctx->arch.gpr[R_ECX];
+		uint8_t *host = NULL;
+		uint32_t back = df && n ? (n - 1) * size : 0;
+		if (n && emu_ram_span(&em, *idx - back, n * size, !out, &host) < 0)
+			return bt_finish(be, ctx, co, EMU_FAULT, &em);
+		if (!host)
+			n = 1;
+		for (uint32_t k = 0; k < n; k++) {
+			uint8_t *p = host ? host + (df ? n - 1 - k : k) * size : NULL;
+			uint32_t v = 0;
+			enum emu_result r;
+			if (out) {
+				if (p)
+					memcpy(&v, p, size);
+				else if (emu_read(&em, *idx, &v, size) < 0)
+					return bt_finish(be, ctx, co, EMU_FAULT, &em);
+				r = emu_out(&em, port, size, v);
+			} else {
+				r = emu_in(&em, port, size, &v);
+				if (r == EMU_NEXT && p)
+					memcpy(p, &v, size);
+				else if (r == EMU_NEXT && emu_write(&em, *idx, &v, size) < 0)
+					return bt_finish(be, ctx, co, EMU_FAULT, &em);
+			}
 			if (r != EMU_NEXT)
 				return bt_finish(be, ctx, co, r, &em);
-			ctx->arch.gpr[R_ESI] += (uint32_t)step;
-		} else {
-			r = emu_in(&em, port, size, &v);
-			if (r != EMU_NEXT)
-				return bt_finish(be, ctx, co, r, &em);
-			if (emu_write(&em, ctx->arch.gpr[R_EDI], &v, size) < 0)
-				return bt_finish(be, ctx, co, EMU_FAULT, &em);
-			ctx->arch.gpr[R_EDI] += (uint32_t)step;
-		}
-		if (rep)
-			ctx->arch.gpr[R_ECX]--;
-		if (atomic_load(&be->base.m->exit_pending)) {
-			/* A device asked for a stop: after the instruction if it is
-			 * done, else between elements (it restarts from here). */
-			bool done = !rep || ctx->arch.gpr[R_ECX] == 0;
-			if (machine_take_exit(be->base.m, co->insn.eip, &be->pending)) {
-				be->has_pending = true;
-				ctx->arch.eip = co->insn.eip + (done ? co->insn.len : 0);
-				return 1;
+			*idx += (uint32_t)step;
+			if (rep)
+				ctx->arch.gpr[R_ECX]--;
+			if (atomic_load(&be->base.m->exit_pending)) {
+				/* A device asked for a stop: after the instruction if it is
+				 * done, else between elements (it restarts from here). */
+				bool done = !rep || ctx->arch.gpr[R_ECX] == 0;
+				if (machine_take_exit(be->base.m, co->insn.eip, &be->pending)) {
+					be->has_pending = true;
+					ctx->arch.eip = co->insn.eip + (done ? co->insn.len : 0);
+					return 1;
+				}
 			}
 		}
 		if (!rep)
@@ -548,12 +571,17 @@ static int co_mmio(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *
 	char why[160];
 	struct emu fe;
 	int r = bt_mmio_emulate(be, &co->insn, &fe, why, sizeof why);
+	bool acquit = false;
+	if (r == 0 && be->mmio_touched)
+		co->ram_streak = 0;
+	else if (r == 0 && ++co->ram_streak == BT_MMIO_ACQUIT)
+		acquit = bt_mmio_acquit(be, co);   /* done from the dispatcher */
 	if (r == 0 && machine_take_exit(be->base.m, co->insn.eip, &be->pending)) {
 		be->has_pending = true;   /* a device asked for a stop */
 		return 1;
 	}
 	if (r == 0)
-		return 0;
+		return acquit ? 1 : 0;
 	if (r == 1)
 		return bt_finish(be, ctx, co, EMU_FAULT, &fe);
 	ctx->arch.eip = co->insn.eip;
@@ -899,7 +927,9 @@ int bt_callout_dispatch(struct bt_ctx *ctx, struct bt_callout *co)
 	ctx->arch.eip = co->insn.eip;
 	co->count++;
 	struct vcpu_state before = ctx->arch;
+	be->co_tlb = &co->tlb;
 	int leave = co->fn(be, ctx, co);
+	be->co_tlb = NULL;
 	struct vcpu_change ch[VCPU_MAX_CHANGES];
 	int nch = vcpu_state_changes(&before, &ctx->arch, ch, VCPU_MAX_CHANGES);
 	union ev_data d = { .sens = { .cls = co->cls } };

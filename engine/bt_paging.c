@@ -33,6 +33,7 @@ static enum pg_status bt_pg_walk(struct bt_engine *be, uint32_t lin, enum pg_acc
 /* Empty both views of the window, and what their fills were made from. */
 static void bt_paging_flush(struct bt_engine *be)
 {
+	be->tlb_gen++;
 	win_paging_flush(&be->win);
 	bt_tlb_reset(&be->tlb);
 }
@@ -43,6 +44,7 @@ static void bt_paging_new_space(struct bt_engine *be, bool same_ctl)
 	struct win *w = &be->win;
 	struct machine *m = be->base.m;
 	be->cr3_loads++;
+	be->tlb_gen++;
 
 	/* Code pages. A class (user or supervisor code) whose pages the new
 	 * space does not map at all is parked rather than dropped; if it maps
@@ -61,11 +63,17 @@ static void bt_paging_new_space(struct bt_engine *be, bool same_ctl)
 			live[cp->user] = true;
 	}
 	be->nparked = 0;
+	uint32_t unlook[256];
+	size_t nunlook = 0;
 	for (uint32_t i = 0; i < be->ncode_pages; i++) {
 		struct bt_code_page *cp = &be->code_pages[i];
 		if (!cp->parked || (!live[cp->user] && !cp->elsewhere)) {
 			if (cp->parked) {
-				tc_unlookup_page(&be->tc, cp->lin);
+				if (nunlook == sizeof unlook / sizeof unlook[0]) {
+					tc_unlookup_pages(&be->tc, unlook, nunlook);
+					nunlook = 0;
+				}
+				unlook[nunlook++] = cp->lin;
 				be->nparked++;
 				be->cr3_parked++;
 			}
@@ -76,6 +84,7 @@ static void bt_paging_new_space(struct bt_engine *be, bool same_ctl)
 		if (cp->phys < (m->mem.size >> 12) && w->pcode[cp->phys] == cp->lin + 1)
 			w->pcode[cp->phys] = 0;
 	}
+	tc_unlookup_pages(&be->tc, unlook, nunlook);   /* one pass over the lookup table */
 	be->ncode_pages = kept;
 	be->cr3_kept_pages += kept;
 	be->cr3_dropped_ccfs += (uint64_t)dropped;
@@ -195,6 +204,7 @@ int bt_paging_sync(struct bt_engine *be)
 
 	if (on != w->paging) {
 		bt_tlb_reset(&be->tlb);
+		be->tlb_gen++;
 		if (win_set_paging(w, on) < 0) {
 			bt_set_pending(be, STOP_ERROR, st->eip, "bt: cannot %s the paged guest window (out of memory?)",
 				       on ? "set up" : "tear down");
@@ -313,6 +323,7 @@ void bt_paging_code(struct bt_engine *be, uint32_t first, uint32_t last)
 int bt_paging_invlpg(struct bt_engine *be, uint32_t lin)
 {
 	uint32_t page = lin >> 12;
+	be->tlb_gen++;
 	if (!be->win.paging)
 		return 0;
 	win_paging_drop(&be->win, page);

@@ -78,6 +78,57 @@ void bt_mmio_adapt(struct bt_engine *be, struct ccf *c, const struct ccf_map *m,
 		bt_retranslate(be, c, m, in, n, true);
 }
 
+/* Innocent again: a guilty memory instruction (a kernel's memmove, proven
+ * guilty by a screen scroll) whose callout found only RAM BT_MMIO_ACQUIT
+ * times in a row is translated IDENT again, and the CCF its callout is in
+ * forwards to the new translation. Its trap count restarts below the
+ * threshold, so a device it reaches again proves it guilty again. The
+ * callout only notes it: translating could flush the TC it returns to. */
+bool bt_mmio_acquit(struct bt_engine *be, const struct bt_callout *co)
+{
+	struct bt_trapcount *t = bt_trap_slot(be, co->insn.eip, false);
+	if (!t || be->acquit.pending)
+		return false;
+	t->count = 1;   /* not 0: that marks a free slot of the open addressing */
+	be->acquit = (struct bt_acquit){ .pending = true, .eip = co->insn.eip, .ccf_id = co->ccf_id,
+					 .key = be->ctx->arch.seg[S_CS].sel & 3 ? 1 : 0 };
+	evlog_insn_copy(be->acquit.text, co->insn.text);
+	return true;
+}
+
+static struct ccf *bt_ccf_by_id(struct bt_engine *be, uint32_t id)
+{
+	for (int i = 0; i < be->tc.n; i++)
+		if (be->tc.all[i]->id == id && be->tc.all[i]->valid)
+			return be->tc.all[i];
+	return NULL;
+}
+
+void bt_mmio_acquit_now(struct bt_engine *be)
+{
+	struct bt_acquit a = be->acquit;
+	be->acquit.pending = false;
+	struct ccf *stale = tc_lookup_key(&be->tc, a.eip, a.key);
+	if (stale && stale->nmap && stale->map[0].kind == CK_CALLOUT)
+		tc_invalidate(&be->tc, stale);   /* one starting at it: the lookup retranslates */
+	struct ccf *fresh = bt_get_ccf(be, a.eip, be->xlat.tu_max, false);
+	if (!fresh)
+		return;
+	struct ccf *old = bt_ccf_by_id(be, a.ccf_id);   /* after the translation: it may have flushed */
+	const struct ccf_map *m = NULL;
+	for (int i = 0; old && i < old->nmap && !m; i++)
+		if (old->map[i].eip == a.eip && old->map[i].kind == CK_CALLOUT)
+			m = &old->map[i];
+	if (m && old != fresh)
+		tc_forward(&be->tc, old, m->host_off, fresh);
+	union ev_data d = { .retranslate = { .treatment = TREAT_TRAP, .acquitted = true, .count = BT_MMIO_ACQUIT,
+					      .old_ccf = m ? old->id : a.ccf_id } };
+	memcpy(d.retranslate.insn, a.text, sizeof d.retranslate.insn);
+	evlog_add_data(&be->base.m->events, EV_RETRANSLATE, a.eip, (int32_t)fresh->id, &d,
+		       "'%s' found only RAM %u times in a row: translated IDENT again in CCF %u%s", a.text,
+		       BT_MMIO_ACQUIT, fresh->id, m ? "; the old CCF forwards to it" : "");
+}
+
 bool bt_trap(struct bt_engine *be, struct ccf *c, const struct ccf_map *m)
 {
 	struct bt_ctx *ctx = be->ctx;

@@ -21,12 +21,24 @@ static void tc_lookup_reset(struct tc *tc, struct bt_lookup_entry *t)
 	}
 }
 
-void tc_unlookup_page(struct tc *tc, uint32_t page)
+static int tc_cmp_u32(const void *a, const void *b)
 {
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void tc_unlookup_pages(struct tc *tc, uint32_t *pages, size_t n)
+{
+	if (!n)
+		return;
+	qsort(pages, n, sizeof *pages, tc_cmp_u32);
 	struct bt_lookup_entry *t = tc->lookup;
 	for (int i = 0; i < BT_LOOKUP_ENTRIES; i++) {
+		if (t[i].neg_tag == 1)
+			continue;
 		uint64_t tag = 0 - t[i].neg_tag;   /* 2 * eip + key */
-		if (t[i].neg_tag != 1 && (uint32_t)(tag >> 1) >> 12 == page) {
+		uint32_t page = (uint32_t)(tag >> 1) >> 12;
+		if (bsearch(&page, pages, n, sizeof *pages, tc_cmp_u32)) {
 			t[i].neg_tag = 1;
 			t[i].host = (uint64_t)(uintptr_t)tc->miss_stub;
 		}

@@ -140,9 +140,10 @@ const struct ccf_map *tc_map_at(const struct ccf *c, const void *addr);
 void tc_chain(struct tc *tc, struct ccf *from, int exit, struct ccf *to);
 /* Point every exit of c back at its stub. Signal-safe. */
 void tc_unlink_exits(struct ccf *c);
-/* Empty the inline lookup entries of EIPs in guest page `page`, so an
- * indirect branch there goes through the dispatcher. */
-void tc_unlookup_page(struct tc *tc, uint32_t page);
+/* Empty the inline lookup entries of EIPs in the n guest pages (sorted in
+ * place), so an indirect branch there goes through the dispatcher; one pass
+ * over the table for them all. */
+void tc_unlookup_pages(struct tc *tc, uint32_t *pages, size_t n);
 /* Fill the inline lookup entry for c's EIP. */
 void tc_fill_lookup(struct tc *tc, struct ccf *c);
 

@@ -21,6 +21,7 @@
 #include "engine/decode.h"
 #include "engine/emit.h"
 #include "engine/tc.h"
+#include "monitor/emulate.h"
 #include "monitor/machine.h"
 #include "monitor/sensitive.h"
 
@@ -38,6 +39,8 @@ struct bt_callout {
 	int8_t cls;          /* the instruction's enum sens_class, or -1 (for the event) */
 	uint32_t ccf_id;
 	uint64_t count;
+	uint32_t ram_streak;  /* an MMIO callout's runs in a row that found only RAM */
+	struct emu_tlb tlb;   /* the page it last reached */
 };
 
 struct xlat {

@@ -59,11 +59,21 @@ static int emu_walk(struct emu *em, uint32_t lin, unsigned len, bool write, uint
 	uint32_t second = (lin | 0xfffu) + 1;   /* the next page, if the access reaches it */
 	uint32_t at[2] = { lin, second };
 	int n = len > 1 && (uint32_t)(lin + len - 1) - lin >= second - lin ? 2 : 1;
+	bool user = flags & PG_USER;
+	struct emu_tlb *t = em->tlb;
 	for (int i = 0; i < n; i++) {
+		if (t && t->valid && t->gen == em->tlb_gen && t->lin == at[i] >> 12 && t->user == user &&
+		    (!write || t->writable)) {
+			pa[i] = t->pa | (at[i] & 0xfffu);
+			continue;
+		}
 		struct pg_result r;
 		switch (pg_translate(&ram, &mode, at[i], write ? PG_WRITE : PG_READ, flags, &r)) {
 		case PG_OK:
 			pa[i] = r.pa;
+			if (t)
+				*t = (struct emu_tlb){ .gen = em->tlb_gen, .pa = r.pa & ~0xfffull, .lin = at[i] >> 12,
+						       .valid = true, .user = user, .writable = r.writable && r.dirty };
 			break;
 		case PG_FAULT:
 			em->st->cr2 = r.lin;
@@ -99,14 +109,11 @@ static int emu_access(struct emu *em, uint32_t lin, void *buf, unsigned len, boo
 				machine_mmio(em->m, em->st->eip, pa[i], b + off, cnt, write);
 				continue;
 			}
-			for (unsigned k = 0; k < cnt; k++) {
-				uint64_t a = pa[i] + k;
-				if (write) {
-					gm->phys[a] = b[off + k];
-					emu_ram_written(em, a, 1);
-				} else {
-					b[off + k] = gm->phys[a];
-				}
+			if (write) {
+				memcpy(gm->phys + pa[i], b + off, cnt);
+				emu_ram_written(em, pa[i], cnt);
+			} else {
+				memcpy(b + off, gm->phys + pa[i], cnt);
 			}
 		}
 		return 0;
@@ -133,6 +140,20 @@ static int emu_access(struct emu *em, uint32_t lin, void *buf, unsigned len, boo
 		}
 		i += chunk;
 	}
+	return 0;
+}
+
+int emu_ram_span(struct emu *em, uint32_t lin, unsigned len, bool write, uint8_t **host)
+{
+	*host = NULL;
+	if (!len || (lin & 0xfffu) + len > 0x1000u)
+		return 0;
+	uint64_t pa[2] = { lin, 0 };
+	if ((em->st->cr0 & CR0_PG) && emu_walk(em, lin, len, write, pa) < 0)
+		return -1;
+	*host = gmem_ptr(&em->m->mem, pa[0], len);
+	if (*host && write)
+		emu_ram_written(em, pa[0], len);
 	return 0;
 }
 

@@ -41,6 +41,18 @@ enum emu_result {
 #define EXC_MF 16
 #define EXC_AC 17
 
+/* A one-entry TLB a caller may keep for an instruction it emulates again
+ * and again (a callout reaching a device's registers): the translation of
+ * one linear page, good while the caller's generation (tlb_gen, moved on at
+ * every CR3 load, INVLPG and paging-control change) is the one it was
+ * filled in, as a TLB entry is until those. */
+struct emu_tlb {
+	uint64_t gen;
+	uint64_t pa;        /* the physical page */
+	uint32_t lin;       /* the linear page */
+	bool valid, user, writable;
+};
+
 struct emu {
 	struct machine *m;
 	struct vcpu_state *st;
@@ -51,6 +63,8 @@ struct emu {
 	/* Implicit supervisor accesses (descriptor tables, the TSS, the inner
 	 * stack of an interrupt): page protection as at CPL 0 whatever the CPL. */
 	bool sys;
+	struct emu_tlb *tlb;     /* NULL: every access walks the tables */
+	uint64_t tlb_gen;
 };
 
 const char *emu_exception_name(int vector);   /* "#GP" */
@@ -64,6 +78,13 @@ int emu_cpl(const struct vcpu_state *st);
  * written), then physical RAM or MMIO. -1 after raising the fault. */
 int emu_read(struct emu *em, uint32_t lin, void *buf, unsigned len);
 int emu_write(struct emu *em, uint32_t lin, const void *buf, unsigned len);
+/* For bulk work (string instructions): the host address of the RAM behind
+ * lin..lin+len-1, which must lie in one page, checked (and A/D set) as an
+ * access of the kind given. *host is NULL where it is not plain RAM in one
+ * page (the caller goes element by element); -1 after raising a fault. A
+ * write span is reported written (translated code there is dropped) before
+ * the caller writes it: it must not run guest code in between. */
+int emu_ram_span(struct emu *em, uint32_t lin, unsigned len, bool write, uint8_t **host);
 /* The same as implicit supervisor accesses (em->sys). */
 int emu_read_sys(struct emu *em, uint32_t lin, void *buf, unsigned len);
 int emu_write_sys(struct emu *em, uint32_t lin, const void *buf, unsigned len);

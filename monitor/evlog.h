@@ -59,6 +59,8 @@ union ev_data {
 	struct {                 /* EV_RETRANSLATE: the new CCF is ev.ccf */
 		uint8_t treatment;   /* enum treatment it got (TREAT_INTC, TREAT_CALLOUT) */
 		bool mmio;           /* it reached MMIO (else it trapped) */
+		bool acquitted;      /* an MMIO callout that found only RAM count times,
+				      * translated IDENT again (treatment TREAT_TRAP) */
 		uint32_t count;      /* times before it was retranslated */
 		uint32_t old_ccf;    /* the CCF that forwards to it */
 		char insn[EV_INSN_LEN];

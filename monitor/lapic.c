@@ -594,7 +594,11 @@ void lapic_mmio(struct lapic *a, unsigned cpu, uint64_t off, void *data, unsigne
 	}
 	pthread_mutex_lock(&a->lock);
 	struct lapic_cpu *c = &a->cpu[cpu];
-	uint64_t now = lapic_now(a);
+	/* The clock only for the timer's registers (and those that can mask
+	 * it): a kernel that reads its APIC ID per lock does not pay for it. */
+	bool timed = reg == LAPIC_TIMER_CCR || reg == LAPIC_TIMER_ICR || reg == LAPIC_TIMER_DCR ||
+		     reg == LAPIC_SVR || (is_write && ((reg >= 0x320 && reg <= 0x370) || reg == 0x2F0));
+	uint64_t now = timed ? lapic_now(a) : 0;
 	bool before = cpu_deliverable(c) >= 0;
 	if (!reg_writable_or_ro(reg)) {
 		cpu_error(c, LAPIC_ESR_ILLEGAL_REG, &p);

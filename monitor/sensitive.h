@@ -57,6 +57,7 @@ enum treatment {
 
 #define TREAT_BIT(t) (1u << (t))
 #define SENS_ADAPTIVE_THRESHOLD 16   /* traps at one address before it is retranslated */
+#define BT_MMIO_ACQUIT 256           /* RAM-only runs in a row before an MMIO callout is IDENT again */
 
 struct sens_class_info {
 	const char *name;          /* "cli-sti", used by --policy */

@@ -116,4 +116,19 @@ else
 	fail "bt: missing --module: status $st"
 	sed 's/^/  | /' "$TMP/mod.err"
 fi
+# Adaptive MMIO both ways: strmmio's string routines reach the VGA buffer
+# (guilty: callouts), then run on RAM only (innocent again: IDENT), then
+# reach it again (guilty again); the output matched the expected file above.
+printf 'continue\nevents retranslate\n' >"$TMP/acquit.cmds"
+out=$("$BT86" -x "$TMP/acquit.cmds" "$builddir/samples/strmmio.elf" 2>&1)
+guilty=$(printf '%s\n' "$out" | grep -c "reached MMIO 16 times: retranslated as callout")
+acquit=$(printf '%s\n' "$out" | grep -c "found only RAM 256 times in a row: translated IDENT again")
+# (the event log is a ring: the first guilty verdicts may have left it)
+again=$(printf '%s\n' "$out" | grep retranslate | sed -n '/IDENT again/,$p' | grep -c "reached MMIO 16 times")
+if [ "$guilty" -ge 5 ] && [ "$acquit" = 5 ] && [ "$again" = 5 ]; then
+	pass "bt: MMIO callouts that find only RAM are translated IDENT again (5), then guilty again (5)"
+else
+	fail "bt: strmmio retranslations: $guilty guilty, $acquit acquitted"
+	printf '%s\n' "$out" | grep retranslate | sed 's/^/  | /'
+fi
 finish

@@ -344,9 +344,9 @@ int main(int argc, char **argv)
 	struct vcpu_state vs;
 	e->ops->get_state(e, &vs);
 	if (interrupted) {
-		char msg[sizeof s.msg - 16];
+		char msg[sizeof s.msg];
 		snprintf(msg, sizeof msg, "%s", s.msg);
-		snprintf(s.msg, sizeof s.msg, "interrupted: %s", msg);
+		snprintf(s.msg, sizeof s.msg, "interrupted: %.200s", msg);
 		s.want_insn = true;
 	}
 	bt86_report_stop(&m, &vs, &s);

@@ -106,6 +106,11 @@ static void tui_note_event(struct tui_notes *nb, const struct ev *e)
 				 d->sens.insn);
 		break;
 	case EV_RETRANSLATE:
+		if (d->retranslate.acquitted) {
+			tui_note(nb, "adaptive: '%s' found only RAM %u times in a row: translated IDENT again in CCF %d; CCF %u forwards to it",
+				 d->retranslate.insn, d->retranslate.count, e->ccf, d->retranslate.old_ccf);
+			break;
+		}
 		tui_note(nb, "adaptive: '%s' %s %u times: retranslated as %s in CCF %d; CCF %u forwards to it",
 			 d->retranslate.insn, d->retranslate.mmio ? "reached MMIO" : "trapped", d->retranslate.count,
 			 treatment_name((enum treatment)d->retranslate.treatment), e->ccf, d->retranslate.old_ccf);
