@@ -300,6 +300,7 @@ struct tui {
 	struct engine_stat stats[32];
 	int nstats;
 	bool cga_announced;        /* the guest's first CGA write was shown */
+	int cga_cursor;            /* the CGA cursor cell the pane last followed */
 	struct ev *evbuf;          /* scratch for the events pane */
 	struct tui_demo demo;
 };

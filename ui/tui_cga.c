@@ -1,7 +1,8 @@
 /* The CGA text screen: the 80x25 cells of two bytes (character, attribute)
  * a text-mode guest writes at 0xB8000, drawn with their colours (or, on a
  * monochrome terminal, reverse video for dark-on-light cells). The pane
- * crops to its size; the arrows scroll it. It appears once the guest has
+ * crops to its size; the arrows scroll it, and it scrolls to the cursor when
+ * the guest moves it out of view. It appears once the guest has
  * written there (vgamem counts the writes). The screen starts where the
  * CRTC's start address says, and the cursor cell (CRTC 0x0E/0x0F) is drawn
  * in reverse video, its row and column in the title. */
@@ -63,6 +64,18 @@ void tui_cga_draw(struct tui *t, const struct tui_rect *r, bool focused)
 		return;
 	}
 	int rows = r->h - 1, *top = &t->scroll[TV_CGA];
+	/* When the guest moves its cursor off the rows shown (a shorter pane
+	 * than 25 rows and a guest that writes at the bottom, as xv6 does once
+	 * it scrolls), the pane scrolls to it; the arrows scroll freely until
+	 * the cursor moves again. */
+	if (regs && cur.visible && cur_cell >= 0 && cur_cell < CGA_COLS * CGA_ROWS && cur_cell != t->cga_cursor) {
+		int row = cur_cell / CGA_COLS;
+		t->cga_cursor = cur_cell;
+		if (row >= *top + rows)
+			*top = row - rows + 1;
+		else if (row < *top)
+			*top = row;
+	}
 	if (*top > CGA_ROWS - rows)
 		*top = CGA_ROWS - rows > 0 ? CGA_ROWS - rows : 0;
 	for (int row = 0; row < rows && *top + row < CGA_ROWS; row++) {
