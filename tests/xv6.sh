@@ -1,8 +1,8 @@
 #!/bin/sh
 # xv6 (../shared/guests, built by its build-xv6) under the translator, as a
 # user would run it: loaded as QEMU's -kernel loads it, booted with its file
-# system on IDE disk 1, driven over COM1: the shell's prompt, ls, echo, cat,
-# and usertests to ALL TESTS PASSED. Then gdb with the kernel's symbols
+# system on IDE disk 1, driven over COM1: the shell's prompt, ls, echo, cat
+# and usertests (tests/xv6-usertests.sh). Then gdb with the kernel's symbols
 # breaks in sys_write, and the prompt's `tc show` shows translated xv6 code.
 # Skips where the guests are absent.
 . "${srcdir:-.}/tests/lib.sh"
@@ -10,10 +10,6 @@
 . "$srcdir/tests/xv6-lib.sh"
 xv6_build
 K=$XV6/kernel
-# usertests takes minutes under the translator (mem test); it runs when
-# XV6_USERTESTS=yes (make check-xv6), else it is reported skipped.
-USERTESTS=${XV6_USERTESTS:-no}
-USERTESTS_TIMEOUT=${XV6_USERTESTS_TIMEOUT:-1200}
 
 # The loader: EIP 0x10000c (physical) with the multiboot magic; forty
 # instructions on, paging is on and it runs in its higher half.
@@ -52,18 +48,6 @@ step() {   # step COMMAND EXPECTED SECONDS
 step ls 'README' 30
 step 'echo hello from bt86' 'hello from bt86' 30
 step 'cat README' 'xv6 is a re-implementation' 30
-if [ "$USERTESTS" != yes ]; then
-	skip_one "xv6: usertests (set XV6_USERTESTS=yes, or make check-xv6)"
-else
-serial_send usertests
-if serial_wait 'ALL TESTS PASSED' "$USERTESTS_TIMEOUT"; then
-	pass "xv6: usertests: ALL TESTS PASSED"
-else
-	fail "xv6: usertests did not pass"
-	serial_since | sed 's/^/  | /' | tail -30
-	sed 's/^/  stderr: /' "$TMP/serial.err" | tail -5
-fi
-fi
 serial_stop
 
 # The prompt on xv6: break in sys_write with the kernel's symbols, and the
