@@ -94,19 +94,66 @@ void machine_destroy(struct machine *m)
 	m->image_path = m->image_args = NULL;
 }
 
+/* Load a bzImage: its command line is ARGS alone, as QEMU's -append gives it. */
+static int machine_load_linux(struct machine *m, const char *path, const uint8_t *img, size_t len,
+			      const char *args, char *err, size_t errlen)
+{
+	char why[300];
+	if (m->config.nmodules) {
+		snprintf(err, errlen, "%s: a Linux bzImage takes no --module (give its initramfs with --initrd)", path);
+		return -1;
+	}
+	if (linuxboot_load(&m->mem, img, len, args, &m->lboot, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	if (m->config.initrd && linuxboot_load_initrd(&m->mem, m->config.initrd, &m->lboot, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* Load a multiboot kernel and its modules; cmdline is "PATH ARGS". */
+static int machine_load_multiboot(struct machine *m, const char *path, const uint8_t *img, size_t len,
+				  const char *cmdline, char *err, size_t errlen)
+{
+	char why[300];
+	if (m->config.initrd) {
+		snprintf(err, errlen, "%s: --initrd is for a Linux bzImage, and this is none (a multiboot kernel takes --module)",
+			 path);
+		return -1;
+	}
+	if (mb_load(&m->mem, img, len, cmdline, &m->boot, why, sizeof why) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	return mb_load_modules(&m->mem, m->config.modules, m->config.nmodules, &m->boot, err, errlen);
+}
+
 int machine_load(struct machine *m, const char *path, const char *args, char *err, size_t errlen)
 {
-	size_t n = strlen(path) + 1 + (args ? strlen(args) : 0) + 1;
+	uint8_t *img;
+	size_t len;
+	if (!args)
+		args = "";
+	if (mb_read_file(path, &img, &len, err, errlen) < 0)
+		return -1;
+	size_t n = strlen(path) + 1 + strlen(args) + 1;
 	char *cmdline = malloc(n);
-
 	if (!cmdline) {
+		free(img);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(cmdline, n, "%s%s%s", path, args && *args ? " " : "", args ? args : "");
-	int rc = mb_load_file(&m->mem, path, cmdline, &m->boot, err, errlen);
-	if (rc == 0)
-		rc = mb_load_modules(&m->mem, m->config.modules, m->config.nmodules, &m->boot, err, errlen);
+	bool is_linux = linuxboot_detect(img, len);
+	int rc;
+	if (is_linux) {
+		snprintf(cmdline, n, "%s", args);
+		rc = machine_load_linux(m, path, img, len, args, err, errlen);
+	} else {
+		snprintf(cmdline, n, "%s%s%s", path, *args ? " " : "", args);
+		rc = machine_load_multiboot(m, path, img, len, cmdline, err, errlen);
+	}
+	free(img);
 	/* fw_cfg's copy of the command line, as QEMU's -append gives it. */
 	struct fwcfg *fc = machine_device(m, "fw_cfg");
 	if (rc == 0 && fc && fwcfg_set_cmdline(fc, cmdline) < 0) {
@@ -116,7 +163,11 @@ int machine_load(struct machine *m, const char *path, const char *args, char *er
 	free(cmdline);
 	if (rc < 0)
 		return -1;
-	mb_boot_state(&m->boot, &m->boot_state);
+	m->linux_boot = is_linux;
+	if (is_linux)
+		linuxboot_boot_state(&m->lboot, &m->boot_state);
+	else
+		mb_boot_state(&m->boot, &m->boot_state);
 	m->loaded = true;
 	if (m->image_path != path) {   /* a reboot passes the saved copies */
 		char *p = strdup(path), *a = strdup(args ? args : "");

@@ -26,6 +26,7 @@
 #include "monitor/iobus.h"
 #include "monitor/clock.h"
 #include "monitor/cpumodel.h"
+#include "monitor/linuxboot.h"
 #include "monitor/multiboot.h"
 #include "monitor/pic.h"
 #include "monitor/pit.h"
@@ -87,6 +88,8 @@ struct machine_config {
 	/* Multiboot modules machine_load places after the kernel (--module). */
 	const struct mb_module *modules;
 	size_t nmodules;
+	/* The initrd machine_load places for a Linux bzImage (--initrd); NULL: none. */
+	const char *initrd;
 };
 
 struct machine {
@@ -121,7 +124,9 @@ struct machine {
 	size_t ndev;
 	struct evlog events;
 	uint32_t io_eip;           /* the EIP of the port or MMIO access being dispatched (device events) */
-	struct mb_boot boot;
+	struct mb_boot boot;       /* what the multiboot loader did, if it loaded */
+	struct linuxboot lboot;    /* what the Linux loader did, if it loaded */
+	bool linux_boot;           /* the image was a bzImage: lboot is the one */
 	struct vcpu_state boot_state;
 	bool loaded;
 	struct policy policy;      /* treatments of sensitive instructions (translators) */
@@ -166,8 +171,10 @@ void machine_destroy(struct machine *m);
 /* Put every device in its power-on state (their reset hooks, in table order). */
 void machine_reset(struct machine *m);
 
-/* Load a multiboot kernel; the guest's command line is "PATH ARGS", as GRUB and
- * QEMU pass it. */
+/* Load a kernel: a Linux bzImage (monitor/linuxboot.h), whose command line is
+ * ARGS, with config.initrd; or a multiboot one, whose command line is
+ * "PATH ARGS", as GRUB and QEMU pass it, with config.modules. An initrd for a
+ * multiboot kernel, or modules for a bzImage, is an error. */
 int machine_load(struct machine *m, const char *path, const char *args, char *err, size_t errlen);
 
 /* A reset of the whole machine, as a PC's reset line does it and the

@@ -32,9 +32,6 @@
 #define MBI_LOADER_OFF  64
 #define MBI_SIZE        88
 
-#define E820_RAM      1
-#define E820_RESERVED 2
-
 static uint32_t rd32(const uint8_t *p)
 {
 	uint32_t v;
@@ -231,6 +228,20 @@ static int mb_load_aout(struct guestmem *gm, const uint8_t *img, size_t len, lon
 	return 0;
 }
 
+void mb_memory_map(uint64_t ram_size, struct mb_map_entry map[MB_MAP_ENTRIES])
+{
+	/* A PC's map, as QEMU's firmware reports it: conventional memory up to the
+	 * EBDA, the BIOS area, RAM from 1 MiB up to the top 128 KiB (kept for
+	 * firmware tables), and the BIOS ROM below 4 GiB. */
+	uint64_t top = ram_size - MB_FW_RESERVED;
+	map[0] = (struct mb_map_entry){ 0, PC_EBDA_BASE, MB_MAP_RAM };
+	map[1] = (struct mb_map_entry){ PC_EBDA_BASE, PC_EBDA_SIZE, MB_MAP_RESERVED };
+	map[2] = (struct mb_map_entry){ MB_BIOS_BASE, MB_BIOS_END - MB_BIOS_BASE, MB_MAP_RESERVED };
+	map[3] = (struct mb_map_entry){ MB_BIOS_END, top - MB_BIOS_END, MB_MAP_RAM };
+	map[4] = (struct mb_map_entry){ top, MB_FW_RESERVED, MB_MAP_RESERVED };
+	map[5] = (struct mb_map_entry){ 0xfffc0000, 0x40000, MB_MAP_RESERVED };
+}
+
 static void mb_put_mmap(uint8_t *p, uint64_t base, uint64_t len, uint32_t type)
 {
 	wr32(p, 20);   /* size of the entry, not counting this field */
@@ -240,7 +251,7 @@ static void mb_put_mmap(uint8_t *p, uint64_t base, uint64_t len, uint32_t type)
 }
 
 /* GDT entry for a flat 4 GiB segment: base 0, limit 0xfffff pages, G and D set. */
-static uint64_t mb_flat_desc(uint8_t access)
+uint64_t mb_flat_desc(uint8_t access)
 {
 	return 0x00cf000000000000ull | ((uint64_t)access << 40) | 0xffffull;
 }
@@ -256,16 +267,11 @@ static void mb_write_info(struct guestmem *gm, const char *cmdline, struct mb_bo
 	wr64(area + 8, mb_flat_desc(0x9b));    /* 0x08: present ring-0 code, exec/read, accessed */
 	wr64(area + 16, mb_flat_desc(0x93));   /* 0x10: present ring-0 data, read/write, accessed */
 
-	/* A PC's map, as QEMU's firmware reports it: conventional memory up to the
-	 * EBDA, the BIOS area, RAM from 1 MiB up to the top 128 KiB (kept for
-	 * firmware tables), and the BIOS ROM below 4 GiB. */
-	uint64_t top = gm->size - MB_FW_RESERVED;
-	mb_put_mmap(mmap + 0, 0, 0x9fc00, E820_RAM);
-	mb_put_mmap(mmap + 24, 0x9fc00, 0x400, E820_RESERVED);
-	mb_put_mmap(mmap + 48, 0xf0000, 0x10000, E820_RESERVED);
-	mb_put_mmap(mmap + 72, 0x100000, top - 0x100000, E820_RAM);
-	mb_put_mmap(mmap + 96, top, MB_FW_RESERVED, E820_RESERVED);
-	mb_put_mmap(mmap + 120, 0xfffc0000, 0x40000, E820_RESERVED);
+	struct mb_map_entry map[MB_MAP_ENTRIES];
+	mb_memory_map(gm->size, map);
+	for (int i = 0; i < MB_MAP_ENTRIES; i++)
+		mb_put_mmap(mmap + 24 * i, map[i].base, map[i].len, map[i].type);
+	uint64_t top = map[3].base + map[3].len;
 
 	/* GRUB's rule: mem_lower is the RAM at 0, mem_upper the RAM run at 1 MiB. */
 	wr32(info + MBI_FLAGS, MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME);
@@ -274,7 +280,7 @@ static void mb_write_info(struct guestmem *gm, const char *cmdline, struct mb_bo
 	wr32(info + MBI_CMDLINE_OFF, MB_CMDLINE_ADDR);
 	wr32(info + MBI_MODS_COUNT, 0);
 	wr32(info + MBI_MODS_ADDR, MB_MODS_ADDR);
-	wr32(info + MBI_MMAP_LENGTH, 6 * 24);
+	wr32(info + MBI_MMAP_LENGTH, MB_MAP_ENTRIES * 24);
 	wr32(info + MBI_MMAP_ADDR, MB_MMAP_ADDR);
 	wr32(info + MBI_LOADER_OFF, MB_NAME_ADDR);
 	memcpy(area + (MB_NAME_ADDR - MB_AREA_BASE), name, sizeof name);
@@ -323,7 +329,7 @@ int mb_load(struct guestmem *gm, const uint8_t *img, size_t len, const char *cmd
 	long hoff = mb_find_header(img, len);
 	if (hoff < 0) {
 		snprintf(err, errlen, is_elf ? "no multiboot header in the first 8 KiB (magic 0x1badb002)"
-					     : "not an ELF file, and no multiboot header in its first 8 KiB");
+					     : "not an ELF file, a multiboot kernel (no header in its first 8 KiB) or a Linux bzImage (no \"HdrS\" at 0x202)");
 		return -1;
 	}
 	uint32_t flags = rd32(img + hoff + 4);
@@ -353,10 +359,8 @@ int mb_load(struct guestmem *gm, const uint8_t *img, size_t len, const char *cmd
 	return 0;
 }
 
-int mb_load_file(struct guestmem *gm, const char *path, const char *cmdline,
-		 struct mb_boot *out, char *err, size_t errlen)
+int mb_read_file(const char *path, uint8_t **img, size_t *len, char *err, size_t errlen)
 {
-	char why[200];
 	struct stat st;
 	FILE *f = fopen(path, "rb");
 
@@ -374,15 +378,29 @@ int mb_load_file(struct guestmem *gm, const char *path, const char *cmdline,
 		fclose(f);
 		return -1;
 	}
-	size_t len = (size_t)st.st_size;
-	uint8_t *img = malloc(len);
-	if (!img || fread(img, 1, len, f) != len) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, img ? strerror(errno) : "out of memory");
-		free(img);
+	size_t n = (size_t)st.st_size;
+	uint8_t *buf = malloc(n);
+	if (!buf || fread(buf, 1, n, f) != n) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, buf ? strerror(errno) : "out of memory");
+		free(buf);
 		fclose(f);
 		return -1;
 	}
 	fclose(f);
+	*img = buf;
+	*len = n;
+	return 0;
+}
+
+int mb_load_file(struct guestmem *gm, const char *path, const char *cmdline,
+		 struct mb_boot *out, char *err, size_t errlen)
+{
+	char why[200];
+	uint8_t *img;
+	size_t len;
+
+	if (mb_read_file(path, &img, &len, err, errlen) < 0)
+		return -1;
 	int rc = mb_load(gm, img, len, cmdline, out, why, sizeof why);
 	free(img);
 	if (rc < 0)

@@ -94,6 +94,30 @@ int mb_load_file(struct guestmem *gm, const char *path, const char *cmdline,
 int mb_load_modules(struct guestmem *gm, const struct mb_module *mods, size_t n, struct mb_boot *b, char *err,
 		    size_t errlen);
 
+/* The PC's memory map, one layout for every loader: multiboot's mmap and
+ * Linux's E820 table (monitor/linuxboot.c) are both written from it. Types
+ * are the E820 ones (1 usable RAM, 2 reserved). */
+#define MB_MAP_RAM      1
+#define MB_MAP_RESERVED 2
+#define MB_MAP_ENTRIES  6
+struct mb_map_entry {
+	uint64_t base, len;
+	uint32_t type;
+};
+
+/* The map for a guest of ram_size bytes (at least GMEM_MIN_SIZE): conventional
+ * memory up to the EBDA, the EBDA, the BIOS area, RAM from 1 MiB to the top
+ * less MB_FW_RESERVED, that reserve, and the BIOS ROM below 4 GiB. */
+void mb_memory_map(uint64_t ram_size, struct mb_map_entry map[MB_MAP_ENTRIES]);
+
+/* A GDT descriptor for a flat 4 GiB segment (base 0, 4 KiB granular limit
+ * 0xfffff, 32-bit) with the access byte given: 0x9b code, 0x93 data. */
+uint64_t mb_flat_desc(uint8_t access);
+
+/* Read a kernel image file whole (regular, not empty, at most 1 GiB) into a
+ * malloc'd buffer the caller frees: 0, or -1 with err naming the file. */
+int mb_read_file(const char *path, uint8_t **img, size_t *len, char *err, size_t errlen);
+
 /* The vCPU state a multiboot loader leaves: protected mode, paging off,
  * flat CS/DS/ES/FS/GS/SS, EFLAGS.IF=0, EAX=0x2BADB002, EBX=mbi. */
 void mb_boot_state(const struct mb_boot *b, struct vcpu_state *s);

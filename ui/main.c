@@ -158,6 +158,7 @@ static int bt86_debug(const struct bt86_options *o)
 		.cpu = cpu_model_find(o->cpu),
 		.modules = o->modules,
 		.nmodules = o->nmodules,
+		.initrd = o->initrd,
 	};
 	memcpy(cfg.disks, o->disks, sizeof cfg.disks);
 	struct tui_console *tcon = NULL;
@@ -305,6 +306,7 @@ int main(int argc, char **argv)
 		.cpu = cpu_model_find(o.cpu),
 		.modules = o.modules,
 		.nmodules = o.nmodules,
+		.initrd = o.initrd,
 	};
 	memcpy(cfg.disks, o.disks, sizeof cfg.disks);
 	if (machine_init(&m, &cfg, err, sizeof err) < 0)

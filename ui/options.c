@@ -11,7 +11,8 @@
 #include "monitor/sensitive.h"
 
 enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_LIST_IDENT, OPT_CPU, OPT_TUI,
-       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_DISK, OPT_NO_REBOOT, OPT_MODULE };
+       OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_DISK, OPT_NO_REBOOT, OPT_MODULE,
+       OPT_INITRD };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -19,6 +20,8 @@ static const struct option opt_long[] = {
 	{ "memory", required_argument, NULL, 'm' },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "append", required_argument, NULL, OPT_CMDLINE },   /* QEMU's name for it */
+	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
@@ -40,7 +43,7 @@ void opt_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [OPTIONS] GUEST\n"
-		"Run a 32-bit multiboot kernel on bt86, a dynamic binary translator VMM.\n"
+		"Run a 32-bit multiboot kernel or Linux bzImage on bt86, a dynamic binary translator VMM.\n"
 		"\n"
 		"  -m, --memory=SIZE   guest RAM (e.g. 64, 64M, 1G; plain numbers are MiB; default 64M)\n"
 		"      --engine=NAME   CPU engine:", prog);
@@ -56,7 +59,10 @@ void opt_usage(FILE *f, const char *prog)
 	for (const struct cpu_model *const *m = cpu_model_list(); *m; m++)
 		fprintf(f, "                        %-7s %s\n", (*m)->name, (*m)->summary);
 	fprintf(f,
-		"      --cmdline=STR   arguments passed to the guest after its path\n"
+		"      --cmdline=STR   arguments passed to the guest after its path; for a Linux\n"
+		"                      bzImage, its whole command line\n"
+		"      --append=STR    the same as --cmdline (QEMU's name): a bzImage's command line\n"
+		"      --initrd=FILE   a Linux bzImage's initrd/initramfs, placed high in RAM as QEMU does\n"
 		"      --module=FILE[,ARGS]  a multiboot module (repeatable, at most 8): loaded after\n"
 		"                      the kernel, page aligned, with the string \"FILE ARGS\"\n"
 		"      --stats         print the engine's counters (TC, chains, exits) at the end\n"
@@ -160,6 +166,13 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 			break;
 		case OPT_CMDLINE:
 			o->cmdline = optarg;
+			break;
+		case OPT_INITRD:
+			if (!*optarg) {
+				snprintf(err, errlen, "--initrd: no file given");
+				return -1;
+			}
+			o->initrd = optarg;
 			break;
 		case OPT_STATS:
 			o->stats = true;

@@ -14,7 +14,9 @@
 struct bt86_options {
 	const char *guest;       /* the kernel image */
 	const char *engine;      /* engine name */
-	const char *cmdline;     /* guest arguments after its path */
+	const char *cmdline;     /* --cmdline/--append: a bzImage's command line, a multiboot
+				  * kernel's arguments after its path */
+	const char *initrd;      /* --initrd FILE: a bzImage's initramfs, or NULL */
 	uint64_t ram_size;
 	bool help, version;
 	bool stats;              /* print engine counters at the end */

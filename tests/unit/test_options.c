@@ -153,6 +153,8 @@ START_TEST(usage_text)
 	ck_assert_msg(strstr(buf, "Usage: bt86"), "%s", buf);
 	ck_assert_ptr_nonnull(strstr(buf, "--engine"));
 	ck_assert_ptr_nonnull(strstr(buf, "--cmdline"));
+	ck_assert_ptr_nonnull(strstr(buf, "--append=STR"));
+	ck_assert_ptr_nonnull(strstr(buf, "--initrd=FILE"));
 	ck_assert_ptr_nonnull(strstr(buf, "--check-host"));
 	ck_assert_ptr_nonnull(strstr(buf, "BT86_CHECK_HOST"));
 	ck_assert_ptr_nonnull(strstr(buf, "-m"));
@@ -285,6 +287,22 @@ START_TEST(module_option)
 }
 END_TEST
 
+/* --append is --cmdline by QEMU's name; --initrd FILE for a bzImage. */
+START_TEST(linux_options)
+{
+	ck_assert_int_eq(PARSE("--append", "console=ttyS0 quiet", "--initrd=rd.img", "bzImage"), 0);
+	ck_assert_str_eq(o.cmdline, "console=ttyS0 quiet");
+	ck_assert_str_eq(o.initrd, "rd.img");
+	ck_assert_str_eq(o.guest, "bzImage");
+	ck_assert_int_eq(PARSE("--cmdline", "a", "--append", "b", "k"), 0);
+	ck_assert_str_eq(o.cmdline, "b");   /* one option: the last one given */
+	ck_assert_int_eq(PARSE("k"), 0);
+	ck_assert_ptr_null(o.initrd);
+	expect_error(PARSE("--initrd=", "k"), "--initrd: no file given");
+	expect_error(PARSE("--initrd"), "needs an argument");
+}
+END_TEST
+
 static Suite *options_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -305,6 +323,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, check_host_option);
 	tcase_add_test(tc, disk_option);
 	tcase_add_test(tc, module_option);
+	tcase_add_test(tc, linux_options);
 	suite_add_tcase(s, tc);
 	return s;
 }
