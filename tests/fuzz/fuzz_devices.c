@@ -215,7 +215,6 @@ static void dev_access(struct machine *m, const uint8_t *op, unsigned size, bool
 		int status = m->exit_status;
 		if (exit && status != dbgexit_status(m->exit_value))
 			fail("the debug-exit status does not match its value");
-		int want = m->exit_status;
 		struct stop_info st;
 		if (!machine_take_exit(m, eip, &st) || (exit && st.status != status))
 			fail("the request was not taken");
