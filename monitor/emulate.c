@@ -240,15 +240,40 @@ enum emu_result emu_hlt(struct emu *em)
 	return EMU_HALT;
 }
 
-static bool emu_io_allowed(struct emu *em)
+/* IN/OUT/INS/OUTS: CPL <= IOPL, or else the TSS's I/O permission bitmap
+ * (SDM vol. 1, 19.5): a 32-bit TSS whose bitmap (at the 16-bit offset at
+ * 0x66) has the bits of every port accessed clear. The CPU reads two bytes
+ * of it; either past the TSS limit is #GP. 1 allowed, 0 #GP, -1 a fault
+ * reading the TSS was raised. */
+static int emu_io_allowed(struct emu *em, uint16_t port, unsigned size)
 {
-	/* Ring 0, or IOPL lets the CPL in. The TSS I/O bitmap is not consulted. */
-	return emu_cpl(em->st) <= emu_iopl(em->st);
+	if (emu_cpl(em->st) <= emu_iopl(em->st))
+		return 1;
+	const struct vcpu_seg *tr = &em->st->tr;
+	unsigned type = tr->attr & SEG_TYPE_MASK;
+	if (type != 0x9 && type != SEG_TYPE_TSS32_BUSY)
+		return 0;   /* a 16-bit TSS has no bitmap */
+	uint16_t map;
+	if (tr->limit < 0x67)
+		return 0;
+	if (emu_read_sys(em, tr->base + 0x66, &map, sizeof map) < 0)
+		return -1;
+	uint32_t at = (uint32_t)map + port / 8u;
+	if (at + 1 > tr->limit)
+		return 0;
+	uint16_t bits;
+	if (emu_read_sys(em, tr->base + at, &bits, sizeof bits) < 0)
+		return -1;
+	uint16_t want = (uint16_t)(((1u << size) - 1) << (port & 7));
+	return (bits & want) ? 0 : 1;
 }
 
 enum emu_result emu_in(struct emu *em, uint16_t port, unsigned size, uint32_t *value)
 {
-	if (!emu_io_allowed(em))
+	int ok = emu_io_allowed(em, port, size);
+	if (ok < 0)
+		return EMU_FAULT;
+	if (!ok)
 		return emu_fault(em, EXC_GP, true, 0);
 	*value = 0;
 	machine_pio(em->m, em->st->eip, port, value, size, false);
@@ -257,7 +282,10 @@ enum emu_result emu_in(struct emu *em, uint16_t port, unsigned size, uint32_t *v
 
 enum emu_result emu_out(struct emu *em, uint16_t port, unsigned size, uint32_t value)
 {
-	if (!emu_io_allowed(em))
+	int ok = emu_io_allowed(em, port, size);
+	if (ok < 0)
+		return EMU_FAULT;
+	if (!ok)
 		return emu_fault(em, EXC_GP, true, 0);
 	machine_pio(em->m, em->st->eip, port, &value, size, true);
 	return EMU_NEXT;

@@ -199,6 +199,7 @@ static inline void et_setup(struct et_env *e)
 	et_build_gdt(e);
 	et_put32(e, ET_TSS + 4, ET_ESP0);
 	et_put32(e, ET_TSS + 8, ET_SEL_DATA0);
+	et_put32(e, ET_TSS + 0x64, 0x00680000u);   /* I/O map base past the limit: no bitmap */
 
 	struct vcpu_state *st = &e->st;
 	memset(st, 0, sizeof *st);

@@ -171,6 +171,37 @@ START_TEST(io_privilege)
 }
 END_TEST
 
+/* Above IOPL, the TSS's I/O permission bitmap decides (SDM vol. 1, 19.5):
+ * every bit of the ports accessed clear, both bytes read within the limit. */
+START_TEST(io_permission_bitmap)
+{
+	uint32_t v;
+	/* A bitmap for ports 0-0x7ff at 0x68, all denied but 0xf4 and 0x80-0x81,
+	 * and the limit one past it, as the SDM's trailing 0xff byte asks. */
+	et_put32(&E, ET_TSS + 0x64, 0x00680000u);
+	for (uint32_t i = 0; i < 0x101; i++)
+		E.m.mem.phys[ET_TSS + 0x68 + i] = 0xff;
+	E.m.mem.phys[ET_TSS + 0x68 + DBGEXIT_PORT / 8] &= (uint8_t)~(1u << (DBGEXIT_PORT & 7));
+	E.m.mem.phys[ET_TSS + 0x68 + 0x10] = 0xfc;   /* ports 0x80 and 0x81 */
+	E.st.tr.limit = 0x68 + 0x100;
+	et_ring3(&E);
+	et_set_iopl(&E, 0);
+	ck_assert_int_eq(emu_out(&E.em, DBGEXIT_PORT, 1, 7), EMU_NEXT);
+	ck_assert(atomic_load(&E.m.exit_pending));
+	ck_assert_int_eq(emu_in(&E.em, 0x80, 2, &v), EMU_NEXT);
+	et_expect_fault(&E, emu_in(&E.em, 0x81, 2, &v), EXC_GP, 0);   /* 0x82 is denied */
+	et_expect_fault(&E, emu_in(&E.em, 0x80, 4, &v), EXC_GP, 0);
+	et_expect_fault(&E, emu_in(&E.em, 0x7fc, 1, &v), EXC_GP, 0);  /* denied: the map's last byte */
+	E.st.tr.limit = 0x68 + 0xff;   /* now the second byte of port 0x7f8's pair is past it */
+	E.m.mem.phys[ET_TSS + 0x68 + 0xff] = 0;
+	et_expect_fault(&E, emu_in(&E.em, 0x7f8, 1, &v), EXC_GP, 0);
+	E.st.tr.limit = 0x68 + 0x100;
+	/* A 16-bit TSS has no bitmap. */
+	E.st.tr.attr = (uint16_t)((E.st.tr.attr & ~SEG_TYPE_MASK) | 0x3);
+	et_expect_fault(&E, emu_in(&E.em, 0x80, 1, &v), EXC_GP, 0);
+}
+END_TEST
+
 /* ---- PUSHF/POPF ---- */
 
 START_TEST(pushf_clears_vm_rf)
@@ -1418,6 +1449,7 @@ static Suite *emulate_suite(void)
 	tcase_add_test(tc, out_reaches_device);
 	tcase_add_test(tc, in_unclaimed_port_reads_all_ones);
 	tcase_add_test(tc, io_privilege);
+	tcase_add_test(tc, io_permission_bitmap);
 	tcase_add_test(tc, pushf_clears_vm_rf);
 	tcase_add_test(tc, pushf16_writes_two_bytes);
 	tcase_add_test(tc, pushf_ring3_reveals_flags);
