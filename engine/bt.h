@@ -172,6 +172,9 @@ int bt_bcd_callout(struct bt_engine *be, struct bt_ctx *ctx, struct bt_callout *
  * left the TC (true: the callout must leave); bt_get_ccf does it. */
 bool bt_mmio_acquit(struct bt_engine *be, const struct bt_callout *co);
 void bt_mmio_acquit_now(struct bt_engine *be);
+/* How many string elements of size from addr on, in the direction DF
+ * says, stay in addr's page (0 if the first crosses into the next). */
+uint32_t bt_mmio_in_page(uint32_t addr, unsigned size, bool df);
 int bt_mmio_emulate(struct bt_engine *be, const struct bt_insn *in, struct emu *fault, char *why, size_t whylen);
 /* The memory instruction at in->eip keeps reaching MMIO: retranslate it as a
  * callout (adaptive), forwarding the CCF c (at its map entry m) there. */

@@ -258,10 +258,7 @@ static int co_string_io(struct bt_engine *be, struct bt_ctx *ctx, struct bt_call
 	uint32_t *idx = &ctx->arch.gpr[out ? R_ESI : R_EDI];
 
 	while (!rep || ctx->arch.gpr[R_ECX] != 0) {
-		/* The elements from *idx on that stay in its page. */
-		uint32_t off = *idx & 0xfffu, n = 0;
-		if (off + size <= 0x1000u)
-			n = df ? off / size + 1 : (0x1000u - off) / size;
+		uint32_t n = bt_mmio_in_page(*idx, size, df);
 		if (!rep && n)
 			n = 1;
 		else if (n > ctx->arch.gpr[R_ECX])

@@ -27,7 +27,7 @@ uint32_t bt_insn_ea(const struct bt_ctx *ctx, const struct bt_insn *in)
 
 /* How many elements of size from addr on, in the direction of df, stay in
  * addr's page (0 if the first one already crosses into the next). */
-static uint32_t bt_mmio_in_page(uint32_t addr, unsigned size, bool df)
+uint32_t bt_mmio_in_page(uint32_t addr, unsigned size, bool df)
 {
 	uint32_t off = addr & 0xfffu;
 	if (off + size > 0x1000u)
