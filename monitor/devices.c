@@ -5,6 +5,7 @@
  * Each device's hooks live at the bottom of its own file. */
 #include "monitor/acpipm.h"
 #include "monitor/device.h"
+#include "monitor/dma8237.h"
 #include "monitor/ioapic.h"
 #include "monitor/lapic.h"
 #include "monitor/firmware.h"
@@ -24,6 +25,7 @@ static const struct machine_devtype pc_devices[] = {
 	{ "pit",        pit_dev_init,     pit_dev_reset,     pit_dev_destroy },
 	{ "rtc",        rtc_dev_init,     rtc_dev_reset,     rtc_dev_destroy },
 	{ "pci",        pci_dev_init,     pci_dev_reset,     pci_dev_destroy },
+	{ "dma",        dma8237_dev_init, dma8237_dev_reset, dma8237_dev_destroy },
 	{ "post",       postcode_dev_init, postcode_dev_reset, postcode_dev_destroy },
 	{ "imcr",       imcr_dev_init,    imcr_dev_reset,    imcr_dev_destroy },
 	{ "com1",       uart_dev_init,    uart_dev_reset,    uart_dev_destroy },

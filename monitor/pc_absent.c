@@ -1,5 +1,5 @@
 /* The table of PC devices bt86 does not model (see pc_absent.h). Ranges that
- * other devices claim (PIC, PIT, 8042 and port 0x92, RTC, IDE, COM1-4, VGA,
+ * other devices claim (DMA controllers and page registers, PIC, PIT, 8042 and port 0x92, RTC, IDE, COM1-4, VGA,
  * fw_cfg, ACPI PM, PCI, the APICs) are not listed: a claim comes first, and
  * those devices exist or are coming. */
 #include "monitor/pc_absent.h"
@@ -8,11 +8,8 @@
 #define MMIO(base, last, name, pol) { MACHINE_BUS_MMIO, (base), (uint64_t)(last) - (base) + 1, (name), (pol) }
 
 static const struct pc_absent pc_absent_rows[] = {
-	PIO(0x000, 0x01F, "DMA controller 1 (8237)", PC_UNSUPPORTED),
-	PIO(0x081, 0x08F, "DMA page registers", PC_UNSUPPORTED),
 	PIO(0x090, 0x091, "DMA page registers (alias)", PC_UNSUPPORTED),
 	PIO(0x093, 0x09F, "DMA page registers (alias)", PC_UNSUPPORTED),
-	PIO(0x0C0, 0x0DF, "DMA controller 2 (8237)", PC_UNSUPPORTED),
 	PIO(0x0F0, 0x0F3, "FPU error ports", PC_SINK),   /* 0xF4-0xF7: the debug exit */
 	PIO(0x0F8, 0x0FF, "FPU error ports", PC_SINK),
 	PIO(0x1CE, 0x1D0, "Bochs VBE display interface", PC_UNSUPPORTED),
@@ -26,8 +23,11 @@ static const struct pc_absent pc_absent_rows[] = {
 	PIO(0x3B6, 0x3B9, "monochrome display adapter", PC_ABSENT),
 	PIO(0x3BB, 0x3BB, "monochrome display adapter", PC_ABSENT),
 	PIO(0x3BC, 0x3BE, "parallel port LPT3", PC_ABSENT),
-	PIO(0x3F0, 0x3F5, "floppy controller", PC_UNSUPPORTED),   /* 0x3F6: IDE */
-	PIO(0x3F7, 0x3F7, "floppy controller", PC_UNSUPPORTED),
+	/* No floppy controller, as on a q35 PC (the CMOS lists no drives): a
+	 * driver probing it, or ISA PnP scanning for its read port, finds an
+	 * open bus. */
+	PIO(0x3F0, 0x3F5, "floppy controller", PC_ABSENT),   /* 0x3F6: IDE */
+	PIO(0x3F7, 0x3F7, "floppy controller", PC_ABSENT),
 	MMIO(0xFED00000u, 0xFED003FFu, "HPET", PC_UNSUPPORTED),
 	/* A PC has its BIOS ROM here; bt86 boots without one, so there is nothing
 	 * to read (and kernels do not read it): open bus, with the event named. */

@@ -6,16 +6,17 @@
  *   claimed by a device        -> the device
  *   a row of this table        -> its policy:
  *       PC_ABSENT       a PC without that device: reads all ones, writes are
- *                       dropped, an io event (LPT, MDA, game port)
+ *                       dropped, an io event (LPT, MDA, game port, floppy)
  *       PC_UNSUPPORTED  a device a guest expects to work: the run stops with
- *                       "unsupported: read of port 0x3f2 (floppy controller,
- *                       not modelled) at EIP ...", status 4 (DMA, floppy, HPET)
+ *                       "unsupported: read of port 0x1ce (Bochs VBE display
+ *                       interface, not modelled) at EIP ...", status 4 (VBE,
+ *                       the DMA page aliases, HPET)
  *       PC_SINK         write-only ports a guest pokes as a matter of course
  *                       (the FPU error ports): writes are taken silently,
  *                       reads are all ones with an io event
  *   anything else              -> open bus: all ones, an io event
  *
- *   const struct pc_absent *a = pc_absent_find(MACHINE_BUS_PIO, 0x3f2, 1);
+ *   const struct pc_absent *a = pc_absent_find(MACHINE_BUS_PIO, 0x1ce, 1);
  *   if (a && a->policy == PC_UNSUPPORTED) ...
  */
 #ifndef BT86_MONITOR_PC_ABSENT_H

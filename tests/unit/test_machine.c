@@ -214,16 +214,23 @@ START_TEST(pio_unsupported_stops)
 {
 	struct stop_info s;
 	uint8_t b = 0;
-	machine_pio(&m, 0x100400, 0x3f2, &b, 1, false);
+	machine_pio(&m, 0x100400, 0x1ce, &b, 1, false);
 	ck_assert_uint_eq(b, 0xff);
 	ck_assert(machine_take_exit(&m, 0x100400, &s));
 	ck_assert_int_eq(s.reason, STOP_ERROR);
 	ck_assert_int_eq(s.status, 4);
-	ck_assert_str_eq(s.msg, "unsupported: read of port 0x3f2 (floppy controller, not modelled) at EIP 0x00100400");
-	b = 0x10;
-	machine_pio(&m, 0x100410, 0x0a, &b, 1, true);
+	ck_assert_str_eq(s.msg, "unsupported: read of port 0x1ce (Bochs VBE display interface, not modelled) at EIP "
+				"0x00100400");
+	/* The 8237 is modelled but moves no data: unmasking channel 0 is
+	 * fine, a software request on it stops. */
+	b = 0x00;
+	machine_pio(&m, 0x100408, 0x0a, &b, 1, true);
+	ck_assert(!machine_take_exit(&m, 0x100408, &s));
+	b = 0x04;
+	machine_pio(&m, 0x100410, 0x09, &b, 1, true);
 	ck_assert(machine_take_exit(&m, 0x100410, &s));
-	ck_assert_str_eq(s.msg, "unsupported: write of port 0xa (DMA controller 1 (8237), not modelled) at EIP 0x00100410");
+	ck_assert_str_eq(s.msg, "unsupported: DMA software request on channel 0 (8237 transfers are not modelled) at "
+				"EIP 0x00100410");
 	uint32_t v = 0;
 	machine_mmio(&m, 0x100420, 0xfed000f0u, &v, 4, false);
 	ck_assert(machine_take_exit(&m, 0x100420, &s));
@@ -281,6 +288,8 @@ START_TEST(absent_table_avoids_devices)
 	ck_assert_ptr_null(pc_absent_find(MACHINE_BUS_PIO, 0x92, 1));    /* port A's */
 	ck_assert_str_eq(pc_absent_find(MACHINE_BUS_PIO, 0x3f7, 1)->name, "floppy controller");
 	ck_assert_str_eq(pc_absent_policy_name(pc_absent_find(MACHINE_BUS_PIO, 0x3b0, 1)->policy), "absent");
+	ck_assert_str_eq(pc_absent_policy_name(pc_absent_find(MACHINE_BUS_PIO, 0x3f2, 1)->policy), "absent");
+	ck_assert_ptr_null(pc_absent_find(MACHINE_BUS_PIO, 0x87, 1));    /* the DMA page registers' */
 }
 END_TEST
 
