@@ -247,14 +247,14 @@ END_TEST
 START_TEST(unmodelled_port_stops)
 {
 	static const uint8_t code[] = {
-		0x66, 0xba, 0xf2, 0x03,   /* mov $0x3f2,%dx */
-		0xec,                     /* in (%dx),%al: the floppy controller */
+		0x66, 0xba, 0xce, 0x01,   /* mov $0x1ce,%dx */
+		0xec,                     /* in (%dx),%al: Bochs VBE */
 		0xf4,
 	};
 	struct stop_info s = run(code, sizeof code, NULL);
 	char want[128];
-	snprintf(want, sizeof want, "unsupported: read of port 0x3f2 (floppy controller, not modelled) at EIP 0x%08x",
-		 CODE + 4);
+	snprintf(want, sizeof want, "unsupported: read of port 0x1ce (Bochs VBE display interface, not modelled) at EIP "
+		 "0x%08x", CODE + 4);
 	ck_assert_int_eq(s.reason, STOP_ERROR);
 	ck_assert_str_eq(s.msg, want);
 	ck_assert_int_eq(stop_exit_status(&s), STATUS_GUEST_ERROR);
