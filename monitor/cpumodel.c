@@ -50,11 +50,14 @@ static const struct {
 	[CPUF_LAHF] = { "lahf_lm", 0x80000001u, RC, 0, true },
 	[CPUF_LZCNT] = { "abm", 0x80000001u, RC, 5, true },   /* LZCNT (without it, F3 0F BD is BSR) */
 	[CPUF_APIC] = { "apic", 1, RD, 9, false },     /* the local APIC (monitor/lapic.c) */
+	[CPUF_MTRR] = { "mtrr", 1, RD, 12, false },    /* the MTRR MSRs (monitor/msr_arch.c) */
+	[CPUF_MCE] = { "mce", 1, RD, 7, false },       /* CR4.MCE; no machine check is ever raised */
+	[CPUF_MCA] = { "mca", 1, RD, 14, false },      /* the MCG and MCi bank MSRs (monitor/msr_arch.c) */
 };
 
 #define P5 (F(FPU) | F(PSE) | F(TSC) | F(MSR) | F(CX8) | F(APIC))   /* the P54C's on-chip APIC */
 #define P6 (P5 | F(PAE) | F(SEP) | F(PGE) | F(CMOV) | F(PAT) | F(PSE36) | F(CLFSH) | F(MMX) | F(FXSR) | \
-	    F(SSE) | F(SSE2) | F(HYPERVISOR))
+	    F(SSE) | F(SSE2) | F(HYPERVISOR) | F(MTRR) | F(MCE) | F(MCA))
 #define BT86 (P6 | F(NX) | F(SSE3) | F(SSSE3) | F(SSE41) | F(SSE42) | F(POPCNT) | F(LAHF))
 #define ALL ((1ull << CPUF_COUNT) - 1)
 
@@ -205,6 +208,8 @@ uint32_t cpu_model_cr4_mask(const struct cpu_model *m)
 		mask |= 1u << 4;   /* PSE */
 	if (cpu_has(m, CPUF_PAE))
 		mask |= 1u << 5;   /* PAE */
+	if (cpu_has(m, CPUF_MCE))
+		mask |= 1u << 6;   /* MCE */
 	if (cpu_has(m, CPUF_PGE))
 		mask |= 1u << 7;   /* PGE */
 	if (cpu_has(m, CPUF_FXSR))

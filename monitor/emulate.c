@@ -2,6 +2,7 @@
  * and exception vectors follow the Intel SDM, volume 2 (each instruction's
  * "Protected Mode Exceptions"); virtual-8086 mode is not modelled. */
 #include "monitor/emulate.h"
+#include "monitor/msr_arch.h"
 
 #include <cpuid.h>
 #include <stdio.h>
@@ -755,6 +756,8 @@ enum emu_result emu_rdmsr(struct emu *em)
 	int dev = emu_cpl(st) != 0 ? -1 : machine_msr(em->m, 0, n, &v, false);
 	if (dev == 1)
 		goto done;
+	if (dev == 0 && (dev = msr_arch_access(&em->m->cpu, st, n, &v, false)) == 1)
+		goto done;
 	if (dev < 0 || !emu_msr_exists(&em->m->cpu, n))
 		return emu_fault(em, EXC_GP, true, 0);
 	switch (n) {
@@ -781,6 +784,8 @@ enum emu_result emu_wrmsr(struct emu *em)
 	if (!cpu_has(&em->m->cpu, CPUF_MSR))
 		return emu_fault(em, EXC_UD, false, 0);
 	int dev = emu_cpl(st) != 0 ? -1 : machine_msr(em->m, 0, n, &v, true);
+	if (dev == 0)
+		dev = msr_arch_access(&em->m->cpu, st, n, &v, true);
 	if (dev == 1)
 		return EMU_NEXT;
 	if (dev < 0 || !emu_msr_exists(&em->m->cpu, n))

@@ -1,5 +1,6 @@
 /* The virtual machine's assembly of memory, buses and devices (see machine.h). */
 #include "monitor/machine.h"
+#include "monitor/msr_arch.h"
 #include "monitor/pc_absent.h"
 #include "monitor/fwcfg.h"
 #include "monitor/paging.h"
@@ -168,6 +169,7 @@ int machine_load(struct machine *m, const char *path, const char *args, char *er
 		linuxboot_boot_state(&m->lboot, &m->boot_state);
 	else
 		mb_boot_state(&m->boot, &m->boot_state);
+	msr_arch_firmware(&m->cpu, &m->boot_state);
 	m->loaded = true;
 	if (m->image_path != path) {   /* a reboot passes the saved copies */
 		char *p = strdup(path), *a = strdup(args ? args : "");

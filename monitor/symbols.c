@@ -58,8 +58,31 @@ static void sym_parse(struct symtab *t, const uint8_t *img, size_t len)
 			t->s[t->n++] = (struct sym){ copy, es.st_value, es.st_size, type == STT_FUNC };
 		}
 	}
+}
+
+static void sym_sort(struct symtab *t)
+{
 	if (t->n > 1)
 		qsort(t->s, (size_t)t->n, sizeof *t->s, sym_cmp);
+}
+
+/* The whole file, or NULL with *len 0 for an empty or oversized one. */
+static uint8_t *sym_slurp(FILE *f, size_t *len)
+{
+	*len = 0;
+	fseek(f, 0, SEEK_END);
+	long l = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (l <= 0 || (unsigned long)l > SYM_MAX_FILE)
+		return NULL;
+	uint8_t *img = malloc((size_t)l);
+	if (img && fread(img, 1, (size_t)l, f) != (size_t)l) {
+		free(img);
+		return NULL;
+	}
+	if (img)
+		*len = (size_t)l;
+	return img;
 }
 
 int sym_load(struct symtab *t, const char *path, char *err, size_t errlen)
@@ -70,19 +93,47 @@ int sym_load(struct symtab *t, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	if (len <= 0 || (unsigned long)len > SYM_MAX_FILE) {
-		fclose(f);
-		return 0;
-	}
-	uint8_t *img = malloc((size_t)len);
-	if (img && fread(img, 1, (size_t)len, f) == (size_t)len)
-		sym_parse(t, img, (size_t)len);
+	size_t len;
+	uint8_t *img = sym_slurp(f, &len);
+	if (img)
+		sym_parse(t, img, len);
 	free(img);
 	fclose(f);
+	sym_sort(t);
 	return 0;
+}
+
+int sym_add_file(struct symtab *t, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int before = t->n, rc;
+	uint8_t magic[SELFMAG];
+	if (fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, ELFMAG, SELFMAG) == 0) {
+		size_t len;
+		uint8_t *img = sym_slurp(f, &len);
+		if (img)
+			sym_parse(t, img, len);
+		free(img);
+		rc = t->n - before;
+		if (rc == 0) {
+			snprintf(err, errlen, "%s: no ELF32 symbol table (a stripped or 64-bit file?)", path);
+			rc = -1;
+		}
+	} else {
+		rewind(f);
+		rc = sym_load_map(t, f, path, err, errlen);
+		if (rc == 0) {
+			snprintf(err, errlen, "%s: no symbols (want an ELF32 file or a System.map)", path);
+			rc = -1;
+		}
+	}
+	fclose(f);
+	sym_sort(t);
+	return rc;
 }
 
 void sym_free(struct symtab *t)

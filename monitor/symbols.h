@@ -1,4 +1,5 @@
-/* Guest symbols from the kernel's ELF symbol table: names for addresses in
+/* Guest symbols from the kernel's ELF symbol table, or from a System.map
+ * (--symbols FILE, symbols_map.c): names for addresses in
  * disassembly and stop messages, addresses for names in commands
  * (`break main`), and the list completion offers.
  *
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct sym {
 	char *name;
@@ -29,6 +31,13 @@ struct symtab {
 /* Read FUNC and OBJECT symbols of an ELF32 file; an image without a symbol
  * table (or not ELF) gives an empty table, not an error. -1 only for I/O. */
 int sym_load(struct symtab *t, const char *path, char *err, size_t errlen);
+/* Add the symbols of FILE (--symbols): an ELF32 with a symbol table, or a
+ * System.map / /proc/kallsyms copy. Returns how many, or -1 with a message
+ * (unreadable, no symbols, a malformed map line). */
+int sym_add_file(struct symtab *t, const char *path, char *err, size_t errlen);
+/* sym_add_file's text half: the lines of f appended to t (unsorted); the
+ * count added, or -1 with "PATH:LINE: ..." in err. */
+int sym_load_map(struct symtab *t, FILE *f, const char *path, char *err, size_t errlen);
 void sym_free(struct symtab *t);
 
 /* The address of name; false if there is no such symbol. */

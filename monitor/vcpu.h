@@ -63,6 +63,22 @@ struct vcpu_dtr {
 #define CR0_AM 0x00040000u
 #define CR0_PG 0x80000000u
 
+/* MTRRs (monitor/msr_arch.c): IA32_MTRR_DEF_TYPE, the 11 fixed-range
+ * registers, and 8 PHYSBASE/PHYSMASK pairs. */
+#define VCPU_MTRR_VAR 8
+struct vcpu_mtrr {
+	uint64_t def_type;
+	uint64_t fixed[11];
+	uint64_t var[2 * VCPU_MTRR_VAR];
+};
+
+/* The machine-check banks (monitor/msr_arch.c): only what software writes. */
+#define VCPU_MCA_BANKS 4
+struct vcpu_mca {
+	uint64_t mcg_status;
+	uint64_t ctl[VCPU_MCA_BANKS];
+};
+
 struct vcpu_state {
 	uint32_t gpr[R_COUNT];
 	uint32_t eip;
@@ -77,6 +93,8 @@ struct vcpu_state {
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t pat;
 	uint64_t tsc_offset;      /* guest TSC = host TSC + tsc_offset (WRMSR 0x10) */
+	struct vcpu_mtrr mtrr;
+	struct vcpu_mca mca;
 };
 
 /* A flat 4 GiB segment of the given selector and type at ring 0. */

@@ -209,6 +209,14 @@ static int bt86_debug(const struct bt86_options *o)
 	};
 	if (sym_load(&s.syms, o->guest, err, sizeof err) < 0)
 		fprintf(stderr, "bt86: no guest symbols: %s\n", err);
+	for (int i = 0; i < o->nsymbols; i++)
+		if (sym_add_file(&s.syms, o->symbols[i], err, sizeof err) < 0) {
+			sym_free(&s.syms);
+			e->ops->destroy(e);
+			machine_destroy(&m);
+			tui_console_free(tcon);
+			return bt86_fail(STATUS_USAGE, err);
+		}
 	if (runner_start(&r, e, &m, err, sizeof err) < 0) {
 		sym_free(&s.syms);
 		e->ops->destroy(e);

@@ -12,7 +12,7 @@
 
 enum { OPT_ENGINE = 256, OPT_CMDLINE, OPT_STATS, OPT_POLICY, OPT_LIST_SENSITIVE, OPT_LIST_IDENT, OPT_CPU, OPT_TUI,
        OPT_DEMO, OPT_GDB, OPT_CHECK_HOST, OPT_DISK, OPT_NO_REBOOT, OPT_MODULE,
-       OPT_INITRD };
+       OPT_INITRD, OPT_SYMBOLS };
 
 static const struct option opt_long[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -22,6 +22,7 @@ static const struct option opt_long[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "append", required_argument, NULL, OPT_CMDLINE },   /* QEMU's name for it */
 	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "symbols", required_argument, NULL, OPT_SYMBOLS },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
@@ -63,6 +64,9 @@ void opt_usage(FILE *f, const char *prog)
 		"                      bzImage, its whole command line\n"
 		"      --append=STR    the same as --cmdline (QEMU's name): a bzImage's command line\n"
 		"      --initrd=FILE   a Linux bzImage's initrd/initramfs, placed high in RAM as QEMU does\n"
+		"      --symbols=FILE  the guest's symbols from FILE, an ELF32 (e.g. a vmlinux) or a\n"
+		"                      System.map / copy of /proc/kallsyms (repeatable); the guest\n"
+		"                      ELF's own symbols are read without it\n"
 		"      --module=FILE[,ARGS]  a multiboot module (repeatable, at most 8): loaded after\n"
 		"                      the kernel, page aligned, with the string \"FILE ARGS\"\n"
 		"      --stats         print the engine's counters (TC, chains, exits) at the end\n"
@@ -173,6 +177,17 @@ int opt_parse(int argc, char **argv, struct bt86_options *o, char *err, size_t e
 				return -1;
 			}
 			o->initrd = optarg;
+			break;
+		case OPT_SYMBOLS:
+			if (!*optarg) {
+				snprintf(err, errlen, "--symbols: no file given");
+				return -1;
+			}
+			if (o->nsymbols == OPT_MAX_SYMBOLS) {
+				snprintf(err, errlen, "--symbols: at most %d files", OPT_MAX_SYMBOLS);
+				return -1;
+			}
+			o->symbols[o->nsymbols++] = optarg;
 			break;
 		case OPT_STATS:
 			o->stats = true;

@@ -9,6 +9,7 @@
 #include "monitor/ide.h"
 
 #define OPT_PATH_MAX 4096
+#define OPT_MAX_SYMBOLS 8
 #include "monitor/multiboot.h"
 
 struct bt86_options {
@@ -17,6 +18,8 @@ struct bt86_options {
 	const char *cmdline;     /* --cmdline/--append: a bzImage's command line, a multiboot
 				  * kernel's arguments after its path */
 	const char *initrd;      /* --initrd FILE: a bzImage's initramfs, or NULL */
+	const char *symbols[OPT_MAX_SYMBOLS];   /* --symbols FILE (repeatable) */
+	int nsymbols;
 	uint64_t ram_size;
 	bool help, version;
 	bool stats;              /* print engine counters at the end */

@@ -21,6 +21,7 @@ static const struct { enum cpu_feature f; uint32_t leaf; int reg; unsigned bit; 
 	{ CPUF_SSE42, 1, 2, 20 }, { CPUF_MOVBE, 1, 2, 22 }, { CPUF_POPCNT, 1, 2, 23 }, { CPUF_AES, 1, 2, 25 },
 	{ CPUF_HYPERVISOR, 1, 2, 31 }, { CPUF_ADX, 7, 1, 19 }, { CPUF_NX, 0x80000001u, 3, 20 },
 	{ CPUF_LAHF, 0x80000001u, 2, 0 }, { CPUF_LZCNT, 0x80000001u, 2, 5 }, { CPUF_APIC, 1, 3, 9 },
+	{ CPUF_MTRR, 1, 3, 12 }, { CPUF_MCE, 1, 3, 7 }, { CPUF_MCA, 1, 3, 14 },
 };
 
 START_TEST(models_and_default)
@@ -102,7 +103,7 @@ END_TEST
 START_TEST(masks_follow_features)
 {
 	const struct cpu_model *d = cpu_model_find(NULL), *i486 = cpu_model_find("486");
-	ck_assert_uint_eq(cpu_model_cr4_mask(d), 0x6b4);            /* TSD PSE PAE PGE OSFXSR OSXMMEXCPT */
+	ck_assert_uint_eq(cpu_model_cr4_mask(d), 0x6f4);            /* TSD PSE PAE MCE PGE OSFXSR OSXMMEXCPT */
 	ck_assert_uint_eq(cpu_model_cr4_mask(cpu_model_find("pentium")), 0x14);   /* TSD PSE */
 	ck_assert_uint_eq(cpu_model_cr4_mask(i486), 0);
 	ck_assert_uint_eq(cpu_model_efer_mask(d), 1u << 11);

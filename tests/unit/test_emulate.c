@@ -10,7 +10,7 @@
  * execute-only code, system descriptors, past the GDT limit) and the accessed
  * bit set in memory; far JMP/CALL/RET (same ring and return to an outer ring);
  * LAR/LSL/VERR/VERW verdicts; MOV to/from CR0/CR2/CR3/CR4 and LMSW; RDMSR and
- * WRMSR (TSC offset, SYSENTER MSRs, PAT, unknown MSR #GP); SYSENTER/SYSEXIT;
+ * WRMSR (TSC offset, SYSENTER MSRs, PAT, MTRRs, machine-check banks, unknown MSR #GP); SYSENTER/SYSEXIT;
  * CPUID masks; RDTSC with CR4.TSD; emu_read/emu_write across RAM and MMIO. */
 #include <check.h>
 #include <cpuid.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "monitor/emulate.h"
+#include "monitor/msr_arch.h"
 #include "monitor/machine.h"
 #include "tests/unit/emu_testlib.h"
 
@@ -1189,6 +1190,82 @@ START_TEST(msr_model_set)
 }
 END_TEST
 
+/* MTRRs (SDM vol. 3A 12.11): MTRRcap read-only (8 variable, fixed, WC),
+ * DEF_TYPE/fixed/variable registers hold valid memory types only and no
+ * reserved bits; the firmware's settings; CPL 3 is #GP. */
+START_TEST(msr_mtrr)
+{
+	ck_assert_uint_eq(rdmsr(0xfe), 0x508);
+	expect_msr_gp(0xfe, true, 0x508);
+	ck_assert_uint_eq(rdmsr(0x2ff), 0);                       /* power-on: disabled */
+	wrmsr(0x2ff, 0xc06);                                       /* E FE, default WB */
+	ck_assert_uint_eq(rdmsr(0x2ff), 0xc06);
+	expect_msr_gp(0x2ff, true, 0xc02);                        /* type 2 reserved */
+	expect_msr_gp(0x2ff, true, 0xc07);                        /* UC- is PAT's, not an MTRR type */
+	expect_msr_gp(0x2ff, true, 0x1c06);                       /* bit 12 reserved */
+	static const uint32_t fixed[] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b,
+					  0x26c, 0x26d, 0x26e, 0x26f };
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		uint64_t v = 0x0605040100060504ull + i;
+		if ((v & 0xff) > 6 || (v & 0xff) == 2 || (v & 0xff) == 3)
+			v = (v & ~0xffull) | 6;
+		wrmsr(fixed[i], v);
+		ck_assert_uint_eq(rdmsr(fixed[i]), v);
+		expect_msr_gp(fixed[i], true, 0x0300000000000000ull);   /* one byte type 3 */
+	}
+	expect_msr_gp(0x251, false, 0);                           /* not a fixed MTRR */
+	for (uint32_t n = 0x200; n < 0x210; n += 2) {
+		wrmsr(n, 0x12345000ull | 6);                        /* PHYSBASE: WB */
+		wrmsr(n + 1, 0xfff000000ull | 0x800);               /* PHYSMASK: 16 MiB, valid */
+		ck_assert_uint_eq(rdmsr(n), 0x12345006ull);
+		ck_assert_uint_eq(rdmsr(n + 1), 0xfff000800ull);
+		expect_msr_gp(n, true, 0x12345100ull);               /* bits 8-11 reserved */
+		expect_msr_gp(n, true, 0x1000000000ull);             /* above 36 address bits */
+		expect_msr_gp(n + 1, true, 0x400);                   /* bit 10 reserved */
+	}
+	expect_msr_gp(0x210, false, 0);                           /* only 8 pairs */
+	/* what the firmware leaves for a kernel */
+	struct vcpu_state fw = { 0 };
+	msr_arch_firmware(&E.m.cpu, &fw);
+	ck_assert_uint_eq(fw.mtrr.def_type, 0xc06);
+	ck_assert_uint_eq(fw.mtrr.fixed[0], 0x0606060606060606ull);
+	ck_assert_uint_eq(fw.mtrr.fixed[2], 0);                   /* VGA window UC */
+	ck_assert_uint_eq(fw.mtrr.var[0], 0xc0000000ull);
+	ck_assert_uint_eq(fw.mtrr.var[1], 0xfc0000800ull);
+	et_ring3(&E);
+	expect_msr_gp(0x2ff, false, 0);
+}
+END_TEST
+
+/* Machine-check banks (SDM vol. 3B 16.3): MCG_CAP 4 banks and nothing
+ * else, read-only; MCG_STATUS bits 0-2; MCi_CTL any value; MCi_STATUS,
+ * ADDR and MISC read 0 and take only 0. */
+START_TEST(msr_mca)
+{
+	ck_assert_uint_eq(rdmsr(0x179), 4);
+	expect_msr_gp(0x179, true, 4);
+	expect_msr_gp(0x17b, false, 0);                            /* no MCG_CTL: MCG_CTL_P clear */
+	wrmsr(0x17a, 0);
+	wrmsr(0x17a, 5);
+	ck_assert_uint_eq(rdmsr(0x17a), 5);
+	expect_msr_gp(0x17a, true, 8);
+	for (uint32_t b = 0; b < 4; b++) {
+		wrmsr(0x400 + 4 * b, ~0ull);
+		ck_assert_uint_eq(rdmsr(0x400 + 4 * b), ~0ull);
+		for (uint32_t r = 1; r < 4; r++) {
+			wrmsr(0x400 + 4 * b + r, 0);
+			ck_assert_uint_eq(rdmsr(0x400 + 4 * b + r), 0);
+			expect_msr_gp(0x400 + 4 * b + r, true, 1);
+		}
+	}
+	expect_msr_gp(0x410, false, 0);                            /* bank 4 does not exist */
+	/* a P5 Pentium reports neither */
+	cpu_model_for_host(cpu_model_find("pentium"), &E.m.cpu);
+	expect_msr_gp(0x179, false, 0);
+	expect_msr_gp(0x2ff, false, 0);
+}
+END_TEST
+
 /* A P5 has no SYSENTER, PAT or EFER; a 486 has no MSRs at all (#UD). */
 START_TEST(msr_older_models)
 {
@@ -1358,12 +1435,12 @@ START_TEST(cpuid_is_the_model)
 	static const struct { uint32_t reg; unsigned bit; const char *what; } never[] = {
 		{ 2, 3, "MONITOR" }, { 2, 5, "VMX" }, { 2, 6, "SMX" }, { 2, 21, "x2APIC" }, { 2, 24, "TSC-deadline" },
 		{ 2, 26, "XSAVE" }, { 2, 27, "OSXSAVE" }, { 2, 28, "AVX" }, { 2, 30, "RDRAND" }, { 2, 12, "FMA" },
-		{ 3, 1, "VME" }, { 3, 2, "DE" }, { 3, 7, "MCE" }, { 3, 12, "MTRR" }, { 3, 14, "MCA" },
-		{ 3, 22, "ACPI" }, { 3, 28, "HTT" },
+		{ 3, 1, "VME" }, { 3, 2, "DE" }, { 3, 22, "ACPI" }, { 3, 28, "HTT" },
 	};
 	for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
 		ck_assert_msg(!(((never[i].reg == 2 ? c : d) >> never[i].bit) & 1), "%s advertised", never[i].what);
 	ck_assert_msg(d & (1u << 9), "APIC not advertised: edx 0x%x", d);   /* monitor/lapic.c */
+	ck_assert_msg((d & 0x5080) == 0x5080, "MCE MTRR MCA not advertised: edx 0x%x", d);   /* msr_arch.c */
 	ck_assert_uint_eq(b >> 24, 0);                            /* initial APIC ID */
 	ck_assert_uint_eq((b >> 8) & 0xff, 8);                    /* CLFLUSH: 64-byte lines */
 	cpu_model_cpuid(&E.m.cpu, 1, 0, 0, r);
@@ -1391,11 +1468,11 @@ START_TEST(cpuid_is_the_model)
 END_TEST
 
 /* CR4: only the bits of the model's features may be set (UMIP, SMEP,
- * SMAP, VME, DE, MCE, PCE, OSXSAVE... are reserved: #GP). */
+ * SMAP, VME, DE, PCE, OSXSAVE... are reserved: #GP). */
 START_TEST(cr4_follows_the_model)
 {
-	static const unsigned ok[] = { 2, 4, 5, 7, 9, 10 };
-	static const unsigned reserved[] = { 0, 1, 3, 6, 8, 11, 13, 14, 16, 17, 18, 20, 21, 22, 23 };
+	static const unsigned ok[] = { 2, 4, 5, 6, 7, 9, 10 };
+	static const unsigned reserved[] = { 0, 1, 3, 8, 11, 13, 14, 16, 17, 18, 20, 21, 22, 23 };
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		ck_assert_int_eq(emu_mov_to_cr(&E.em, 4, 1u << ok[i]), EMU_NEXT);
 		ck_assert_uint_eq(E.st.cr4, 1u << ok[i]);
@@ -1502,6 +1579,8 @@ static Suite *emulate_suite(void)
 	tcase_add_test(tc, privileged_nop);
 	tcase_add_test(tc, msr_sysenter_round_trip);
 	tcase_add_test(tc, msr_model_set);
+	tcase_add_test(tc, msr_mtrr);
+	tcase_add_test(tc, msr_mca);
 	tcase_add_test(tc, msr_older_models);
 	tcase_add_test(tc, msr_tsc_sets_offset);
 	tcase_add_test(tc, msr_unknown_and_ring3);

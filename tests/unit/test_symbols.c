@@ -600,6 +600,119 @@ START_TEST(hello_elf_matches_nm)
 }
 END_TEST
 
+/* ---- --symbols FILE: System.map / kallsyms text, and strict ELF ---- */
+
+static int add_text(struct symtab *t, const char *text, char *err, size_t errlen)
+{
+	write_file(text, strlen(text));
+	int rc = sym_add_file(t, tmp_path, err, errlen);
+	unlink(tmp_path);
+	return rc;
+}
+
+START_TEST(map_kinds_and_order)
+{
+	struct symtab t = { 0 };
+	char err[256] = "";
+	/* a System.map's kinds, out of order, a kallsyms module suffix, CRLF */
+	const char *map = "c1000078 T start_cpu0\n"
+			  "c1000000 T startup_32\n"
+			  "c1000000 A _absolute\n"
+			  "c1d929c1 T start_kernel\n"
+			  "c12d08b0 T __ia32_sys_write\n"
+			  "c12d07d0 t ksys_write\r\n"
+			  "c2000000 D init_task\n"
+			  "c2100000 b some_bss\n"
+			  "00000000 U undefined_thing\n"
+			  "\n"
+			  "f8001000 t e1000_probe\t[e1000]\n"
+			  "c1000100 W weak_fn\n";
+	ck_assert_int_eq(add_text(&t, map, err, sizeof err), 9);
+	check_table(&t);
+	uint32_t a = 0;
+	ck_assert(sym_lookup(&t, "start_kernel", &a));
+	ck_assert_uint_eq(a, 0xc1d929c1);
+	ck_assert(sym_lookup(&t, "ksys_write", &a));
+	ck_assert_uint_eq(a, 0xc12d07d0);
+	ck_assert(sym_lookup(&t, "e1000_probe", &a));
+	ck_assert_uint_eq(a, 0xf8001000);
+	ck_assert(!sym_lookup(&t, "_absolute", &a));
+	ck_assert(!sym_lookup(&t, "undefined_thing", &a));
+	char buf[64];
+	sym_format(&t, 0xc12d08b0 + 0x10, buf, sizeof buf);
+	ck_assert_str_eq(buf, "__ia32_sys_write+0x10");
+	sym_format(&t, 0xc1000010, buf, sizeof buf);
+	ck_assert_str_eq(buf, "startup_32+0x10");
+	const struct sym *s = sym_at(&t, 0xc2000004, NULL);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->name, "init_task");
+	ck_assert(!s->func);
+	ck_assert(sym_at(&t, 0xc1d929c1, NULL)->func);
+	/* a second file adds to the first */
+	ck_assert_int_eq(add_text(&t, "c3000000 T late_fn\n", err, sizeof err), 1);
+	ck_assert(sym_lookup(&t, "late_fn", &a));
+	ck_assert(sym_lookup(&t, "startup_32", &a));
+	check_table(&t);
+	sym_free(&t);
+}
+END_TEST
+
+START_TEST(map_rejects_malformed)
+{
+	static const char *const bad[] = {
+		"hello world\n",                     /* no address */
+		"c1000000\n",                        /* no type */
+		"c1000000 T\n",                      /* no name */
+		"c1000000 T a b\n",                  /* junk after the name */
+		"1c1000000 T too_wide\n",            /* beyond 32 bits */
+		"c1000000 T fine\nzz T bad\n",       /* a bad line after a good one */
+		"c1000000 TT name\n",                /* a two-letter type */
+		"",                                  /* empty */
+		"c1000000 A only_absolute\n",        /* nothing usable */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct symtab t = { 0 };
+		char err[256] = "";
+		ck_assert_msg(add_text(&t, bad[i], err, sizeof err) < 0, "accepted: %s", bad[i]);
+		ck_assert_msg(strstr(err, tmp_path) != NULL, "message names no file: %s", err);
+		sym_free(&t);
+	}
+	/* a line too long for any map */
+	char *longl = malloc(2000);
+	memset(longl, 'a', 1999);
+	longl[1999] = 0;
+	memcpy(longl, "c1000000 T ", 11);
+	struct symtab t = { 0 };
+	char err[256] = "";
+	ck_assert_int_lt(add_text(&t, longl, err, sizeof err), 0);
+	ck_assert_ptr_nonnull(strstr(err, "too long"));
+	sym_free(&t);
+	free(longl);
+	/* a missing file */
+	ck_assert_int_lt(sym_add_file(&t, "/nonexistent/System.map", err, sizeof err), 0);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/System.map"));
+}
+END_TEST
+
+START_TEST(add_elf_strict)
+{
+	char path[512], err[256] = "";
+	sample_path(path, sizeof path);
+	struct symtab t = { 0 };
+	ck_assert_msg(sym_add_file(&t, path, err, sizeof err) > 10, "%s", err);
+	uint32_t a;
+	ck_assert(sym_lookup(&t, "sample_main", &a));
+	sym_free(&t);
+	/* an ELF with no symbol table is an error for --symbols */
+	static const uint8_t elf_head[64] = { 0x7f, 'E', 'L', 'F', 1, 1, 1 };
+	write_file(elf_head, sizeof elf_head);
+	ck_assert_int_lt(sym_add_file(&t, tmp_path, err, sizeof err), 0);
+	unlink(tmp_path);
+	ck_assert_ptr_nonnull(strstr(err, "no ELF32 symbol table"));
+	sym_free(&t);
+}
+END_TEST
+
 static Suite *symbols_suite(void)
 {
 	Suite *s = suite_create("symbols");
@@ -620,6 +733,9 @@ static Suite *symbols_suite(void)
 	tcase_add_test(tc, at_empty_table);
 	tcase_add_test(tc, format);
 	tcase_add_test(tc, hello_elf_matches_nm);
+	tcase_add_test(tc, map_kinds_and_order);
+	tcase_add_test(tc, map_rejects_malformed);
+	tcase_add_test(tc, add_elf_strict);
 	suite_add_tcase(s, tc);
 	return s;
 }
