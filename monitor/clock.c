@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <x86intrin.h>
 
 #define NSEC_PER_SEC 1000000000ull
 
@@ -16,6 +17,34 @@ uint64_t clock_monotonic_ns(void *opaque)
 	(void)opaque;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t clock_raw_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC_RAW, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+uint32_t clock_tsc_khz(unsigned ms)
+{
+	/* Bracket each TSC read by two clock reads and keep the tighter pair, so
+	 * a preemption between them costs accuracy only when both ends suffer. */
+	uint64_t t0 = clock_raw_ns(), c0 = __rdtsc(), t0b = clock_raw_ns();
+	if (!t0)
+		return 0;
+	uint64_t end = t0 + (uint64_t)ms * 1000000u, t1, c1, t1b;
+	do {
+		t1 = clock_raw_ns();
+		c1 = __rdtsc();
+		t1b = clock_raw_ns();
+	} while (t1 < end);
+	uint64_t ns = (t1 + t1b) / 2 - (t0 + t0b) / 2;
+	if (!ns || c1 <= c0)
+		return 0;
+	uint64_t khz = (c1 - c0) * 1000000u / ns;
+	return khz > UINT32_MAX ? 0 : (uint32_t)khz;
 }
 
 static struct timespec clock_ts(uint64_t ns)

@@ -67,6 +67,11 @@ struct clock {
 /* CLOCK_MONOTONIC in nanoseconds (opaque unused). */
 uint64_t clock_monotonic_ns(void *opaque);
 
+/* The host TSC's frequency in kHz, measured against CLOCK_MONOTONIC_RAW over
+ * ms milliseconds (the guest's TSC is the host's plus an offset, so this is
+ * what the guest's CPUID 0x15/0x16 report). 0 if the clock cannot be read. */
+uint32_t clock_tsc_khz(unsigned ms);
+
 /* Start the thread (no clients yet). 0, or -1 with a message in err. */
 int clock_start(struct clock *c, char *err, size_t errlen);
 

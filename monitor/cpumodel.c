@@ -63,15 +63,15 @@ static const struct {
 
 static const struct cpu_model cpu_models[] = {
 	{ "bt86", "the default: a P6-family CPU with PAE and NX, SSE to SSE4.2 and POPCNT",
-	  "GenuineIntel", 6, 0x17, 10, "bt86 virtual CPU (P6 family, SSE4.2)", 7, 0x80000008u, BT86, 0 },
+	  "GenuineIntel", 6, 0x17, 10, "bt86 virtual CPU (P6 family, SSE4.2)", 0x16, 0x80000008u, BT86, 0, 0 },
 	{ "p6", "a Pentium M class P6 CPU: PAE, SYSENTER, PAT, MMX, SSE and SSE2",
-	  "GenuineIntel", 6, 13, 6, "bt86 virtual CPU (Pentium M class)", 2, 0x80000008u, P6, 0 },
+	  "GenuineIntel", 6, 13, 6, "bt86 virtual CPU (Pentium M class)", 2, 0x80000008u, P6, 0, 0 },
 	{ "pentium", "a P5 Pentium: TSC, MSRs, CMPXCHG8B and 4 MiB pages; no CMOV, MMX or SSE",
-	  "GenuineIntel", 5, 2, 12, NULL, 1, 0, P5, 0 },
+	  "GenuineIntel", 5, 2, 12, NULL, 1, 0, P5, 0, 0 },
 	{ "486", "an i486DX with CPUID: the x87 FPU and nothing newer (no RDTSC, CMPXCHG8B, CMOV)",
-	  "GenuineIntel", 4, 8, 0, NULL, 1, 0, F(FPU), 0 },
+	  "GenuineIntel", 4, 8, 0, NULL, 1, 0, F(FPU), 0, 0 },
 	{ "host", "every feature bt86 offers that this host has (for differential tests against it)",
-	  "GenuineIntel", 6, 0x3a, 9, "bt86 virtual CPU (host features)", 7, 0x80000008u, ALL, 0 },
+	  "GenuineIntel", 6, 0x3a, 9, "bt86 virtual CPU (host features)", 0x16, 0x80000008u, ALL, 0, 0 },
 };
 #define NMODELS (sizeof cpu_models / sizeof cpu_models[0])
 
@@ -179,6 +179,24 @@ void cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t sub, uns
 		if (sub == 0)
 			r[1] = cpu_feature_bits(m, 7, RB);   /* EAX 0: no further subleaves */
 		break;
+	case 0x15:
+		/* TSC = crystal * EBX / EAX. Linux (i386) multiplies the crystal's
+		 * kHz by EBX in 32 bits, so the ratio stays small: a crystal at the
+		 * TSC's own rate (over k where that exceeds ECX's 32 bits). With
+		 * this leaf Linux trusts the rate and skips calibrating the PIT. */
+		if (m->tsc_khz) {
+			uint32_t k = (uint32_t)((uint64_t)m->tsc_khz * 1000 / 0xffffffffu) + 1;
+			r[0] = 1;
+			r[1] = k;
+			r[2] = m->tsc_khz / k * 1000;
+		}
+		break;
+	case 0x16:
+		if (m->tsc_khz) {
+			r[0] = r[1] = m->tsc_khz / 1000;   /* base and maximum MHz */
+			r[2] = 100;                         /* bus (reference) MHz */
+		}
+		break;
 	case 0x80000000u:
 		r[0] = m->max_ext;
 		break;
@@ -270,6 +288,9 @@ void cpu_model_describe(const struct cpu_model *m, void (*line)(void *, const ch
 		cpu_feature_list(m, m->host_missing, "not here  ", line, ctx);
 	cpu_linef(line, ctx, "cr4 bits   0x%08x may be set; efer 0x%llx; %u physical address bits",
 		  cpu_model_cr4_mask(m), (unsigned long long)cpu_model_efer_mask(m), cpu_model_maxphyaddr(m));
+	if (m->tsc_khz)
+		cpu_linef(line, ctx, "tsc        %u kHz (the host's, measured at start; CPUID 0x15 and 0x16 report it)",
+			  m->tsc_khz);
 	cpu_linef(line, ctx, "%-10s %-8s %-8s %-8s %-8s", "leaf", "eax", "ebx", "ecx", "edx");
 	uint32_t r[4];
 	for (uint32_t l = 0; l <= m->max_leaf; l++) {

@@ -44,6 +44,7 @@ struct cpu_model {
 	uint32_t max_leaf, max_ext; /* highest basic and extended leaf (max_ext 0: none) */
 	uint64_t features;          /* bit per enum cpu_feature */
 	uint64_t host_missing;      /* features the named model has and this host lacks */
+	uint32_t tsc_khz;           /* the TSC's frequency, for CPUID 0x15 and 0x16 (0: unknown, zero leaves) */
 };
 
 static inline bool cpu_has(const struct cpu_model *m, enum cpu_feature f)

@@ -22,6 +22,10 @@ static const char *const evlog_names[EV_KIND_COUNT] = {
 	[EV_IRQ] = "irq",
 };
 
+/* Room for the sensitive-instruction sites of a kernel (Linux meets a few
+ * hundred to a few thousand). */
+#define EVLOG_SENS_SITES 16384
+
 int evlog_init(struct evlog *log, uint32_t cap)
 {
 	memset(log, 0, sizeof *log);
@@ -30,6 +34,11 @@ int evlog_init(struct evlog *log, uint32_t cap)
 	log->ring = calloc(cap, sizeof *log->ring);
 	if (!log->ring)
 		return -1;
+	if (senstally_init(&log->sens, EVLOG_SENS_SITES) < 0) {
+		free(log->ring);
+		log->ring = NULL;
+		return -1;
+	}
 	log->cap = cap;
 	log->next_seq = 1;
 	log->first_seq = 1;
@@ -43,6 +52,7 @@ void evlog_destroy(struct evlog *log)
 		pthread_mutex_destroy(&log->lock);
 	free(log->ring);
 	log->ring = NULL;
+	senstally_destroy(&log->sens);
 }
 
 /* The next slot of the ring, its header filled (under the lock). */
@@ -58,6 +68,12 @@ static struct ev *evlog_slot(struct evlog *log, enum ev_kind kind, uint32_t eip,
 	else
 		memset(&e->d, 0, sizeof e->d);
 	log->count[kind]++;
+	if (d && (kind == EV_CALLOUT || kind == EV_TRAP))
+		senstally_note(&log->sens, kind == EV_CALLOUT ? SENS_NOTE_CALLOUT : SENS_NOTE_TRAP, eip, d->sens.cls,
+			       d->sens.mmio, d->sens.insn);
+	else if (d && kind == EV_RETRANSLATE)
+		senstally_note_retranslate(&log->sens, eip, d->retranslate.treatment, d->retranslate.mmio,
+					   d->retranslate.acquitted, d->retranslate.insn);
 	return e;
 }
 
@@ -186,6 +202,26 @@ uint64_t evlog_count(struct evlog *log, enum ev_kind kind)
 	return c;
 }
 
+size_t evlog_sens_sites(struct evlog *log, struct sens_site *out, size_t max, uint64_t *dropped)
+{
+	pthread_mutex_lock(&log->lock);
+	size_t n = senstally_copy(&log->sens, out, max);
+	if (dropped)
+		*dropped = log->sens.dropped;
+	pthread_mutex_unlock(&log->lock);
+	return n;
+}
+
+size_t evlog_sens_summary(struct evlog *log, struct sens_row *out, size_t max, uint64_t *dropped)
+{
+	pthread_mutex_lock(&log->lock);
+	size_t n = senstally_summary(&log->sens, out, max);
+	if (dropped)
+		*dropped = log->sens.dropped;
+	pthread_mutex_unlock(&log->lock);
+	return n;
+}
+
 uint64_t evlog_total(struct evlog *log)
 {
 	pthread_mutex_lock(&log->lock);
@@ -200,6 +236,7 @@ void evlog_clear(struct evlog *log)
 {
 	pthread_mutex_lock(&log->lock);
 	memset(log->count, 0, sizeof log->count);
+	senstally_clear(&log->sens);
 	/* seq keeps growing so readers' cursors stay meaningful. */
 	log->first_seq = log->next_seq;
 	pthread_mutex_unlock(&log->lock);

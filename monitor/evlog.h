@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "monitor/senstally.h"
 #include "monitor/vcpu.h"
 
 enum ev_kind {
@@ -105,6 +106,7 @@ struct evlog {
 	uint64_t next_seq;     /* seq of the next event */
 	uint64_t first_seq;    /* oldest seq not cleared; the ring holds the newest cap */
 	uint64_t count[EV_KIND_COUNT];
+	struct sens_tally sens;  /* callouts, traps, retranslations by site, all of them */
 	pthread_mutex_t lock;
 	/* Called (outside the lock) for every event of a kind in hook_mask, with
 	 * the event fully formatted: the debugger's catch and until. */
@@ -137,6 +139,11 @@ size_t evlog_since(struct evlog *log, uint64_t from, struct ev *out, size_t max)
 size_t evlog_tail(struct evlog *log, struct ev *out, size_t max);
 
 uint64_t evlog_count(struct evlog *log, enum ev_kind kind);
+/* Copy up to max sites of the sensitive-instruction tally (since the start
+ * or the last clear); *dropped: events at sites the tally had no room for. */
+size_t evlog_sens_sites(struct evlog *log, struct sens_site *out, size_t max, uint64_t *dropped);
+/* The same by mnemonic (senstally_summary). */
+size_t evlog_sens_summary(struct evlog *log, struct sens_row *out, size_t max, uint64_t *dropped);
 uint64_t evlog_total(struct evlog *log);
 void evlog_clear(struct evlog *log);
 

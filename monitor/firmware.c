@@ -38,6 +38,7 @@ static void fw_config_of(struct machine *m, struct fw_config *c)
 		.cpu_signature = r[0],
 		.cpu_features = r[3],
 		.ram_size = m->mem.size,
+		.cpu_mhz = m->cpu.tsc_khz / 1000,
 	};
 }
 
@@ -55,7 +56,8 @@ int fw_write(struct machine *m, char *err, size_t errlen)
 		return -1;
 	}
 	a->next = PC_FW_TABLES_BASE;
-	if (fw_mp_build(a, &c, err, errlen) < 0 || fw_acpi_build(a, &c, err, errlen) < 0) {
+	if (fw_mp_build(a, &c, err, errlen) < 0 || fw_acpi_build(a, &c, err, errlen) < 0 ||
+	    fw_smbios_build(a, &c, err, errlen) < 0) {
 		free(a);
 		return -1;
 	}

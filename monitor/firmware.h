@@ -1,6 +1,7 @@
 /* The PC firmware's tables, written into guest RAM as a BIOS leaves them:
  * the BIOS data area and EBDA (firmware_bda.c), the MP specification 1.4
- * tables (firmware_mp.c) and the ACPI tables (firmware_acpi.c), all built
+ * tables (firmware_mp.c), the ACPI tables (firmware_acpi.c) and SMBIOS
+ * (firmware_smbios.c), all built
  * from the machine's CPU count, RAM size and the platform map (pcmap.h), so
  * they agree with the devices. The "firmware" device row writes them at
  * machine_init and again at every machine_reset; the loader refuses to load
@@ -11,6 +12,7 @@
  *   0x9fc00-0x9ffff  EBDA (1 KiB; first word: its size in KiB)
  *   0xf0000          MP floating pointer, then the MP configuration table
  *   0xf2000          ACPI: RSDP, then FACS, DSDT, FADT, MADT, RSDT, XSDT
+ *   after ACPI       SMBIOS 2.8: the "_SM_" entry point, then its structures
  * firmware_describe.c reads them back out of guest RAM for `info mptable`
  * and `info acpi`.
  */
@@ -79,6 +81,7 @@ struct fw_config {
 	uint32_t cpu_signature;    /* CPUID.1 EAX */
 	uint32_t cpu_features;     /* CPUID.1 EDX */
 	uint64_t ram_size;
+	uint32_t cpu_mhz;          /* the TSC's rate (SMBIOS processor speed), 0: unknown */
 };
 
 /* The builders: 0, or -1 with one line in err (the area is too small). */
@@ -89,16 +92,19 @@ int fw_mp_build(struct fw_area *a, const struct fw_config *c, char *err, size_t 
  * out (at least 16 bytes): its length. */
 size_t fw_aml_s5(uint8_t *out);
 int fw_acpi_build(struct fw_area *a, const struct fw_config *c, char *err, size_t errlen);
+/* Last: its structure table takes what room the others left. */
+int fw_smbios_build(struct fw_area *a, const struct fw_config *c, char *err, size_t errlen);
 
 /* Build every table for m and write them into its RAM: 0, or -1 with err. */
 int fw_write(struct machine *m, char *err, size_t errlen);
 
-/* `info mptable` and `info acpi`: the tables as guest RAM holds them now,
+/* `info mptable`, `info acpi` and `info smbios`: the tables as guest RAM holds them now,
  * parsed from their signatures (so a guest's edits show), one line at a
  * time (no newline). 0, or -1 after a line that says what is missing. */
 typedef void fw_line_fn(void *ctx, const char *text);
 int fw_describe_mp(const struct guestmem *gm, fw_line_fn *line, void *ctx);
 int fw_describe_acpi(const struct guestmem *gm, fw_line_fn *line, void *ctx);
+int fw_describe_smbios(const struct guestmem *gm, fw_line_fn *line, void *ctx);
 
 /* The machine's "firmware" device (monitor/device.h): no ports, no state
  * but the tables it writes at init and at reset. */

@@ -377,3 +377,117 @@ int fw_describe_acpi(const struct guestmem *gm, fw_line_fn *line, void *ctx)
 		acpi_one(&d, ent[i], use_x ? "XSDT entry" : "RSDT entry");
 	return 0;
 }
+
+/* ---- SMBIOS ---- */
+
+/* String n (1-based) of the structure whose strings start at s (before end). */
+static void smb_string(const uint8_t *s, const uint8_t *end, unsigned n, char *out, size_t len)
+{
+	out[0] = 0;
+	for (unsigned i = 1; n && s < end && *s; i++) {
+		size_t l = strnlen((const char *)s, (size_t)(end - s));
+		if (i == n) {
+			size_t k = l < len - 1 ? l : len - 1;
+			desc_id(out, s, k);
+			return;
+		}
+		s += l + 1;
+	}
+}
+
+static const char *smb_type_name(unsigned type)
+{
+	switch (type) {
+	case 0: return "BIOS";
+	case 1: return "system";
+	case 2: return "baseboard";
+	case 3: return "chassis";
+	case 4: return "processor";
+	case 16: return "physical memory array";
+	case 17: return "memory device";
+	case 19: return "memory array mapped address";
+	case 32: return "system boot";
+	case 127: return "end of table";
+	default: return "other";
+	}
+}
+
+/* One line per structure: type, handle, and what a reader looks for. */
+static void smb_one(struct desc *d, const uint8_t *t, const uint8_t *strs, const uint8_t *end)
+{
+	char a[64], b[64], c[64];
+	unsigned type = t[0], len = t[1];
+	char what[200] = "";
+	switch (type) {
+	case 0:
+		smb_string(strs, end, t[4], a, sizeof a);
+		smb_string(strs, end, t[5], b, sizeof b);
+		smb_string(strs, end, len > 8 ? t[8] : 0, c, sizeof c);
+		snprintf(what, sizeof what, ": vendor '%s', version '%s', date '%s'", a, b, c);
+		break;
+	case 1:
+	case 3:
+		smb_string(strs, end, t[4], a, sizeof a);
+		smb_string(strs, end, type == 1 ? t[5] : 0, b, sizeof b);
+		snprintf(what, sizeof what, ": manufacturer '%s'%s%s%s", a, type == 1 ? ", product '" : "", b,
+			 type == 1 ? "'" : "");
+		break;
+	case 4:
+		smb_string(strs, end, t[4], a, sizeof a);
+		snprintf(what, sizeof what, ": '%s', id %08x %08x, %u MHz", a, rd32(t + 8), rd32(t + 12),
+			 len > 0x17 ? rd16(t + 0x16) : 0);
+		break;
+	case 17:
+		smb_string(strs, end, len > 0x10 ? t[0x10] : 0, a, sizeof a);
+		snprintf(what, sizeof what, ": '%s', %u MiB", a,
+			 rd16(t + 12) == 0x7fff && len >= 0x20 ? rd32(t + 0x1c) : rd16(t + 12));
+		break;
+	case 19:
+		snprintf(what, sizeof what, ": 0x%llx-0x%llx", (unsigned long long)rd32(t + 4) << 10,
+			 ((unsigned long long)rd32(t + 8) << 10) + 0x3ff);
+		break;
+	}
+	desc_printf(d, "  type %3u %-27s handle 0x%04x, %u bytes%s", type, smb_type_name(type), rd16(t + 2), len,
+		    what);
+}
+
+int fw_describe_smbios(const struct guestmem *gm, fw_line_fn *line, void *ctx)
+{
+	struct desc d = { gm, line, ctx };
+	uint32_t ep = desc_scan(&d, 0xf0000, 0x10000, "_SM_", 4, 0x1f);
+	if (!ep) {
+		desc_printf(&d, "no SMBIOS entry point (\"_SM_\" with a good checksum) in 0xf0000-0xfffff");
+		return -1;
+	}
+	uint8_t e[0x1f];
+	gmem_read(gm, ep, e, sizeof e);
+	bool mid = memcmp(e + 0x10, "_DMI_", 5) == 0 && sum_ok(e + 0x10, 0x0f);
+	uint32_t tab = rd32(e + 0x18), len = rd16(e + 0x16);
+	unsigned count = rd16(e + 0x1c);
+	desc_printf(&d, "SMBIOS %u.%u entry point at 0x%08x: %u structures, %u bytes at 0x%08x, largest %u, "
+		    "checksum ok, _DMI_ checksum %s", e[6], e[7], ep, count, len, tab, rd16(e + 8), ok_text(mid));
+	uint8_t *t = len ? desc_read(&d, tab, len) : NULL;
+	if (!t) {
+		desc_printf(&d, "the structure table at 0x%08x is not in RAM", tab);
+		return -1;
+	}
+	uint32_t off = 0;
+	unsigned n = 0;
+	for (; n < count && off + 4 <= len; n++) {
+		const uint8_t *s = t + off;
+		if (s[1] < 4 || off + s[1] > len) {
+			desc_printf(&d, "  structure %u at +0x%x: bad length %u: the rest is not decoded", n, off, s[1]);
+			break;
+		}
+		/* The strings end at the first double NUL after the formatted part. */
+		uint32_t k = off + s[1];
+		while (k + 1 < len && (t[k] || t[k + 1]))
+			k++;
+		smb_one(&d, s, t + off + s[1], t + k + 1);
+		off = k + 2;
+		if (s[0] == 127)
+			break;
+	}
+	free(t);
+	return 0;
+}

@@ -49,6 +49,8 @@ int machine_init(struct machine *m, const struct machine_config *cfg, char *err,
 	if (gmem_init(&m->mem, cfg->ram_size ? cfg->ram_size : MACHINE_DEFAULT_RAM, err, errlen) < 0)
 		return -1;
 	cpu_model_for_host(cfg->cpu ? cfg->cpu : cpu_model_find(NULL), &m->cpu);
+	if (m->cpu.max_leaf >= 0x15 && cpu_has(&m->cpu, CPUF_TSC))
+		m->cpu.tsc_khz = clock_tsc_khz(MACHINE_TSC_CAL_MS);
 	m->maxphyaddr = cpu_model_maxphyaddr(&m->cpu);
 	if (evlog_init(&m->events, MACHINE_EVLOG_CAP) < 0) {
 		snprintf(err, errlen, "out of memory");

@@ -154,6 +154,28 @@ bool sym_lookup(const struct symtab *t, const char *name, uint32_t *addr)
 	return false;
 }
 
+/* A linker's or the kernel's section marker rather than code or data:
+ * __irqentry_text_end, __bss_start, _etext, _sdata, __begin_..._region. A System.map lists
+ * them as text symbols of no size, like functions. */
+static bool sym_is_marker(const char *name)
+{
+	size_t n = strlen(name);
+	if ((n > 6 && strcmp(name + n - 6, "_start") == 0) || (n > 4 && strcmp(name + n - 4, "_end") == 0) ||
+	    strncmp(name, "__begin_", 8) == 0 || strncmp(name, "__end_", 6) == 0)
+		return true;
+	if (name[0] != '_' || n < 5)
+		return false;
+	return strcmp(name + n - 4, "text") == 0 || strcmp(name + n - 4, "data") == 0;
+}
+
+/* Higher wins; between equals a name without the leading "__" of the
+ * kernel's section bounds (__begin_SYSENTER_singlestep_region). */
+static int sym_rank(const struct sym *s)
+{
+	int r = !s->size && sym_is_marker(s->name) ? 0 : s->func ? 3 : s->size ? 2 : 1;
+	return r * 2 + (strncmp(s->name, "__", 2) != 0);
+}
+
 const struct sym *sym_at(const struct symtab *t, uint32_t addr, uint32_t *off)
 {
 	int lo = 0, hi = t->n - 1, best = -1;
@@ -170,12 +192,9 @@ const struct sym *sym_at(const struct symtab *t, uint32_t addr, uint32_t *off)
 	 * object, over the linker's markers (__bss_start and the like). */
 	if (best >= 0) {
 		int pick = best;
-		for (int i = best; i >= 0 && t->s[i].addr == t->s[best].addr; i--) {
-			const struct sym *c = &t->s[i], *p = &t->s[pick];
-			int rc = c->func ? 2 : c->size ? 1 : 0, rp = p->func ? 2 : p->size ? 1 : 0;
-			if (rc > rp)
+		for (int i = best; i >= 0 && t->s[i].addr == t->s[best].addr; i--)
+			if (sym_rank(&t->s[i]) > sym_rank(&t->s[pick]))
 				pick = i;
-		}
 		best = pick;
 	}
 	if (best < 0)

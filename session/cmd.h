@@ -69,6 +69,9 @@ int cmd_on_vcpu(struct session *s, const char *what, void (*fn)(void *arg), void
 /* -1 with that same error line if the guest is running, else 0. */
 int cmd_need_stopped(struct session *s, const char *what);
 
+/* info sensitive [sites|retranslated [N]] (session/info_sensitive.c). */
+int cmd_info_sensitive(struct session *s, int argc, char **argv);
+
 /* Completion for the readline prompt and the TUI: the candidates for the
  * word being typed (word, possibly empty) when argc complete words argv
  * precede it on the line. fn gets every candidate that starts with word.

@@ -19,7 +19,7 @@
 
 const char *const cmd_info_topics[] = {
 	"registers", "segments", "flags", "cr", "gdt", "idt", "tss", "pic", "pit", "lapic", "ioapic", "uart", "vga", "devices",
-	"disks", "breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", "mptable", "acpi", NULL,
+	"disks", "breakpoints", "events", "stats", "tc", "cpuid", "rtc", "pci", "mptable", "acpi", "smbios", "sensitive", NULL,
 };
 
 /* The state at the last stop; -1 (with an error) while the guest runs. */
@@ -582,6 +582,11 @@ static int info_acpi(struct session *s)
 	return fw_describe_acpi(&s->m->mem, info_cpuid_line, s) < 0 ? -1 : 0;
 }
 
+static int info_smbios(struct session *s)
+{
+	return fw_describe_smbios(&s->m->mem, info_cpuid_line, s) < 0 ? -1 : 0;
+}
+
 static int info_tc(struct session *s)
 {
 	if (!engine_has(s->e, ENGINE_CAP_TC))
@@ -602,20 +607,22 @@ static int info_tc(struct session *s)
 static const struct {
 	const char *name;
 	int (*fn)(struct session *s);
+	int (*fn_args)(struct session *s, int argc, char **argv);   /* a topic with arguments */
 } info_topics[] = {
-	{ "registers", info_registers }, { "segments", info_segments }, { "flags", info_flags },
-	{ "cr", info_cr }, { "gdt", info_gdt }, { "idt", info_idt }, { "tss", info_tss },
-	{ "pic", info_pic }, { "pit", info_pit }, { "lapic", info_lapic }, { "ioapic", info_ioapic },
-	{ "uart", info_uart }, { "vga", info_vga }, { "devices", info_devices },
-	{ "disks", info_disks },
-	{ "breakpoints", info_breakpoints }, { "events", info_events }, { "stats", info_stats },
-	{ "tc", info_tc }, { "cpuid", info_cpuid },
-	{ "rtc", info_rtc }, { "pci", info_pci }, { "mptable", info_mptable }, { "acpi", info_acpi },
+	{ "registers", info_registers, NULL }, { "segments", info_segments, NULL }, { "flags", info_flags, NULL },
+	{ "cr", info_cr, NULL }, { "gdt", info_gdt, NULL }, { "idt", info_idt, NULL }, { "tss", info_tss, NULL },
+	{ "pic", info_pic, NULL }, { "pit", info_pit, NULL }, { "lapic", info_lapic, NULL }, { "ioapic", info_ioapic, NULL },
+	{ "uart", info_uart, NULL }, { "vga", info_vga, NULL }, { "devices", info_devices, NULL },
+	{ "disks", info_disks, NULL },
+	{ "breakpoints", info_breakpoints, NULL }, { "events", info_events, NULL }, { "stats", info_stats, NULL },
+	{ "tc", info_tc, NULL }, { "cpuid", info_cpuid, NULL },
+	{ "rtc", info_rtc, NULL }, { "pci", info_pci, NULL }, { "mptable", info_mptable, NULL }, { "acpi", info_acpi, NULL },
+	{ "smbios", info_smbios, NULL }, { "sensitive", NULL, cmd_info_sensitive },
 };
 
 static int do_info(struct session *s, int argc, char **argv)
 {
-	if (argc != 2) {
+	if (argc < 2) {
 		char list[512];
 		size_t n = 0;
 		for (size_t i = 0; i < sizeof info_topics / sizeof info_topics[0] && n < sizeof list; i++)
@@ -639,6 +646,10 @@ static int do_info(struct session *s, int argc, char **argv)
 	}
 	if (n != 1)
 		return cmd_error(s, "info: %s topic '%s' (try help info)", n ? "ambiguous" : "unknown", argv[1]);
+	if (info_topics[hit].fn_args)
+		return info_topics[hit].fn_args(s, argc - 1, argv + 1);
+	if (argc != 2)
+		return cmd_error(s, "usage: info %s (it takes no arguments)", info_topics[hit].name);
 	return info_topics[hit].fn(s);
 }
 
@@ -668,6 +679,10 @@ const struct cmd cmd_table_info[] = {
 	  "  cpuid        the guest's CPU model: its features and CPUID leaves (--cpu)\n"
 	  "  mptable      the MP tables (floating pointer, configuration table entries), from guest RAM\n"
 	  "  acpi         the ACPI tables (RSDP, XSDT, FADT, FACS, DSDT's _S5, MADT), from guest RAM\n"
+	  "  smbios       the SMBIOS entry point and structures (BIOS, system, CPUs, memory), from guest RAM\n"
+	  "  sensitive    the sensitive instructions that left translated code: callouts, traps and\n"
+	  "               retranslations by mnemonic; `info sensitive sites [N]` the busiest N sites,\n"
+	  "               `info sensitive retranslated [N]` those adaptive retranslation changed\n"
 	  "  Topics may be abbreviated (info reg).",
 	  do_info, CC_INFO, false },
 	{ NULL, NULL, NULL, NULL, NULL, CC_NONE, false },

@@ -306,6 +306,14 @@ int main(int argc, char **argv)
 		o.guest = bt86_demo_guest(o.demo, demo_path, sizeof demo_path);
 	if (o.interactive || o.script || o.tui || o.gdb)
 		return bt86_debug(&o);
+	/* A plain run names nothing, but a bad --symbols file is still an error. */
+	for (int i = 0; i < o.nsymbols; i++) {
+		struct symtab st = { 0 };
+		int rc = sym_add_file(&st, o.symbols[i], err, sizeof err);
+		sym_free(&st);
+		if (rc < 0)
+			return bt86_fail(STATUS_USAGE, err);
+	}
 	interrupt_block();   /* before any thread starts */
 	struct machine_config cfg = {
 		.ram_size = o.ram_size,

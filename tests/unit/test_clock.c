@@ -3,7 +3,9 @@
  * bound only, hosts are busy); with the timer off it raises nothing and does
  * not wake; reprogramming wakes it (the PIT's kick); a mode 0 one-shot gives
  * exactly one IRQ; stopping joins the thread promptly, also while it sleeps
- * with no deadline; start/stop can repeat. */
+ * with no deadline; start/stop can repeat. clock_tsc_khz measures the host
+ * TSC: two readings agree to 0.5% (loose: hosts are busy) and a 10 ms one
+ * takes about 10 ms. */
 #include <check.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -189,6 +191,22 @@ START_TEST(restart)
 }
 END_TEST
 
+START_TEST(tsc_rate)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	uint32_t k1 = clock_tsc_khz(10);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	uint32_t k2 = clock_tsc_khz(10);
+	long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	ck_assert_uint_gt(k1, 10000);   /* above 10 MHz: any TSC of a host that runs bt86 */
+	uint32_t d = k1 > k2 ? k1 - k2 : k2 - k1;
+	ck_assert_msg(d * 200u < k1, "two readings differ: %u and %u kHz", k1, k2);
+	ck_assert_int_ge(ms, 10);
+	ck_assert_int_lt(ms, 1000);
+}
+END_TEST
+
 static Suite *clock_suite(void)
 {
 	Suite *s = suite_create("clock");
@@ -201,6 +219,7 @@ static Suite *clock_suite(void)
 	tcase_add_test(tc, one_shot_gives_one_irq);
 	tcase_add_test(tc, absurd_rate_does_not_spin);
 	tcase_add_test(tc, restart);
+	tcase_add_test(tc, tsc_rate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -312,6 +312,9 @@ START_TEST(argument_errors)
 		{ "info bogus", "unknown topic 'bogus'" },
 		{ "info s", "ambiguous topic 's'" },
 		{ "info registers now", "usage: info" },
+		{ "info sensitive bogus", "usage: info sensitive" },
+		{ "info sensitive sites 0", "bad count '0'" },
+		{ "info sensitive sites 3 4", "usage: info sensitive" },
 		{ "x/4q main", "bad format letter 'q'" },
 		{ "x/4f main", "not supported" },
 		{ "x/0x main", "bad count" },
@@ -603,6 +606,14 @@ START_TEST(tc_commands)
 	expect_out("REENC");      /* mov [0x101000], eax reaches memory through GS */
 	expect_out("CALLOUT");    /* out dx, al */
 	expect_out("EXIT");       /* the call */
+	expect_ok("info sensitive");   /* the callout ran: tallied by mnemonic */
+	expect_out("sites of sensitive instructions left translated code");
+	expect_out("\nout              io");
+	expect_ok("info sensitive sites 5");
+	expect_out("out dx, al");
+	expect_out("<main+0x");
+	expect_ok("info sensitive retranslated");
+	expect_out("(none)");
 	expect_ok("tc show 1");
 	expect_out("CCF 1:");
 	expect_ok("translate func");
@@ -651,6 +662,7 @@ START_TEST(running_errors)
 	expect_err("trace on /tmp/never", "the guest is running");
 	expect_ok("x/2xb spin");   /* memory reads work while it runs */
 	expect_ok("info pic");
+	expect_ok("info sensitive");   /* the tally is read under the log's lock */
 	expect_ok("stop");
 	struct stop_info s = runner_wait(&fx.r);
 	ck_assert_int_eq(s.reason, STOP_REQUEST);

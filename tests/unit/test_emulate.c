@@ -1458,8 +1458,23 @@ START_TEST(cpuid_is_the_model)
 	ck_assert_uint_eq(E.st.gpr[R_EDX] & (1u << 27), 0);      /* no RDTSCP */
 	ck_assert_uint_eq(E.st.gpr[R_EDX] & (1u << 29), 0);      /* no long mode */
 
+	/* 0x15 and 0x16: the TSC's rate as Linux reads it (32-bit products). */
+	ck_assert_uint_ge(E.m.cpu.max_leaf, 0x16);
+	ck_assert_uint_gt(E.m.cpu.tsc_khz, 100000);   /* measured at machine_init: a real host TSC */
+	E.st.gpr[R_EAX] = 0x15;
+	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
+	uint32_t den = E.st.gpr[R_EAX], num = E.st.gpr[R_EBX], crystal_khz = E.st.gpr[R_ECX] / 1000;
+	ck_assert_uint_ne(den, 0);
+	ck_assert((uint64_t)crystal_khz * num <= 0xffffffffu);
+	uint32_t khz = crystal_khz * num / den;
+	ck_assert_uint_le(E.m.cpu.tsc_khz - khz, num);
+	E.st.gpr[R_EAX] = 0x16;
+	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
+	ck_assert_uint_eq(E.st.gpr[R_EAX], E.m.cpu.tsc_khz / 1000);
+	ck_assert_uint_eq(E.st.gpr[R_ECX], 100);
+
 	/* a leaf past the top reads the highest basic leaf */
-	E.st.gpr[R_EAX] = 0xd;
+	E.st.gpr[R_EAX] = 0x17;
 	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
 	cpu_model_cpuid(&E.m.cpu, E.m.cpu.max_leaf, 0, 0, r);
 	ck_assert_uint_eq(E.st.gpr[R_EAX], r[0]);

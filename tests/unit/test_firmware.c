@@ -4,7 +4,10 @@
  * pointer and configuration table (checksums, one CPU, the IOAPIC's ID and
  * address, IRQ0 on pin 2, no IRQ2, the SCI level), the RSDP (both
  * checksums), XSDT and RSDT, the FADT's PM block, reset register and
- * pointers, the DSDT's _S5 AML, the MADT's entries; the tables written
+ * pointers, the DSDT's _S5 AML, the MADT's entries; SMBIOS 2.8 (both
+ * entry-point checksums, the structures a BIOS must give, in order, with
+ * their strings, one processor per CPU, RAM size and range, the end marker,
+ * and room for 254 CPUs); the tables written
  * again by machine_reset; `info`'s describers reading a guest's edit. */
 #include <check.h>
 #include <stdlib.h>
@@ -245,6 +248,103 @@ START_TEST(rewritten_at_reset)
 }
 END_TEST
 
+/* The SMBIOS entry point: scanned for as Linux does. */
+static uint32_t find_smbios(void)
+{
+	for (uint32_t a = 0xf0000; a < 0x100000; a += 16)
+		if (memcmp(ram(a), "_SM_", 4) == 0 && sum(a, ram(a + 5)[0]) == 0)
+			return a;
+	return 0;
+}
+
+/* String n (1-based) of the structure at pa. */
+static const char *smb_str(uint32_t pa, unsigned n)
+{
+	const char *p = (const char *)ram(pa + ram(pa + 1)[0]);
+	if (!n)
+		return "";
+	while (--n)
+		p += strlen(p) + 1;
+	return p;
+}
+
+/* Walk the structures: their addresses in at[], types in type[]. */
+static unsigned smb_walk(uint32_t tab, uint32_t len, uint32_t *at, unsigned max)
+{
+	unsigned n = 0;
+	uint32_t off = 0;
+	while (off < len && n < max) {
+		at[n++] = tab + off;
+		uint32_t k = off + ram(tab + off + 1)[0];
+		while (ram(tab + k)[0] || ram(tab + k + 1)[0])
+			k++;
+		if (ram(tab + off)[0] == 127) {
+			ck_assert_uint_eq(k + 2, len);   /* the end marker ends the table */
+			break;
+		}
+		off = k + 2;
+	}
+	return n;
+}
+
+START_TEST(smbios_tables)
+{
+	uint32_t ep = find_smbios();
+	ck_assert_uint_ne(ep, 0);
+	ck_assert_uint_eq(ram(ep + 5)[0], 0x1f);
+	ck_assert_uint_eq(ram(ep + 6)[0], 2);
+	ck_assert_uint_eq(ram(ep + 7)[0], 8);
+	ck_assert(memcmp(ram(ep + 0x10), "_DMI_", 5) == 0);
+	ck_assert_uint_eq(sum(ep + 0x10, 0x0f), 0);
+	ck_assert_uint_eq(ram(ep + 0x1e)[0], 0x28);
+	uint32_t tab = rd32(ep + 0x18), len = rd16(ep + 0x16), count = rd16(ep + 0x1c);
+	ck_assert_uint_lt(tab, PC_FW_TABLES_END);
+	ck_assert_uint_ge(tab, PC_FW_TABLES_BASE);
+	uint32_t at[32];
+	unsigned n = smb_walk(tab, len, at, 32);
+	ck_assert_uint_eq(n, count);
+	static const uint8_t types[] = { 0, 1, 3, 4, 16, 17, 19, 32, 127 };
+	ck_assert_uint_eq(n, sizeof types);
+	unsigned maxsize = 0;
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_uint_eq(ram(at[i])[0], types[i]);
+		ck_assert_uint_eq(rd16(at[i] + 2), i);   /* handles 0, 1, 2... */
+		uint32_t size = (i + 1 < n ? at[i + 1] : tab + len) - at[i];
+		maxsize = size > maxsize ? size : maxsize;
+	}
+	ck_assert_uint_eq(rd16(ep + 8), maxsize);
+	ck_assert_str_eq(smb_str(at[0], ram(at[0] + 4)[0]), "bt86");      /* BIOS vendor */
+	ck_assert_str_eq(smb_str(at[1], ram(at[1] + 5)[0]), "bt86 PC");   /* product */
+	ck_assert_uint_eq(ram(at[0] + 0x13)[0] & 0x10, 0x10);              /* a virtual machine */
+	uint32_t r[4];
+	cpu_model_cpuid(&m.cpu, 1, 0, 0, r);
+	ck_assert_uint_eq(rd32(at[3] + 8), r[0]);                          /* the processor ID */
+	ck_assert_uint_eq(rd32(at[3] + 12), r[3]);
+	ck_assert_uint_eq(rd16(at[3] + 0x16), m.cpu.tsc_khz / 1000);       /* current speed */
+	ck_assert_uint_eq(rd32(at[4] + 7), 32u << 10);                     /* array: 32 MiB in KiB */
+	ck_assert_uint_eq(rd16(at[5] + 4), 4);                             /* device -> array handle */
+	ck_assert_uint_eq(rd16(at[5] + 12), 32);                           /* 32 MiB */
+	ck_assert_uint_eq(rd32(at[6] + 4), 0);
+	ck_assert_uint_eq(rd32(at[6] + 8), (32u << 10) - 1);               /* the last KiB */
+	ck_assert_uint_eq(rd16(at[6] + 12), 4);
+}
+END_TEST
+
+/* The most CPUs the tables describe still fit: 254 processor structures. */
+START_TEST(smbios_many_cpus)
+{
+	struct fw_area *a = calloc(1, sizeof *a);
+	ck_assert_ptr_nonnull(a);
+	a->next = PC_FW_TABLES_BASE;
+	struct fw_config c = { .ncpus = FW_MAX_CPUS, .ram_size = 1ull << 30, .cpu_mhz = 2000 };
+	ck_assert_msg(fw_mp_build(a, &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(fw_acpi_build(a, &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(fw_smbios_build(a, &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_le(a->next, PC_FW_TABLES_END);
+	free(a);
+}
+END_TEST
+
 struct lines {
 	char text[8192];
 };
@@ -267,6 +367,12 @@ START_TEST(describe_reads_guest_ram)
 	ck_assert_ptr_nonnull(strstr(l.text, "_S5 package"));
 	ck_assert_ptr_nonnull(strstr(l.text, "PM1a_CNT 0x604"));
 	ck_assert_ptr_nonnull(strstr(l.text, "override bus 0 irq 0 -> gsi 2"));
+	l.text[0] = 0;
+	ck_assert_int_eq(fw_describe_smbios(&m.mem, collect, &l), 0);
+	ck_assert_ptr_nonnull(strstr(l.text, "SMBIOS 2.8 entry point"));
+	ck_assert_ptr_nonnull(strstr(l.text, "product 'bt86 PC'"));
+	ck_assert_ptr_nonnull(strstr(l.text, "'DIMM 0', 32 MiB"));
+	ck_assert_ptr_nonnull(strstr(l.text, "type 127 end of table"));
 	/* A guest's edit shows: the FADT's SCI changed, its checksum now bad. */
 	uint32_t f = xsdt_find("FACP");
 	m.mem.phys[f + 46] = 11;
@@ -277,6 +383,9 @@ START_TEST(describe_reads_guest_ram)
 	/* No tables at all: one line says so. */
 	memset(m.mem.phys + 0xe0000, 0, 0x10000);
 	memset(m.mem.phys + PC_FW_TABLES_BASE, 0, PC_FW_TABLES_END - PC_FW_TABLES_BASE);
+	l.text[0] = 0;
+	ck_assert_int_eq(fw_describe_smbios(&m.mem, collect, &l), -1);
+	ck_assert_ptr_nonnull(strstr(l.text, "no SMBIOS entry point"));
 	l.text[0] = 0;
 	ck_assert_int_eq(fw_describe_acpi(&m.mem, collect, &l), -1);
 	ck_assert_ptr_nonnull(strstr(l.text, "no RSDP"));
@@ -293,6 +402,8 @@ int main(void)
 	tcase_add_test(tc, bda_and_ebda);
 	tcase_add_test(tc, mp_tables);
 	tcase_add_test(tc, acpi_tables);
+	tcase_add_test(tc, smbios_tables);
+	tcase_add_test(tc, smbios_many_cpus);
 	tcase_add_test(tc, rewritten_at_reset);
 	tcase_add_test(tc, describe_reads_guest_ram);
 	suite_add_tcase(s, tc);

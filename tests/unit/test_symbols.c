@@ -657,6 +657,37 @@ START_TEST(map_kinds_and_order)
 }
 END_TEST
 
+/* Kernel section markers share addresses with the code they bound: the
+ * code's name wins whichever the map lists first. */
+START_TEST(map_prefers_code_over_markers)
+{
+	struct symtab t = { 0 };
+	char err[256] = "";
+	const char *map = "c1923a50 T __irqentry_text_end\n"
+			  "c1923a50 T entry_SYSENTER_32\n"
+			  "c1923a50 T __softirqentry_text_start\n"
+			  "c1923a50 T __begin_SYSENTER_singlestep_region\n"
+			  "c1000000 T _text\n"
+			  "c1000000 T startup_32\n"
+			  "c1000000 T _stext\n"
+			  "c2000000 D _sdata\n"
+			  "c2000000 D init_thread_union\n"
+			  "c2100000 T _etext\n";
+	ck_assert_int_eq(add_text(&t, map, err, sizeof err), 10);
+	char buf[64];
+	sym_format(&t, 0xc1923a50, buf, sizeof buf);
+	ck_assert_str_eq(buf, "entry_SYSENTER_32");
+	sym_format(&t, 0xc1000004, buf, sizeof buf);
+	ck_assert_str_eq(buf, "startup_32+0x4");
+	sym_format(&t, 0xc2000000, buf, sizeof buf);
+	ck_assert_str_eq(buf, "init_thread_union");
+	/* A marker alone still names its address. */
+	sym_format(&t, 0xc2100000, buf, sizeof buf);
+	ck_assert_str_eq(buf, "_etext");
+	sym_free(&t);
+}
+END_TEST
+
 START_TEST(map_rejects_malformed)
 {
 	static const char *const bad[] = {
@@ -734,6 +765,7 @@ static Suite *symbols_suite(void)
 	tcase_add_test(tc, format);
 	tcase_add_test(tc, hello_elf_matches_nm);
 	tcase_add_test(tc, map_kinds_and_order);
+	tcase_add_test(tc, map_prefers_code_over_markers);
 	tcase_add_test(tc, map_rejects_malformed);
 	tcase_add_test(tc, add_elf_strict);
 	suite_add_tcase(s, tc);
