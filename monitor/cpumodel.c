@@ -53,12 +53,15 @@ static const struct {
 	[CPUF_MTRR] = { "mtrr", 1, RD, 12, false },    /* the MTRR MSRs (monitor/msr_arch.c) */
 	[CPUF_MCE] = { "mce", 1, RD, 7, false },       /* CR4.MCE; no machine check is ever raised */
 	[CPUF_MCA] = { "mca", 1, RD, 14, false },      /* the MCG and MCi bank MSRs (monitor/msr_arch.c) */
+	/* The guest's TSC is the host's plus an offset: invariant if the host's is. */
+	[CPUF_INVTSC] = { "invtsc", 0x80000007u, RD, 8, true },
+	[CPUF_TSCADJ] = { "tsc_adjust", 7, RB, 1, false },   /* IA32_TSC_ADJUST (monitor/emulate.c) */
 };
 
 #define P5 (F(FPU) | F(PSE) | F(TSC) | F(MSR) | F(CX8) | F(APIC))   /* the P54C's on-chip APIC */
 #define P6 (P5 | F(PAE) | F(SEP) | F(PGE) | F(CMOV) | F(PAT) | F(PSE36) | F(CLFSH) | F(MMX) | F(FXSR) | \
 	    F(SSE) | F(SSE2) | F(HYPERVISOR) | F(MTRR) | F(MCE) | F(MCA))
-#define BT86 (P6 | F(NX) | F(SSE3) | F(SSSE3) | F(SSE41) | F(SSE42) | F(POPCNT) | F(LAHF))
+#define BT86 (P6 | F(INVTSC) | F(TSCADJ) | F(NX) | F(SSE3) | F(SSSE3) | F(SSE41) | F(SSE42) | F(POPCNT) | F(LAHF))
 #define ALL ((1ull << CPUF_COUNT) - 1)
 
 static const struct cpu_model cpu_models[] = {
@@ -208,6 +211,9 @@ void cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t sub, uns
 	case 0x80000003u:
 	case 0x80000004u:
 		cpu_brand_part(m, leaf - 0x80000002u, r);
+		break;
+	case 0x80000007u:
+		r[3] = cpu_feature_bits(m, 0x80000007u, RD);
 		break;
 	case 0x80000008u:
 		r[0] = cpu_model_maxphyaddr(m) | 32u << 8;   /* physical, linear address bits */

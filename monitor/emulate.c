@@ -712,6 +712,7 @@ enum emu_result emu_verr(struct emu *em, uint16_t sel, bool write, bool *ok)
 }
 
 #define MSR_TSC            0x10
+#define MSR_TSC_ADJUST     0x3b
 #define MSR_BIOS_SIGN_ID   0x8b    /* microcode revision: 0, nothing loaded */
 #define MSR_SYSENTER_CS    0x174
 #define MSR_SYSENTER_ESP   0x175
@@ -727,6 +728,7 @@ static bool emu_msr_exists(const struct cpu_model *c, uint32_t n)
 {
 	switch (n) {
 	case MSR_TSC: return cpu_has(c, CPUF_TSC);
+	case MSR_TSC_ADJUST: return cpu_has(c, CPUF_TSCADJ);
 	case MSR_BIOS_SIGN_ID: case MSR_MISC_ENABLE: return c->family >= 6;
 	case MSR_SYSENTER_CS: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP: return cpu_has(c, CPUF_SEP);
 	case MSR_PAT: return cpu_has(c, CPUF_PAT);
@@ -762,6 +764,7 @@ enum emu_result emu_rdmsr(struct emu *em)
 		return emu_fault(em, EXC_GP, true, 0);
 	switch (n) {
 	case MSR_TSC: v = __rdtsc() + st->tsc_offset; break;
+	case MSR_TSC_ADJUST: v = st->tsc_adjust; break;
 	case MSR_SYSENTER_CS: v = st->sysenter_cs; break;
 	case MSR_SYSENTER_ESP: v = st->sysenter_esp; break;
 	case MSR_SYSENTER_EIP: v = st->sysenter_eip; break;
@@ -791,7 +794,17 @@ enum emu_result emu_wrmsr(struct emu *em)
 	if (dev < 0 || !emu_msr_exists(&em->m->cpu, n))
 		return emu_fault(em, EXC_GP, true, 0);
 	switch (n) {
-	case MSR_TSC: st->tsc_offset = v - __rdtsc(); break;
+	case MSR_TSC: {
+		/* SDM 17.17.3: what a write adds to the TSC it adds to TSC_ADJUST. */
+		uint64_t now = __rdtsc();
+		st->tsc_adjust += v - (now + st->tsc_offset);
+		st->tsc_offset = v - now;
+		break;
+	}
+	case MSR_TSC_ADJUST:
+		st->tsc_offset += v - st->tsc_adjust;
+		st->tsc_adjust = v;
+		break;
 	case MSR_SYSENTER_CS: st->sysenter_cs = (uint32_t)v; break;
 	case MSR_SYSENTER_ESP: st->sysenter_esp = (uint32_t)v; break;
 	case MSR_SYSENTER_EIP: st->sysenter_eip = (uint32_t)v; break;

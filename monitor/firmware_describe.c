@@ -415,9 +415,9 @@ static const char *smb_type_name(unsigned type)
 /* One line per structure: type, handle, and what a reader looks for. */
 static void smb_one(struct desc *d, const uint8_t *t, const uint8_t *strs, const uint8_t *end)
 {
-	char a[64], b[64], c[64];
+	char a[48], b[48], c[48];
 	unsigned type = t[0], len = t[1];
-	char what[200] = "";
+	char what[256] = "";
 	switch (type) {
 	case 0:
 		smb_string(strs, end, t[4], a, sizeof a);

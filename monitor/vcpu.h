@@ -93,6 +93,7 @@ struct vcpu_state {
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t pat;
 	uint64_t tsc_offset;      /* guest TSC = host TSC + tsc_offset (WRMSR 0x10) */
+	uint64_t tsc_adjust;      /* IA32_TSC_ADJUST (0x3b): what writes added to the TSC */
 	struct vcpu_mtrr mtrr;
 	struct vcpu_mca mca;
 };

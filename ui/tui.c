@@ -272,7 +272,7 @@ static void tui_cmd_usage(struct tui *t)
 {
 	static const char *const lines[] = {
 		"tui mem ADDR|esp     show memory at ADDR (an address expression) or follow ESP",
-		"tui show VIEW        show a view: regs disas ccf tc events console output cga mem notes",
+		"tui show VIEW        show a view: regs disas ccf tc events console output cga mem notes sensitive",
 		"tui sort KEY         sort the TC pane by entries, size or addr",
 		"tui ccf ID|eip       show CCF ID in the CCF pane, or the one holding EIP again",
 		"tui delay MS         classroom mode: the time between automatic steps",

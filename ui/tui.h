@@ -100,7 +100,7 @@ int tui_console_tail(struct tui_console *c, int back, char (*out)[TUI_LINE_MAX],
 /* What a pane can show. Each slot of the layout cycles through a few views. */
 enum tui_view {
 	TV_REGS, TV_DISAS, TV_CCF, TV_TC, TV_EVENTS, TV_CONSOLE, TV_OUTPUT,
-	TV_CGA, TV_MEM, TV_DEMO, TV_HELP, TV_COUNT
+	TV_CGA, TV_MEM, TV_DEMO, TV_SENS, TV_HELP, TV_COUNT
 };
 const char *tui_view_name(enum tui_view v);
 
@@ -358,6 +358,7 @@ void tui_tc_gather(struct tui *t);         /* vCPU thread */
 void tui_tc_sort(struct tui *t);
 bool tui_tc_key(struct tui *t, int action, int rows);
 void tui_events_draw(struct tui *t, const struct tui_rect *r, bool focused);
+void tui_sens_draw(struct tui *t, const struct tui_rect *r, bool focused);
 void tui_console_draw(struct tui *t, const struct tui_rect *r, bool focused);
 void tui_output_draw(struct tui *t, const struct tui_rect *r, bool focused);
 void tui_notes_draw(struct tui *t, const struct tui_rect *r, bool focused);

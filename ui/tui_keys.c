@@ -89,8 +89,10 @@ static const char *const tui_help_tail[] = {
 	"  inv invalidate, irq interrupt, exc exception, vmx VM exit.",
 	"Registers: changes since the last stop are highlighted; vIF and IOPL are",
 	"  the guest's virtual flags, host what translated code really runs with.",
-	"While the guest runs, panes show the last stop; console, events and",
-	"  memory stay live.",
+	"Sensitive pane (t on the events pane): callouts, traps and retranslated",
+	"  sites by mnemonic, the busiest first; info sensitive sites names them.",
+	"While the guest runs, panes show the last stop; console, events,",
+	"  sensitive and memory stay live.",
 	"TUI commands: tui mem ADDR|esp  tui show VIEW  tui sort entries|size|addr",
 	"  tui ccf ID|eip  tui delay MS  tui auto on|off  tui help",
 };

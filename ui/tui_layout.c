@@ -8,7 +8,7 @@
  *   +--------+-------------------+                   +------+-----------+--------+
  *   | CCF / TC / memory          |                   | CCF                       |
  *   +--------------+-------------+                   +--------+--------+---------+
- *   | events       | console ... |                   | events | console| output..|
+ *   | events/sens. | console ... |                   | ev/sens| console| output..|
  *   +--------------+-------------+                   +--------+--------+---------+
  *
  * and tiny (below 60x16): no panes, only a note to enlarge the terminal.
@@ -56,9 +56,9 @@ static void tui_layout_small(struct tui_layout *l, int top, int avail, bool demo
 	tui_slot_add(l, top, rw + 1, b1, cols - rw - 1, VIEWS(TV_DISAS));
 	tui_slot_add(l, top + b1, 0, b2, cols, VIEWS(TV_CCF, TV_TC, TV_MEM));
 	if (demo)
-		tui_slot_add(l, top + b1 + b2, 0, b3, half, VIEWS(TV_DEMO, TV_EVENTS));
+		tui_slot_add(l, top + b1 + b2, 0, b3, half, VIEWS(TV_DEMO, TV_EVENTS, TV_SENS));
 	else
-		tui_slot_add(l, top + b1 + b2, 0, b3, half, VIEWS(TV_EVENTS));
+		tui_slot_add(l, top + b1 + b2, 0, b3, half, VIEWS(TV_EVENTS, TV_SENS));
 	tui_slot_add(l, top + b1 + b2, half + 1, b3, cols - half - 1, VIEWS(TV_CONSOLE, TV_OUTPUT, TV_CGA));
 }
 
@@ -81,10 +81,10 @@ static void tui_layout_large(struct tui_layout *l, int top, int avail, bool demo
 	int x2 = w1 + 1, x3 = w1 + 1 + w2 + 1;
 	if (demo) {
 		tui_slot_add(l, y, 0, b3, w1, VIEWS(TV_DEMO));
-		tui_slot_add(l, y, x2, b3, w2, VIEWS(TV_EVENTS));
+		tui_slot_add(l, y, x2, b3, w2, VIEWS(TV_EVENTS, TV_SENS));
 		tui_slot_add(l, y, x3, b3, cols - x3, VIEWS(TV_CONSOLE, TV_OUTPUT, TV_CGA, TV_MEM));
 	} else {
-		tui_slot_add(l, y, 0, b3, w1, VIEWS(TV_EVENTS));
+		tui_slot_add(l, y, 0, b3, w1, VIEWS(TV_EVENTS, TV_SENS));
 		tui_slot_add(l, y, x2, b3, w2, VIEWS(TV_CONSOLE));
 		tui_slot_add(l, y, x3, b3, cols - x3, VIEWS(TV_OUTPUT, TV_CGA, TV_MEM));
 	}

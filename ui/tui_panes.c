@@ -24,6 +24,7 @@ static const struct tui_pane tui_panes[TV_COUNT] = {
 	[TV_OUTPUT] = { "output", tui_output_draw, NULL, NULL, false },
 	[TV_CGA] = { "cga", tui_cga_draw, NULL, NULL, true },
 	[TV_MEM] = { "mem", tui_mem_draw, tui_mem_key, NULL, false },
+	[TV_SENS] = { "sensitive", tui_sens_draw, NULL, NULL, true },
 	[TV_DEMO] = { "notes", tui_notes_draw, tui_notes_key, tui_demo_gather, false },
 	[TV_HELP] = { "help", NULL, NULL, NULL, false },   /* drawn over the panes (tui_help_draw) */
 };

@@ -21,7 +21,8 @@ static const struct { enum cpu_feature f; uint32_t leaf; int reg; unsigned bit; 
 	{ CPUF_SSE42, 1, 2, 20 }, { CPUF_MOVBE, 1, 2, 22 }, { CPUF_POPCNT, 1, 2, 23 }, { CPUF_AES, 1, 2, 25 },
 	{ CPUF_HYPERVISOR, 1, 2, 31 }, { CPUF_ADX, 7, 1, 19 }, { CPUF_NX, 0x80000001u, 3, 20 },
 	{ CPUF_LAHF, 0x80000001u, 2, 0 }, { CPUF_LZCNT, 0x80000001u, 2, 5 }, { CPUF_APIC, 1, 3, 9 },
-	{ CPUF_MTRR, 1, 3, 12 }, { CPUF_MCE, 1, 3, 7 }, { CPUF_MCA, 1, 3, 14 },
+	{ CPUF_MTRR, 1, 3, 12 }, { CPUF_MCE, 1, 3, 7 }, { CPUF_MCA, 1, 3, 14 }, { CPUF_INVTSC, 0x80000007u, 3, 8 },
+	{ CPUF_TSCADJ, 7, 1, 1 },
 };
 
 START_TEST(models_and_default)

@@ -1301,6 +1301,26 @@ START_TEST(msr_tsc_sets_offset)
 }
 END_TEST
 
+/* IA32_TSC_ADJUST (SDM 17.17.3): 0 at reset; a TSC write adds its change
+ * to it; writing it moves the TSC by the difference. */
+START_TEST(msr_tsc_adjust)
+{
+	ck_assert_uint_eq(rdmsr(0x3b), 0);
+	uint64_t before = rdmsr(0x10);
+	wrmsr(0x10, before + (1ull << 40));
+	uint64_t adj = rdmsr(0x3b);
+	ck_assert_uint_ge(adj, (1ull << 40) - (1ull << 36));   /* the change, less the cycles between */
+	ck_assert_uint_le(adj, 1ull << 40);
+	wrmsr(0x3b, 0);   /* undo it: the TSC is back near the host's */
+	ck_assert_uint_eq(rdmsr(0x3b), 0);
+	uint64_t t = rdmsr(0x10);
+	ck_assert_uint_ge(t, before);
+	ck_assert_uint_lt(t, before + (1ull << 36));
+	wrmsr(0x3b, 1ull << 44);
+	ck_assert_uint_ge(rdmsr(0x10), before + (1ull << 44));
+}
+END_TEST
+
 START_TEST(msr_unknown_and_ring3)
 {
 	struct vcpu_state saved;
@@ -1449,7 +1469,7 @@ START_TEST(cpuid_is_the_model)
 	E.st.gpr[R_EAX] = 7;
 	E.st.gpr[R_ECX] = 0;
 	ck_assert_int_eq(emu_cpuid(&E.em), EMU_NEXT);
-	ck_assert_uint_eq(E.st.gpr[R_EBX], 0);   /* no SMEP, SMAP, AVX2, FSGSBASE, ... */
+	ck_assert_uint_eq(E.st.gpr[R_EBX], 1u << 1);   /* TSC_ADJUST; no SMEP, SMAP, AVX2, FSGSBASE, ... */
 	ck_assert_uint_eq(E.st.gpr[R_ECX], 0);   /* no UMIP, PKU, RDPID */
 
 	E.st.gpr[R_EAX] = 0x80000001u;
@@ -1598,6 +1618,7 @@ static Suite *emulate_suite(void)
 	tcase_add_test(tc, msr_mca);
 	tcase_add_test(tc, msr_older_models);
 	tcase_add_test(tc, msr_tsc_sets_offset);
+	tcase_add_test(tc, msr_tsc_adjust);
 	tcase_add_test(tc, msr_unknown_and_ring3);
 	tcase_add_test(tc, sysenter_from_ring3);
 	tcase_add_test(tc, sysenter_cs_rpl_cleared);

@@ -96,6 +96,8 @@ START_TEST(layout_80x24)
 	ck_assert_int_ge(tui_layout_show(&l, TV_CGA), 0);
 	ck_assert_int_ge(tui_layout_show(&l, TV_OUTPUT), 0);
 	ck_assert_int_eq(tui_layout_show(&l, TV_HELP), -1);
+	/* The sensitive-instructions pane cycles with the events pane. */
+	ck_assert_int_eq(tui_layout_find(&l, TV_SENS), tui_layout_find(&l, TV_EVENTS));
 }
 END_TEST
 
@@ -112,6 +114,7 @@ START_TEST(layout_large)
 	tui_layout_compute(&l, 120, 40, true);
 	ck_assert(tui_test_visible(&l, TV_DEMO));
 	ck_assert(tui_test_visible(&l, TV_EVENTS));
+	ck_assert_int_eq(tui_layout_find(&l, TV_SENS), tui_layout_find(&l, TV_EVENTS));
 	/* Bigger screens give the panes more room. */
 	struct tui_layout big;
 	tui_layout_compute(&big, 200, 60, false);
