@@ -108,3 +108,6 @@ echo "Reference, a Pentium 4 under VMware (Adams & Agesen, ASPLOS 2006): RDTSC t
 
 # ---- xv6: boot and usertests, bt vs QEMU TCG ----
 srcdir=$srcdir builddir=$builddir BT86=$BT86 sh "$srcdir/tests/bench/xv6.sh"
+
+# ---- Linux: boot to user space, compute and fork/exec vs native and QEMU TCG ----
+srcdir=$srcdir builddir=$builddir BT86=$BT86 sh "$srcdir/tests/bench/linux.sh"
