@@ -38,14 +38,14 @@ static int info_sens_by_count(const void *a, const void *b)
 	return x->eip < y->eip ? -1 : x->eip > y->eip;
 }
 
-static void info_sens_summary(struct session *s)
+static void info_sens_summary(struct session *s, uint64_t *dropped)
 {
 	struct sens_row *row = calloc(SENS_ROWS_MAX, sizeof *row);
 	if (!row) {
 		cmd_error(s, "info sensitive: out of memory");
 		return;
 	}
-	size_t n = evlog_sens_summary(&s->m->events, row, SENS_ROWS_MAX, NULL);
+	size_t n = evlog_sens_summary(&s->m->events, row, SENS_ROWS_MAX, dropped);
 	uint64_t sites = 0, callouts = 0, traps = 0, retr = 0;
 	for (size_t r = 0; r < n; r++) {
 		sites += row[r].sites;
@@ -114,8 +114,7 @@ int cmd_info_sensitive(struct session *s, int argc, char **argv)
 		info_sens_sites(s, site, n, max, retr);
 		free(site);
 	} else {
-		info_sens_summary(s);
-		evlog_sens_sites(&s->m->events, NULL, 0, &dropped);
+		info_sens_summary(s, &dropped);
 	}
 	if (dropped)
 		out_printf(s->out, "(%llu events at further sites were not tallied: the table is full)\n",

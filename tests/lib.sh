@@ -23,6 +23,19 @@ sample_names() {
 	done
 }
 
+# cache_lock DIR MINUTES: hold DIR.lock (a guest build shared by tests
+# running in parallel), waiting for another test's hold; skips the test if
+# it is held that long. cache_unlock DIR lets the next one in.
+cache_lock() {
+	i=0
+	until mkdir "$1.lock" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt $(($2 * 60)) ] || skip_all "$1.lock held for $2 minutes"
+		sleep 1
+	done
+}
+cache_unlock() { rmdir "$1.lock"; }
+
 kvm_usable() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 
 # finish: the exit status automake expects (0 pass, 1 fail, 77 all skipped).

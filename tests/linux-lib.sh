@@ -11,18 +11,13 @@ linux_guest() {
 	else
 		LG=$(cd "$builddir" && pwd)/linux-guest
 	fi
-	i=0
-	until mkdir "$LG.lock" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 900 ] || skip_all "$LG.lock held for 15 minutes"
-		sleep 1
-	done
+	cache_lock "$LG" 15
 	if ! BT86=$(cd "$(dirname "$BT86")" && pwd)/$(basename "$BT86") "$srcdir/build-aux/linux-guest" "$LG" >"$TMP/linux-guest.log" 2>&1; then
-		rmdir "$LG.lock"
+		cache_unlock "$LG"
 		sed 's/^/  | /' "$TMP/linux-guest.log" | tail -20
 		skip_all "Debian's i386 kernel and busybox packages cannot be fetched here"
 	fi
-	rmdir "$LG.lock"
+	cache_unlock "$LG"
 	for f in vmlinuz-686 vmlinuz-686-pae initramfs.cpio.gz System.map-686 System.map-686-pae; do
 		[ -s "$LG/$f" ] || skip_all "build-aux/linux-guest left no $LG/$f"
 	done

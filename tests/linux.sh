@@ -15,16 +15,7 @@ linux_guest
 BOOT="-m 256 --initrd $LG/initramfs.cpio.gz"
 PROMPT='~ # '
 
-step() {   # step WHAT COMMAND EXPECTED SECONDS
-	serial_send "$2"
-	if serial_wait "$3" "$4" && serial_wait "$PROMPT" 30; then
-		pass "$1: '$2' prints '$3'"
-	else
-		fail "$1: '$2' did not print '$3'"
-		serial_since | sed 's/^/  | /' | tail -20
-		sed 's/^/  stderr: /' "$TMP/serial.err" | tail -5
-	fi
-}
+step() { serial_step "$1" "$2" "$3" "$4" "$PROMPT"; }   # step WHAT COMMAND EXPECTED SECONDS
 
 for flavour in 686 686-pae; do
 	k=$LG/vmlinuz-$flavour

@@ -79,3 +79,16 @@ serial_end() {
 	fi
 	SERIAL_PID=
 }
+
+# serial_step LABEL COMMAND EXPECTED SECONDS PROMPT: type COMMAND; pass if
+# EXPECTED and then the shell's PROMPT come, else fail with the output.
+serial_step() {
+	serial_send "$2"
+	if serial_wait "$3" "$4" && serial_wait "$5" 30; then
+		pass "$1: '$2' prints '$3'"
+	else
+		fail "$1: '$2' did not print '$3'"
+		serial_since | sed 's/^/  | /' | tail -20
+		sed 's/^/  stderr: /' "$TMP/serial.err" | tail -5
+	fi
+}

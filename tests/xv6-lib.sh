@@ -8,18 +8,13 @@ xv6_build() {
 	[ -x "$guests/build-xv6" ] || skip_all "no $guests/build-xv6 (the shared guests are not beside this tree)"
 	command -v perl >/dev/null 2>&1 || skip_all "perl is needed to build xv6"
 	XV6=$(cd "$builddir" && pwd)/xv6-guest
-	i=0
-	until mkdir "$XV6.lock" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 600 ] || skip_all "xv6-guest.lock held for 10 minutes"
-		sleep 1
-	done
+	cache_lock "$XV6" 10
 	if [ ! -s "$XV6/kernel" ] || [ ! -s "$XV6/fs.img" ]; then
 		if ! "$guests/build-xv6" "$XV6" >"$TMP/build.log" 2>&1; then
-			rmdir "$XV6.lock"
+			cache_unlock "$XV6"
 			sed 's/^/  | /' "$TMP/build.log" | tail -20
 			skip_all "xv6 does not build here"
 		fi
 	fi
-	rmdir "$XV6.lock"
+	cache_unlock "$XV6"
 }

@@ -35,16 +35,7 @@ else
 	serial_stop
 	finish
 fi
-step() {   # step COMMAND EXPECTED SECONDS
-	serial_send "$1"
-	if serial_wait "$2" "$3" && serial_wait '$ ' 30; then
-		pass "xv6: '$1' prints '$2'"
-	else
-		fail "xv6: '$1' did not print '$2'"
-		serial_since | sed 's/^/  | /' | tail -20
-		sed 's/^/  stderr: /' "$TMP/serial.err" | tail -5
-	fi
-}
+step() { serial_step xv6 "$1" "$2" "$3" '$ '; }   # step COMMAND EXPECTED SECONDS
 step ls 'README' 30
 step 'echo hello from bt86' 'hello from bt86' 30
 step 'cat README' 'xv6 is a re-implementation' 30
