@@ -33,6 +33,7 @@ linux_dmesg_unexplained() {
 		-e 'PCI: Using host bridge windows from ACPI; if necessary, use "pci=nocrs" and report a bug' \
 		-e 'intel_pstate: CPU model not supported' \
 		-e 'iommu: DMA domain TLB invalidation policy' \
+		-e 'PM-Timer running at invalid rate: 1[0-9][0-9]% of normal - aborting' \
 		-e 'Unknown kernel command line parameters' \
 		-e 'will be passed to user space' \
 		-e 'dmesg | grep'
