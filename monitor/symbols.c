@@ -17,6 +17,24 @@ static int sym_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+bool sym_reserve(struct symtab *t, int more)
+{
+	if (more <= 0 || t->n + more <= t->cap)
+		return more >= 0;
+	int cap = t->cap ? t->cap : 64;
+	while (cap < t->n + more) {
+		if (cap > (1 << 28))
+			return false;
+		cap *= 2;
+	}
+	struct sym *s = realloc(t->s, (size_t)cap * sizeof *s);
+	if (!s)
+		return false;
+	t->s = s;
+	t->cap = cap;
+	return true;
+}
+
 static void sym_parse(struct symtab *t, const uint8_t *img, size_t len)
 {
 	Elf32_Ehdr eh;
@@ -34,10 +52,8 @@ static void sym_parse(struct symtab *t, const uint8_t *img, size_t len)
 		if ((uint64_t)sh.sh_offset + sh.sh_size > len || (uint64_t)strh.sh_offset + strh.sh_size > len)
 			continue;
 		unsigned n = sh.sh_size / sizeof(Elf32_Sym);
-		struct sym *s = realloc(t->s, (size_t)(t->n + (int)n) * sizeof *s);
-		if (!s)
+		if (!sym_reserve(t, (int)n))
 			return;
-		t->s = s;
 		for (unsigned k = 0; k < n; k++) {
 			Elf32_Sym es;
 			memcpy(&es, img + sh.sh_offset + k * sizeof es, sizeof es);

@@ -26,7 +26,11 @@ struct sym {
 struct symtab {
 	struct sym *s;     /* sorted by address */
 	int n;
+	int cap;           /* entries allocated; grown by doubling */
 };
+
+/* Room for MORE further entries; false when out of memory. */
+bool sym_reserve(struct symtab *t, int more);
 
 /* Read FUNC and OBJECT symbols of an ELF32 file; an image without a symbol
  * table (or not ELF) gives an empty table, not an error. -1 only for I/O. */

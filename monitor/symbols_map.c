@@ -53,10 +53,8 @@ static int sym_map_line(struct symtab *t, char *line)
 	int kind = sym_map_kind(type);
 	if (kind < 0)
 		return 0;
-	struct sym *s = realloc(t->s, (size_t)(t->n + 1) * sizeof *s);
-	if (!s)
+	if (!sym_reserve(t, 1))
 		return -1;
-	t->s = s;
 	char *name = strndup(p, nl);
 	if (!name)
 		return -1;
