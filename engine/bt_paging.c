@@ -283,14 +283,18 @@ int bt_paging_fault(struct bt_engine *be, uint32_t lin, bool write, bool *once, 
 		/* Self-modifying code, possibly through another mapping of the page. */
 		uint32_t owner = w->pcode[phys];
 		w->pcode[phys] = 0;
-		if (owner == page + 1) {
-			int n = tc_invalidate_page(&be->tc, page);
+		if (owner != WIN_PCODE_MANY) {
+			/* The code's own linear page, or the one other mapping it was
+			 * translated at (a kernel clearing or copying a user page
+			 * through its direct map): only that page's CCFs go. */
+			int n = tc_invalidate_page(&be->tc, owner - 1);
 			evlog_add_data(&be->base.m->events, EV_INVALIDATE, eip, -1,
-				       &(union ev_data){ .invalidate = { .page = page, .count = n } },
-				       "guest write to code page 0x%05x000 by '%s': %d CCFs dropped", page, text, n);
+				       &(union ev_data){ .invalidate = { .page = owner - 1, .count = n } },
+				       "guest write to code page 0x%05x000 by '%s' at 0x%05x000: %d CCFs dropped", owner - 1,
+				       text, page, n);
 		} else {
 			be->flush_pending = true;
-			be->flush_why = "a guest write to code through another mapping of its page";
+			be->flush_why = "a guest write to code mapped at several addresses";
 		}
 		*once = true;
 	}
