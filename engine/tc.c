@@ -60,7 +60,8 @@ int tc_init(struct tc *tc, size_t size, char *err, size_t errlen)
 	tc->lookup = calloc(BT_LOOKUP_ENTRIES, sizeof *tc->lookup);
 	tc->lookup_empty = calloc(BT_LOOKUP_ENTRIES, sizeof *tc->lookup_empty);
 	tc->code_pages = calloc((1u << 20) / 8, 1);
-	if (!tc->hash || !tc->lookup || !tc->lookup_empty) {
+	tc->page_head = calloc(1u << 20, sizeof *tc->page_head);
+	if (!tc->hash || !tc->lookup || !tc->lookup_empty || !tc->code_pages || !tc->page_head) {
 		snprintf(err, errlen, "out of memory");
 		tc_destroy(tc);
 		return -1;
@@ -95,6 +96,7 @@ void tc_destroy(struct tc *tc)
 	free(tc->lookup);
 	free(tc->lookup_empty);
 	free(tc->code_pages);
+	free(tc->page_head);
 	if (tc->code)
 		munmap(tc->code, tc->size);
 	memset(tc, 0, sizeof *tc);
@@ -114,6 +116,17 @@ void tc_commit(struct tc *tc, struct ccf *c)
 	c->valid = true;
 	for (uint32_t p = c->page_first; tc->code_pages && p <= c->page_last && p < (1u << 20); p++)
 		tc->code_pages[p >> 3] |= (uint8_t)(1u << (p & 7));
+	/* A page's invalidation walks its own list, not every CCF: a kernel
+	 * clearing user pages at exec drops a few CCFs thousands of times. */
+	uint32_t pf = c->page_first & ((1u << 20) - 1), pl = c->page_last & ((1u << 20) - 1);
+	c->pnext[0] = tc->page_head[pf];
+	tc->page_head[pf] = c;
+	if (pl != pf) {
+		c->pnext[1] = tc->page_head[pl];
+		tc->page_head[pl] = c;
+	}
+	if (c->page_last - c->page_first > 1)
+		tc->wide++;
 	tc->used = (size_t)(c->host + c->host_len - tc->code);
 	/* CCF entries start a cache line: a self-loop then sits in as few 32-byte
 	 * fetch windows as it can. At 16 bytes, where a hot loop fell decided a
@@ -311,13 +324,25 @@ int tc_invalidate_page(struct tc *tc, uint32_t page)
 	page &= (1u << 20) - 1;
 	if (tc->code_pages && !(tc->code_pages[page >> 3] & (1u << (page & 7))))
 		return 0;   /* no CCF was ever committed with code there since the last flush */
-	for (int i = 0; i < tc->n; i++) {
-		struct ccf *c = tc->all[i];
-		if (c->valid && c->page_first <= page && page <= c->page_last) {
-			tc_drop(tc, c);
-			dropped++;
+	if (tc->wide) {
+		for (int i = 0; i < tc->n; i++) {
+			struct ccf *c = tc->all[i];
+			if (c->valid && c->page_first <= page && page <= c->page_last) {
+				tc_drop(tc, c);
+				dropped++;
+			}
+		}
+	} else {
+		/* tc_drop may drop forwarders on other pages, never unlist one. */
+		for (struct ccf *c = tc->page_head[page], *next; c; c = next) {
+			next = (c->page_first & ((1u << 20) - 1)) == page ? c->pnext[0] : c->pnext[1];
+			if (c->valid) {
+				tc_drop(tc, c);
+				dropped++;
+			}
 		}
 	}
+	tc->page_head[page] = NULL;   /* every CCF there is dropped now */
 	if (tc->code_pages)   /* none is left there now */
 		tc->code_pages[page >> 3] &= (uint8_t)~(1u << (page & 7));
 	return dropped;
@@ -333,6 +358,9 @@ void tc_flush(struct tc *tc)
 	tc_lookup_reset(tc, tc->lookup);
 	if (tc->code_pages)
 		memset(tc->code_pages, 0, (1u << 20) / 8);
+	if (tc->page_head)
+		memset(tc->page_head, 0, (1u << 20) * sizeof *tc->page_head);
+	tc->wide = 0;
 	tc->used = 64;   /* keep the miss stub */
 	tc->stats.flushes++;
 }

@@ -91,6 +91,7 @@ struct ccf {
 	uint32_t forward_off;         /* ... at this host offset */
 	uint64_t entries;             /* times the dispatcher entered it */
 	struct ccf *hnext;
+	struct ccf *pnext[2];         /* next CCF in page_first's and page_last's lists */
 };
 
 struct tc_stats {
@@ -110,6 +111,9 @@ struct tc {
 	uint8_t *miss_stub;           /* host address every empty entry jumps to */
 	uint8_t *code_pages;          /* bit per guest page: a CCF may have code there
 				       * (tc_invalidate_page skips the others) */
+	struct ccf **page_head;       /* per guest page, the CCFs with code there
+				       * (dropped ones stay listed until the flush) */
+	int wide;                     /* CCFs spanning more than two pages: scanned */
 	struct tc_stats stats;
 };
 

@@ -249,6 +249,31 @@ START_TEST(lookup_collisions)
 }
 END_TEST
 
+/* Each page keeps its own list of CCFs: a CCF across two pages goes with
+ * either, stays gone when the other page is invalidated later, and a page
+ * invalidated twice drops nothing the second time; a CCF over three pages
+ * is found from its middle page too. */
+START_TEST(invalidate_page_lists)
+{
+	struct spec two = { .eip = 0x400ff8, .page_last = 0x401, .nexits = 1, .target = { 0x401010 }, .body = 8 };
+	struct ccf *a = make_ccf(&two);
+	struct ccf *b = simple(0x401100, 0);
+	struct ccf *c = simple(0x400100, 0);
+	ck_assert_int_eq(tc_invalidate_page(&tc, 0x401), 2);
+	ck_assert(!a->valid && !b->valid && c->valid);
+	ck_assert_int_eq(tc_invalidate_page(&tc, 0x401), 0);
+	ck_assert_int_eq(tc_invalidate_page(&tc, 0x400), 1);
+	ck_assert(!c->valid);
+	struct ccf *d = simple(0x400200, 0);   /* listed again after the drop */
+	ck_assert_int_eq(tc_invalidate_page(&tc, 0x400), 1);
+	ck_assert(!d->valid);
+	struct spec wide = { .eip = 0x500ff0, .page_last = 0x502, .nexits = 1, .target = { 0x502010 }, .body = 8 };
+	struct ccf *w = make_ccf(&wide);
+	ck_assert_int_eq(tc_invalidate_page(&tc, 0x501), 1);
+	ck_assert(!w->valid);
+}
+END_TEST
+
 START_TEST(transient_not_looked_up)
 {
 	struct spec s = { .eip = 0x200000, .nexits = 1, .target = { 0x200004 }, .body = 8, .transient = true };
@@ -758,6 +783,7 @@ static Suite *tc_suite(void)
 	TCase *t = tcase_create("basics");
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, init_state);
+	tcase_add_test(t, invalidate_page_lists);
 	tcase_add_test(t, init_fails);
 	tcase_add_test(t, destroy_clears);
 	tcase_add_test(t, commit);
